@@ -1,0 +1,129 @@
+"""The guarantees ledger: what producers were told, against what the logs hold.
+
+Producers report every acknowledged batch here; `summary()` compares those
+acks with the partition logs at the moment it is asked, which turns delivery
+semantics into numbers (acked, acked_lost, unavailable, duplicates_in_log,
+order_violations). Consumer-side counts join when consumer groups do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .protocol import TopicPartition
+from .records import Record
+
+
+@dataclass
+class LostRecord:
+    producer: str
+    serial: int
+    topic: str
+    partition: int
+    offset: int
+    reason: str
+
+
+@dataclass
+class AuditSummary:
+    acked: int = 0
+    acked_lost: int = 0
+    unavailable: int = 0
+    duplicates_in_log: int = 0
+    order_violations: int = 0
+    consumed_duplicates: int = 0
+    skipped: int = 0
+    lost: list[LostRecord] = field(default_factory=list)
+
+    def as_report(self) -> dict[str, int]:
+        return {"acked": self.acked, "acked_lost": self.acked_lost, "unavailable": self.unavailable,
+                "duplicates_in_log": self.duplicates_in_log, "order_violations": self.order_violations,
+                "consumed_duplicates": self.consumed_duplicates, "skipped": self.skipped}
+
+
+def count_inversions(seq: list[int]) -> int:
+    """Pairs i < j with seq[i] > seq[j] (merge sort, O(n log n))."""
+    if len(seq) < 2:
+        return 0
+    work = list(seq)
+    buf = [0] * len(work)
+    total = 0
+    width = 1
+    n = len(work)
+    while width < n:
+        for lo in range(0, n, 2 * width):
+            mid = min(lo + width, n)
+            hi = min(lo + 2 * width, n)
+            i, j, k = lo, mid, lo
+            while i < mid and j < hi:
+                if work[i] <= work[j]:
+                    buf[k] = work[i]
+                    i += 1
+                else:
+                    buf[k] = work[j]
+                    total += mid - i
+                    j += 1
+                k += 1
+            buf[k:k + mid - i] = work[i:mid]
+            k += mid - i
+            buf[k:k + hi - j] = work[j:hi]
+        work, buf = buf, work
+        width *= 2
+    return total
+
+
+class Audit:
+    def __init__(self) -> None:
+        # (producer, partition, the records of one acknowledged batch, base offset)
+        self._acked: list[tuple[str, TopicPartition, list[Record], int]] = []
+        self.acked_count = 0
+
+    def record_acked(self, producer: str, tp: TopicPartition, base_offset: int, records: list[Record]) -> None:
+        self._acked.append((producer, tp, records, base_offset))
+        self.acked_count += len(records)
+
+    def summary(self, cluster_view) -> AuditSummary:
+        """Compare acks with the logs of `cluster_view` (an engine `ClusterView`)."""
+        out = AuditSummary(acked=self.acked_count)
+        present: dict[TopicPartition, set[tuple[str, int]]] = {}
+        leaderless: set[TopicPartition] = set()
+        for topic in cluster_view.topic_names(include_internal=True):
+            for p in cluster_view.partitions(topic):
+                tp = TopicPartition(topic, p.partition)
+                log = cluster_view.authoritative_log(topic, p.partition)
+                if p.leader < 0:
+                    leaderless.add(tp)
+                committed: set[tuple[str, int]] = set()
+                seen: set[tuple[str, int]] = set()
+                by_key: dict[tuple[str, bytes | None], list[int]] = {}
+                if log is not None:
+                    hw = log.high_watermark
+                    for off, rec, batch in log.records():
+                        if batch.origin is None or rec.trace < 0:
+                            continue
+                        ident = (batch.origin.producer, rec.trace)
+                        if ident in seen:
+                            out.duplicates_in_log += 1
+                            continue
+                        seen.add(ident)
+                        if off < hw:
+                            committed.add(ident)
+                        if rec.key is not None:
+                            by_key.setdefault((batch.origin.producer, rec.key), []).append(rec.trace)
+                present[tp] = committed
+                for serials in by_key.values():
+                    out.order_violations += count_inversions(serials)
+        for producer, tp, records, base in self._acked:
+            if tp in leaderless:
+                out.unavailable += len(records)
+                continue
+            have = present.get(tp)
+            if have is None:
+                continue            # the topic was deleted: its records went on purpose
+            for i, rec in enumerate(records):
+                if (producer, rec.trace) not in have:
+                    out.acked_lost += 1
+                    out.lost.append(LostRecord(producer, rec.trace, tp.topic, tp.partition,
+                                               base + i if base >= 0 else -1,
+                                               "acknowledged, but not in the log below the high watermark"))
+        return out

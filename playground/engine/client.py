@@ -1,0 +1,62 @@
+"""What every simulated client shares: a metadata cache fed by Metadata requests."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from .errors import Errors
+from .network import Network
+from .protocol import MetadataRequest, MetadataResponse, TopicMetadata, TopicPartition
+
+
+class ClientMetadata:
+    """Kafka clients' `Metadata`: leaders per partition, refreshed on demand from any live broker."""
+
+    def __init__(self, owner: str, network: Network, bootstrap: list[int], retry_backoff_ms: int,
+                 on_update: Callable[[], None]) -> None:
+        self.owner = owner
+        self.network = network
+        self.clock = network.clock
+        self.bootstrap = bootstrap
+        self.retry_backoff_ms = retry_backoff_ms
+        self.on_update = on_update
+        self.topics: dict[str, TopicMetadata] = {}
+        self.in_flight = False
+        self.want_retry = False
+        self._next = 0
+
+    def refresh(self) -> None:
+        if self.in_flight:
+            self.want_retry = True
+            return
+        alive = [b for b in self.bootstrap if self.network.is_alive(b)] or self.bootstrap
+        broker = alive[self._next % len(alive)]
+        self._next += 1
+        self.in_flight = True
+        self.want_retry = False
+        self.network.request(self.owner, broker, "metadata", MetadataRequest(None), self._on_response)
+
+    def _on_response(self, resp: Any) -> None:
+        self.in_flight = False
+        if not isinstance(resp, MetadataResponse):
+            self.clock.call_later(self.retry_backoff_ms, self.refresh)
+            return
+        self.topics = {name: t for name, t in resp.topics.items() if t.error == Errors.NONE}
+        if self.want_retry:
+            self.clock.call_later(self.retry_backoff_ms, self.refresh)
+        self.on_update()
+
+    def topic(self, name: str) -> TopicMetadata | None:
+        return self.topics.get(name)
+
+    def leader_of(self, tp: TopicPartition) -> int:
+        meta = self.topics.get(tp.topic)
+        if meta is None or tp.partition >= len(meta.partitions):
+            return -1
+        return meta.partitions[tp.partition].leader
+
+    def leader_epoch_of(self, tp: TopicPartition) -> int:
+        meta = self.topics.get(tp.topic)
+        if meta is None or tp.partition >= len(meta.partitions):
+            return -1
+        return meta.partitions[tp.partition].leader_epoch

@@ -1,0 +1,153 @@
+"""The façade: one simulated cluster in virtual time.
+
+A `Cluster` owns the clock, the seeded RNG, the network, the controller, the
+brokers and the simulated clients. Everything outside the engine (scenario
+runner, UI, wire listener) drives it through these methods and reads it
+through `ClusterView`; only the engine mutates engine state.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from .audit import Audit
+from .broker import Broker
+from .clock import Scheduler
+from .config import BrokerConfig
+from .consumer import Consumer
+from .controller import QuorumController
+from .errors import Errors, KafkaError
+from .events import EventKind, EventLog
+from .network import Network
+from .producer import Producer
+from .protocol import (AlterConfigsResource, CreatableTopic, CreatePartitionsRequest, CreatePartitionsTopic,
+                       CreateTopicsRequest, DeleteTopicsRequest, IncrementalAlterConfigsRequest, TopicResult)
+
+FIRST_BROKER_ID = 101
+
+
+class Cluster:
+    def __init__(self, brokers: int = 3, seed: int = 0, controllers: int = 3, network_latency: int = 1,
+                 config: dict[str, Any] | None = None) -> None:
+        if brokers < 1:
+            raise ValueError("a cluster needs at least one broker")
+        self.seed = seed
+        self.rng = random.Random(seed)
+        self.clock = Scheduler()
+        self.events = EventLog(self.clock)
+        self.network = Network(self.clock, network_latency)
+        self.broker_config = BrokerConfig(config)
+        self.audit = Audit()
+        voters = list(range(1, controllers + 1))
+        # Each component gets its own Random derived from the seed, so adding
+        # randomness in one place does not shift every other choice.
+        self.controller = QuorumController(voters[0], voters, self.network, self.events,
+                                           random.Random(self.rng.getrandbits(64)), self.broker_config)
+        self.brokers: dict[int, Broker] = {}
+        for i in range(brokers):
+            bid = FIRST_BROKER_ID + i
+            self.brokers[bid] = Broker(bid, self.network, self.events, self.broker_config, self.controller.node_id)
+        self.producers: dict[str, Producer] = {}
+        self.consumers: dict[str, Consumer] = {}
+        self._client_rng = random.Random(self.rng.getrandbits(64))
+        self.events.emit(EventKind.CONTROLLER_ACTIVE,
+                         f"Controller {self.controller.node_id} is the active KRaft controller of the quorum "
+                         f"{voters}; it owns the cluster metadata.", controller=self.controller.node_id)
+        for bid in self.brokers:
+            self.controller.apply(self.controller.register_broker(bid))
+            self.events.emit(EventKind.BROKER_REGISTERED,
+                             f"Broker {bid} registered with the controller and is ready to host replicas.",
+                             broker=bid)
+        self._sync_metadata()
+        for broker in self.brokers.values():
+            broker.start_metadata_fetch()
+
+    # -- time ------------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        return self.clock.now
+
+    def advance(self, ms: int) -> None:
+        self.clock.advance(ms)
+
+    def run_until(self, time_ms: int) -> None:
+        self.clock.run_until(time_ms)
+
+    def step(self) -> bool:
+        return self.clock.step()
+
+    # -- admin (Kafka's Admin API, answered by the controller) --------------------
+    def _sync_metadata(self) -> None:
+        """Hand every live broker the whole metadata log at once (cluster set-up only)."""
+        log = self.controller.log
+        for broker in self.brokers.values():
+            if broker.alive:
+                broker.apply_metadata(list(enumerate(log)))
+
+    def create_topics(self, req: CreateTopicsRequest, *, immediate: bool = False):
+        resp = self.controller.apply(self.controller.create_topics(req))
+        for r in resp.topics:
+            if r.error == Errors.NONE and r.warning:
+                self.events.emit(EventKind.TOPIC_NAME_WARNING, r.warning, topic=r.name)
+        if immediate:
+            self._sync_metadata()
+        return resp
+
+    def create_topic(self, name: str, partitions: int = 1, replication_factor: int = 1,
+                     config: dict[str, Any] | None = None, *, immediate: bool = False) -> TopicResult:
+        """Create one topic; raises KafkaError with Kafka's error when refused.
+
+        `immediate` makes every broker learn the topic at once (scenario set-up),
+        instead of on its next metadata fetch.
+        """
+        resp = self.create_topics(CreateTopicsRequest([CreatableTopic(name, partitions, replication_factor,
+                                                                      dict(config or {}))]),
+                                  immediate=immediate)
+        return _raise_on_error(resp.topics[0])
+
+    def delete_topic(self, name: str) -> TopicResult:
+        resp = self.controller.apply(self.controller.delete_topics(DeleteTopicsRequest([name])))
+        return _raise_on_error(resp.topics[0])
+
+    def add_partitions(self, topic: str, count: int) -> TopicResult:
+        req = CreatePartitionsRequest([CreatePartitionsTopic(topic, count)])
+        resp = self.controller.apply(self.controller.create_partitions(req))
+        return _raise_on_error(resp.topics[0])
+
+    def alter_config(self, resource_type: str, name: str, config: dict[str, Any]) -> TopicResult:
+        req = IncrementalAlterConfigsRequest([AlterConfigsResource(resource_type, name, dict(config))])
+        resp = self.controller.apply(self.controller.alter_configs(req))
+        return _raise_on_error(resp.resources[0])
+
+    # -- clients -----------------------------------------------------------------
+    def producer(self, name: str = "producer-1", **config: Any) -> Producer:
+        """The named producer, created with `config` on first use."""
+        p = self.producers.get(name)
+        if p is None:
+            p = Producer(name, self.network, self.events, random.Random(self._client_rng.getrandbits(64)),
+                         sorted(self.brokers), self.audit, _kafka_names(config))
+            self.producers[name] = p
+        return p
+
+    def consumer(self, name: str, **config: Any) -> Consumer:
+        c = self.consumers.get(name)
+        if c is None:
+            c = Consumer(name, self.network, self.events, sorted(self.brokers), _kafka_names(config))
+            self.consumers[name] = c
+        return c
+
+    def view(self):
+        from .view import ClusterView
+        return ClusterView(self)
+
+
+def _kafka_names(config: dict[str, Any]) -> dict[str, Any]:
+    """Accept Python keyword spellings (linger_ms) for Kafka's dotted names (linger.ms)."""
+    return {k.replace("_", ".") if k != "partitioner" else k: v for k, v in config.items()}
+
+
+def _raise_on_error(result: TopicResult) -> TopicResult:
+    if result.error != Errors.NONE:
+        raise KafkaError(result.error, result.error_message or result.error.name)
+    return result

@@ -1,0 +1,95 @@
+"""Typed events: every state change in the engine, with a sentence a learner can read.
+
+The engine emits; the UI, the scenario report (`--events`), lesson checks and
+workspaces listen. Events are facts about what already happened, never
+commands.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, Callable
+
+
+class EventKind(str, Enum):
+    # cluster and control plane
+    BROKER_REGISTERED = "broker_registered"
+    CONTROLLER_ACTIVE = "controller_active"
+    METADATA_APPLIED = "metadata_applied"
+    # topics
+    TOPIC_CREATED = "topic_created"
+    TOPIC_DELETED = "topic_deleted"
+    PARTITIONS_ADDED = "partitions_added"
+    CONFIG_ALTERED = "config_altered"
+    TOPIC_NAME_WARNING = "topic_name_warning"
+    # partitions and replication
+    LEADER_CHANGED = "leader_changed"
+    BECAME_FOLLOWER = "became_follower"
+    RECORDS_APPENDED = "records_appended"
+    REPLICA_FETCHED = "replica_fetched"
+    REPLICA_TRUNCATED = "replica_truncated"
+    HIGH_WATERMARK_ADVANCED = "high_watermark_advanced"
+    ISR_CHANGED = "isr_changed"
+    # clients
+    PRODUCE_SENT = "produce_sent"
+    PRODUCE_ACKED = "produce_acked"
+    PRODUCE_ERROR = "produce_error"
+    PRODUCE_FAILED = "produce_failed"
+    RECORDS_CONSUMED = "records_consumed"
+    CONSUMER_SEEK = "consumer_seek"
+    CONSUMER_ERROR = "consumer_error"
+    # the scenario runner / UI commands
+    STEP = "step"
+    STEP_ERROR = "step_error"
+
+
+class Event:
+    """One thing that happened at virtual time `time`.
+
+    `text` is the explanation shown in the event log; `data` holds the same
+    facts as numbers and names for checks and views.
+    """
+
+    __slots__ = ("seq", "time", "kind", "text", "data")
+
+    def __init__(self, seq: int, time: int, kind: EventKind, text: str, data: dict[str, Any]) -> None:
+        self.seq = seq
+        self.time = time
+        self.kind = kind
+        self.text = text
+        self.data = data
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"time": self.time, "kind": self.kind.value, "text": self.text, **self.data}
+
+    def __repr__(self) -> str:
+        return f"Event({self.time}ms {self.kind.value}: {self.text})"
+
+
+Listener = Callable[[Event], None]
+
+
+class EventLog:
+    """Append-only history plus synchronous listeners."""
+
+    def __init__(self, clock) -> None:
+        self._clock = clock
+        self.history: list[Event] = []
+        self._listeners: list[Listener] = []
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def emit(self, kind: EventKind, text: str, **data: Any) -> Event:
+        event = Event(len(self.history), self._clock.now, kind, text, data)
+        self.history.append(event)
+        for listener in self._listeners:
+            listener(event)
+        return event
+
+    def since(self, seq: int) -> list[Event]:
+        return self.history[seq:]
+
+    def of_kind(self, *kinds: EventKind) -> list[Event]:
+        return [e for e in self.history if e.kind in kinds]

@@ -1,0 +1,94 @@
+"""Choosing a partition exactly as Kafka's producer does.
+
+Keyed records: `toPositive(murmur2(keyBytes)) % numPartitions` over all
+partitions (Kafka's `BuiltInPartitioner.partitionForKey`). Null keys: the
+uniform sticky partitioner (KIP-480, KIP-794) by default, which stays on one
+partition until `batch.size` bytes went there, then picks another at random;
+or the older `RoundRobinPartitioner`.
+"""
+
+from __future__ import annotations
+
+import random
+import struct
+
+_M = 0x5BD1E995
+_SEED = 0x9747B28C
+_MASK = 0xFFFFFFFF
+
+
+def murmur2(data: bytes) -> int:
+    """Kafka's `Utils.murmur2`, returning Java's signed 32-bit int."""
+    length = len(data)
+    h = (_SEED ^ length) & _MASK
+    n4 = length // 4
+    if n4:
+        for k in struct.unpack_from("<%dI" % n4, data):
+            k = (k * _M) & _MASK
+            k ^= k >> 24
+            k = (k * _M) & _MASK
+            h = ((h * _M) & _MASK) ^ k
+    tail = length & 3
+    i = length & ~3
+    if tail == 3:
+        h ^= data[i + 2] << 16
+    if tail >= 2:
+        h ^= data[i + 1] << 8
+    if tail >= 1:
+        h ^= data[i]
+        h = (h * _M) & _MASK
+    h ^= h >> 13
+    h = (h * _M) & _MASK
+    h ^= h >> 15
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def to_positive(n: int) -> int:
+    """Kafka's `Utils.toPositive`: clear the sign bit (not abs())."""
+    return n & 0x7FFFFFFF
+
+
+def partition_for_key(key: bytes, num_partitions: int) -> int:
+    return to_positive(murmur2(key)) % num_partitions
+
+
+class StickyPartitioner:
+    """Uniform sticky partitioning for null keys (KIP-794, Kafka 3.3+).
+
+    Stays on one partition until `batch_size` bytes have been produced to it,
+    then switches to a random partition among those with a leader.
+    """
+
+    name = "sticky"
+
+    def __init__(self, rng: random.Random, batch_size: int) -> None:
+        self._rng = rng
+        self._batch_size = batch_size
+        self._current: dict[str, int] = {}
+        self._produced: dict[str, int] = {}
+
+    def partition(self, topic: str, available: list[int], num_partitions: int, size: int) -> int:
+        current = self._current.get(topic)
+        if current is None or current >= num_partitions or self._produced.get(topic, 0) >= self._batch_size:
+            choices = available or list(range(num_partitions))
+            current = choices[self._rng.randrange(len(choices))]
+            self._current[topic] = current
+            self._produced[topic] = 0
+        self._produced[topic] += size
+        return current
+
+
+class RoundRobinPartitioner:
+    """Kafka's `RoundRobinPartitioner`: each record to the next available partition."""
+
+    name = "round_robin"
+
+    def __init__(self) -> None:
+        self._counters: dict[str, int] = {}
+
+    def partition(self, topic: str, available: list[int], num_partitions: int, size: int) -> int:
+        n = self._counters.get(topic, 0)
+        self._counters[topic] = n + 1
+        if available:
+            return available[n % len(available)]
+        return n % num_partitions

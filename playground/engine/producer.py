@@ -1,0 +1,318 @@
+"""A simulated KafkaProducer: partitioner, record accumulator, sender, retries.
+
+`send()` never talks to the network itself: it picks a partition and appends
+to that partition's open batch. A batch leaves when it is full (`batch.size`)
+or has waited `linger.ms`; the sender sends each leader one Produce request
+with at most one batch per partition, at most
+`max.in.flight.requests.per.connection` at a time. Retriable errors send the
+batch again after `retry.backoff.ms` until `delivery.timeout.ms` runs out.
+"""
+
+from __future__ import annotations
+
+import random
+from typing import Any, Callable
+
+from .errors import RETRIABLE, Errors
+from .events import EventKind, EventLog
+from .network import Disconnected, Network
+from .partitioner import RoundRobinPartitioner, StickyPartitioner, partition_for_key
+from .client import ClientMetadata
+from .protocol import ProduceRequest, ProduceResponse, TopicPartition
+from .records import Origin, Record, RecordBatch, BATCH_OVERHEAD
+
+ACKS = {"0": 0, "1": 1, "all": -1, "-1": -1}
+
+PRODUCER_DEFAULTS: dict[str, Any] = {
+    "acks": "all",
+    "enable.idempotence": True,
+    "retries": 2147483647,
+    "delivery.timeout.ms": 120000,
+    "request.timeout.ms": 30000,
+    "retry.backoff.ms": 100,
+    "linger.ms": 5,
+    "batch.size": 16384,
+    "max.in.flight.requests.per.connection": 5,
+    "compression.type": "none",
+    "partitioner": "sticky",
+    "metadata.max.age.ms": 300000,
+}
+
+
+class ProducerBatch:
+    __slots__ = ("tp", "records", "size", "created_ms", "serial", "attempts", "linger_timer", "closed",
+                 "callbacks")
+
+    def __init__(self, tp: TopicPartition, created_ms: int, serial: int) -> None:
+        self.tp = tp
+        self.records: list[Record] = []
+        self.size = BATCH_OVERHEAD
+        self.created_ms = created_ms
+        self.serial = serial
+        self.attempts = 0
+        self.linger_timer = None
+        self.closed = False
+        self.callbacks: list[Callable | None] = []
+
+
+class ProducerStats:
+    __slots__ = ("sent", "acked", "failed", "errors")
+
+    def __init__(self) -> None:
+        self.sent = 0
+        self.acked = 0
+        self.failed = 0
+        self.errors: dict[str, int] = {}
+
+
+class Producer:
+    def __init__(self, name: str, network: Network, events: EventLog, rng: random.Random,
+                 bootstrap: list[int], audit, config: dict[str, Any] | None = None) -> None:
+        self.name = name
+        self.network = network
+        self.clock = network.clock
+        self.events = events
+        self.audit = audit
+        self.bootstrap = bootstrap
+        self.config = dict(PRODUCER_DEFAULTS)
+        self.config.update(config or {})
+        self.acks = ACKS[str(self.config["acks"])]
+        self.stats = ProducerStats()
+        if self.config["partitioner"] == "round_robin":
+            self.partitioner = RoundRobinPartitioner()
+        else:
+            self.partitioner = StickyPartitioner(rng, int(self.config["batch.size"]))
+        self._serial = 0
+        self.meta = ClientMetadata(name, network, bootstrap, int(self.config["retry.backoff.ms"]),
+                                   self._on_metadata)
+        self._waiting_for_metadata: list[tuple] = []
+        self.open_batches: dict[TopicPartition, ProducerBatch] = {}
+        self.ready: list[ProducerBatch] = []
+        self.in_flight: dict[int, int] = {}
+        self.closed = False
+        network.register(name, lambda env: None)
+
+    # -- public API ------------------------------------------------------------
+    def send(self, topic: str, value: bytes | None, key: bytes | None = None, headers: tuple = (),
+             partition: int | None = None, timestamp: int | None = None,
+             callback: Callable[[Errors, int], None] | None = None) -> int:
+        """Queue one record; returns its send serial (its identity in the audit)."""
+        serial = self._serial
+        self._serial += 1
+        self.stats.sent += 1
+        ts = self.clock.now if timestamp is None else timestamp
+        record = Record(key, value, headers, ts, serial)
+        meta = self.meta.topic(topic)
+        if meta is None:
+            self._waiting_for_metadata.append((topic, record, partition, serial, callback))
+            self.meta.refresh()
+            return serial
+        self._accumulate(topic, meta, record, partition, serial, callback)
+        return serial
+
+    def flush_now(self) -> None:
+        """Make every open batch ready at once (like `flush()` without blocking)."""
+        for batch in list(self.open_batches.values()):
+            self._close(batch)
+        self._drain()
+
+    # -- metadata ----------------------------------------------------------------
+    def _on_metadata(self) -> None:
+        waiting, self._waiting_for_metadata = self._waiting_for_metadata, []
+        for topic, record, partition, serial, callback in waiting:
+            meta = self.meta.topic(topic)
+            if meta is None:
+                self._waiting_for_metadata.append((topic, record, partition, serial, callback))
+            else:
+                self._accumulate(topic, meta, record, partition, serial, callback)
+        if self._waiting_for_metadata:
+            self.clock.call_later(self.config["retry.backoff.ms"], self.meta.refresh)
+        self._drain()
+
+    def leader_of(self, tp: TopicPartition) -> int:
+        return self.meta.leader_of(tp)
+
+    # -- accumulator -----------------------------------------------------------
+    def _accumulate(self, topic, meta, record: Record, partition, serial, callback) -> None:
+        n = len(meta.partitions)
+        size = record.size()
+        if partition is None:
+            if record.key is not None:
+                partition = partition_for_key(record.key, n)
+            else:
+                available = [p.partition for p in meta.partitions if p.leader >= 0]
+                partition = self.partitioner.partition(topic, available, n, size)
+        elif not 0 <= partition < n:
+            self._fail_record(TopicPartition(topic, partition), serial, callback, Errors.UNKNOWN_TOPIC_OR_PARTITION,
+                              f"partition {partition} does not exist; {topic} has {n}")
+            return
+        tp = TopicPartition(topic, partition)
+        batch = self.open_batches.get(tp)
+        limit = int(self.config["batch.size"])
+        if batch is not None and batch.records and batch.size + size > limit:
+            self._close(batch)
+            batch = None
+        if batch is None:
+            batch = ProducerBatch(tp, self.clock.now, serial)
+            self.open_batches[tp] = batch
+            linger = int(self.config["linger.ms"])
+            batch.linger_timer = self.clock.call_later(linger, self._linger_expired, batch)
+        batch.records.append(record)
+        batch.callbacks.append(callback)
+        batch.size += size
+        if batch.size >= limit:
+            self._close(batch)
+            self._drain()
+
+    def _linger_expired(self, batch: ProducerBatch) -> None:
+        batch.linger_timer = None
+        if not batch.closed:
+            self._close(batch)
+            self._drain()
+
+    def _close(self, batch: ProducerBatch) -> None:
+        if batch.closed:
+            return
+        batch.closed = True
+        if batch.linger_timer is not None:
+            batch.linger_timer.cancel()
+            batch.linger_timer = None
+        if self.open_batches.get(batch.tp) is batch:
+            del self.open_batches[batch.tp]
+        self.ready.append(batch)
+
+    # -- sender ------------------------------------------------------------------
+    def _drain(self) -> None:
+        if not self.ready:
+            return
+        max_in_flight = int(self.config["max.in.flight.requests.per.connection"])
+        by_leader: dict[int, dict[TopicPartition, ProducerBatch]] = {}
+        keep: list[ProducerBatch] = []
+        now = self.clock.now
+        for batch in self.ready:
+            if now - batch.created_ms >= self.config["delivery.timeout.ms"]:
+                self._fail_batch(batch, Errors.REQUEST_TIMED_OUT, "delivery.timeout.ms expired")
+                continue
+            leader = self.leader_of(batch.tp)
+            if leader < 0:
+                keep.append(batch)
+                continue
+            group = by_leader.setdefault(leader, {})
+            if batch.tp in group or self.in_flight.get(leader, 0) >= max_in_flight:
+                keep.append(batch)
+                continue
+            group[batch.tp] = batch
+        self.ready = keep
+        if any(self.leader_of(b.tp) < 0 for b in keep):
+            self.meta.refresh()
+        for leader, group in by_leader.items():
+            if group:
+                self._send_request(leader, group)
+
+    def _send_request(self, leader: int, group: dict[TopicPartition, ProducerBatch]) -> None:
+        partitions = {}
+        for tp, batch in group.items():
+            batch.attempts += 1
+            partitions[tp] = RecordBatch(batch.records, origin=Origin(self.name),
+                                         size_bytes=batch.size,
+                                         compression=self.config["compression.type"])
+        req = ProduceRequest(self.acks, int(self.config["request.timeout.ms"]), partitions, client_id=self.name)
+        self.in_flight[leader] = self.in_flight.get(leader, 0) + 1
+        n = sum(len(b.records) for b in group.values())
+        self.events.emit(EventKind.PRODUCE_SENT,
+                         f"Producer {self.name} sent {n} record(s) to leader {leader} "
+                         f"({', '.join(str(tp) for tp in group)}, acks={self.config['acks']}).",
+                         producer=self.name, broker=leader, count=n,
+                         partitions=[str(tp) for tp in group])
+        state = {"done": False}
+        env = self.network.request(self.name, leader, "produce", req,
+                                   lambda resp: self._on_response(leader, group, resp, state))
+        if self.acks == 0:
+            # acks=0: the producer counts a batch as sent as soon as it is on the wire.
+            state["done"] = True
+            self.in_flight[leader] -= 1
+            for batch in group.values():
+                self._succeed(batch, -1, 0)
+            self.clock.call_later(0, self._drain)
+            return
+        timer = self.clock.call_later(int(self.config["request.timeout.ms"]), self._on_response, leader, group,
+                                      Disconnected("request.timeout.ms expired"), state)
+        state["timer"] = timer
+        del env
+
+    def _on_response(self, leader: int, group, resp: Any, state: dict) -> None:
+        if state["done"]:
+            return
+        state["done"] = True
+        if "timer" in state:
+            state["timer"].cancel()
+        self.in_flight[leader] -= 1
+        if isinstance(resp, ProduceResponse):
+            for tp, batch in group.items():
+                part = resp.partitions.get(tp)
+                if part is None or part.error == Errors.NONE:
+                    self._succeed(batch, part.base_offset if part else -1, self.acks)
+                else:
+                    self._retry_or_fail(batch, part.error, part.error_message or part.error.name)
+        else:
+            for batch in group.values():
+                self._retry_or_fail(batch, Errors.REQUEST_TIMED_OUT if "timeout" in resp.reason
+                                    else Errors.NETWORK_EXCEPTION, resp.reason)
+            self.meta.refresh()
+        self._drain()
+
+    def _retry_or_fail(self, batch: ProducerBatch, error: Errors, message: str) -> None:
+        self.stats.errors[error.name] = self.stats.errors.get(error.name, 0) + 1
+        now = self.clock.now
+        retriable = error in RETRIABLE
+        in_time = now - batch.created_ms < self.config["delivery.timeout.ms"]
+        if retriable and in_time and batch.attempts <= int(self.config["retries"]):
+            self.events.emit(EventKind.PRODUCE_ERROR,
+                             f"Producer {self.name} got {error.name} for {batch.tp}: {message} "
+                             f"It will retry after retry.backoff.ms.",
+                             producer=self.name, topic=batch.tp.topic, partition=batch.tp.partition,
+                             error=error.name, retrying=True)
+            if error in (Errors.NOT_LEADER_OR_FOLLOWER, Errors.UNKNOWN_TOPIC_OR_PARTITION,
+                         Errors.LEADER_NOT_AVAILABLE, Errors.NETWORK_EXCEPTION):
+                self.meta.refresh()
+            self.clock.call_later(int(self.config["retry.backoff.ms"]), self._requeue, batch)
+        else:
+            reason = message if not retriable else f"{message} (no retries left)"
+            self._fail_batch(batch, error, reason)
+
+    def _requeue(self, batch: ProducerBatch) -> None:
+        self.ready.insert(0, batch)
+        self._drain()
+
+    def _succeed(self, batch: ProducerBatch, base_offset: int, acks: int) -> None:
+        n = len(batch.records)
+        self.stats.acked += n
+        self.audit.record_acked(self.name, batch.tp, base_offset, batch.records)
+        if acks != 0:
+            self.events.emit(EventKind.PRODUCE_ACKED,
+                             f"Producer {self.name} got the ack for {n} record(s) on {batch.tp} at offsets "
+                             f"{base_offset}–{base_offset + n - 1} (acks={self.config['acks']}).",
+                             producer=self.name, topic=batch.tp.topic, partition=batch.tp.partition,
+                             base_offset=base_offset, count=n)
+        for i, cb in enumerate(batch.callbacks):
+            if cb is not None:
+                cb(Errors.NONE, base_offset + i if base_offset >= 0 else -1)
+
+    def _fail_batch(self, batch: ProducerBatch, error: Errors, message: str) -> None:
+        n = len(batch.records)
+        self.stats.failed += n
+        self.events.emit(EventKind.PRODUCE_FAILED,
+                         f"Producer {self.name} gave up on {n} record(s) for {batch.tp}: {error.name} — {message}",
+                         producer=self.name, topic=batch.tp.topic, partition=batch.tp.partition,
+                         error=error.name, count=n)
+        for cb in batch.callbacks:
+            if cb is not None:
+                cb(error, -1)
+
+    def _fail_record(self, tp, serial, callback, error: Errors, message: str) -> None:
+        self.stats.failed += 1
+        self.stats.errors[error.name] = self.stats.errors.get(error.name, 0) + 1
+        self.events.emit(EventKind.PRODUCE_FAILED, f"Producer {self.name} could not send to {tp}: {message}.",
+                         producer=self.name, topic=tp.topic, partition=tp.partition, error=error.name, count=1)
+        if callback is not None:
+            callback(error, -1)

@@ -1,0 +1,140 @@
+"""Records and record batches, shaped like Kafka's record batch v2.
+
+A batch is immutable once a leader has appended it: replicas share the
+object, as they would share identical bytes. Offsets of records are
+`base_offset + index`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+# Timestamp types (the batch attribute bit in Kafka's record batch).
+CREATE_TIME = "CreateTime"
+LOG_APPEND_TIME = "LogAppendTime"
+
+# Fixed bytes of a v2 batch header; per-record overhead is an estimate of the
+# varint fields (length, attributes, timestamp delta, offset delta, lengths).
+BATCH_OVERHEAD = 61
+RECORD_OVERHEAD = 8
+
+
+class Record:
+    """One record: key and value are bytes or None (a null value is a tombstone).
+
+    `trace` is the playground's own tag, not part of Kafka's format: the send
+    serial the producer gave the record, so the audit can follow it.
+    """
+
+    __slots__ = ("key", "value", "headers", "timestamp", "trace")
+
+    def __init__(self, key: bytes | None, value: bytes | None, headers: tuple = (), timestamp: int = 0,
+                 trace: int = -1) -> None:
+        self.key = key
+        self.value = value
+        self.headers = headers
+        self.timestamp = timestamp
+        self.trace = trace
+
+    def size(self) -> int:
+        n = RECORD_OVERHEAD
+        if self.key is not None:
+            n += len(self.key)
+        if self.value is not None:
+            n += len(self.value)
+        for hk, hv in self.headers:
+            n += 2 + len(hk) + (len(hv) if hv is not None else 0)
+        return n
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who sent a batch, for the audit; each record's `trace` is its send serial.
+
+    A retry resends the same records, which is how duplicates are recognised.
+    """
+
+    producer: str
+
+
+class RecordBatch:
+    __slots__ = (
+        "base_offset", "records", "leader_epoch", "timestamp_type", "max_timestamp",
+        "producer_id", "producer_epoch", "base_sequence", "size_bytes", "origin",
+        "is_transactional", "is_control", "compression",
+    )
+
+    def __init__(
+        self,
+        records: list[Record],
+        *,
+        base_offset: int = -1,
+        leader_epoch: int = -1,
+        timestamp_type: str = CREATE_TIME,
+        producer_id: int = -1,
+        producer_epoch: int = -1,
+        base_sequence: int = -1,
+        size_bytes: int | None = None,
+        origin: Origin | None = None,
+        is_transactional: bool = False,
+        is_control: bool = False,
+        compression: str = "none",
+    ) -> None:
+        self.base_offset = base_offset
+        self.records = records
+        self.leader_epoch = leader_epoch
+        self.timestamp_type = timestamp_type
+        self.max_timestamp = max((r.timestamp for r in records), default=-1)
+        self.producer_id = producer_id
+        self.producer_epoch = producer_epoch
+        self.base_sequence = base_sequence
+        self.size_bytes = size_bytes if size_bytes is not None else BATCH_OVERHEAD + sum(r.size() for r in records)
+        self.origin = origin
+        self.is_transactional = is_transactional
+        self.is_control = is_control
+        self.compression = compression
+
+    @property
+    def count(self) -> int:
+        return len(self.records)
+
+    @property
+    def last_offset(self) -> int:
+        return self.base_offset + len(self.records) - 1
+
+    @property
+    def next_offset(self) -> int:
+        return self.base_offset + len(self.records)
+
+    def stamped(self, base_offset: int, leader_epoch: int, append_time: int | None) -> "RecordBatch":
+        """The copy a leader writes: offsets and epoch assigned (and LogAppendTime)."""
+        records = self.records
+        ts_type = self.timestamp_type
+        if append_time is not None:
+            records = [Record(r.key, r.value, r.headers, append_time, r.trace) for r in records]
+            ts_type = LOG_APPEND_TIME
+        return RecordBatch(
+            records, base_offset=base_offset, leader_epoch=leader_epoch, timestamp_type=ts_type,
+            producer_id=self.producer_id, producer_epoch=self.producer_epoch,
+            base_sequence=self.base_sequence, size_bytes=self.size_bytes, origin=self.origin,
+            is_transactional=self.is_transactional, is_control=self.is_control,
+            compression=self.compression,
+        )
+
+    def iter_from(self, offset: int) -> Iterator[tuple[int, Record]]:
+        start = max(0, offset - self.base_offset)
+        base = self.base_offset
+        recs = self.records
+        for i in range(start, len(recs)):
+            yield base + i, recs[i]
+
+
+def decode_text(data: bytes | None) -> str | None:
+    """Bytes as a UTF-8 string where they decode, else as a hex escape string."""
+    if data is None:
+        return None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return "0x" + data.hex()

@@ -1,0 +1,132 @@
+"""Leader and follower roles of a partition replica on one broker.
+
+Followers replicate by *fetching* from the leader, like Kafka: each fetch
+says "I have everything below offset N", which is how the leader learns a
+follower's log end offset. The leader's high watermark is the smallest log
+end offset among the in-sync replicas; acks=all produce requests wait until
+it passes their records.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from .errors import Errors
+from .log import PartitionLog
+from .protocol import FetchPartition, FetchRequest, FetchResponse, TopicPartition
+
+
+class FollowerState:
+    __slots__ = ("log_end_offset", "last_fetch_ms", "last_caught_up_ms")
+
+    def __init__(self, now: int) -> None:
+        self.log_end_offset = -1          # unknown until its first fetch
+        self.last_fetch_ms = now
+        self.last_caught_up_ms = now
+
+
+class DelayedProduce:
+    """An acks=all append waiting for the high watermark to pass `required_offset`."""
+
+    __slots__ = ("required_offset", "complete", "timer")
+
+    def __init__(self, required_offset: int, complete: Callable[[Errors], None]) -> None:
+        self.required_offset = required_offset
+        self.complete = complete
+        self.timer = None
+
+
+class LeaderPartition:
+    __slots__ = ("tp", "log", "leader_epoch", "replicas", "isr", "followers", "delayed")
+
+    def __init__(self, tp: TopicPartition, log: PartitionLog, leader_epoch: int,
+                 replicas: list[int], isr: list[int], self_id: int, now: int) -> None:
+        self.tp = tp
+        self.log = log
+        self.leader_epoch = leader_epoch
+        self.replicas = replicas
+        self.isr = isr
+        self.followers = {r: FollowerState(now) for r in replicas if r != self_id}
+        self.delayed: list[DelayedProduce] = []
+
+    def update_follower(self, broker_id: int, fetch_offset: int, now: int) -> None:
+        state = self.followers.get(broker_id)
+        if state is None:
+            return
+        state.log_end_offset = fetch_offset
+        state.last_fetch_ms = now
+        if fetch_offset >= self.log.log_end_offset:
+            state.last_caught_up_ms = now
+
+    def candidate_high_watermark(self, self_id: int) -> int:
+        """Smallest log end offset among ISR members (Kafka's maybeIncrementLeaderHW)."""
+        hw = self.log.log_end_offset
+        for r in self.isr:
+            if r == self_id:
+                continue
+            state = self.followers.get(r)
+            leo = state.log_end_offset if state is not None else -1
+            if leo < hw:
+                hw = leo
+        return hw
+
+
+class ReplicaFetcher:
+    """One follower broker's fetch session with one leader broker.
+
+    Kafka runs a fetcher thread per source broker that fetches all the
+    partitions this broker follows on that leader in one request.
+    """
+
+    def __init__(self, broker, leader_id: int) -> None:
+        self.broker = broker
+        self.leader_id = leader_id
+        self.partitions: dict[TopicPartition, int] = {}      # tp -> leader epoch we follow
+        self.in_flight = False
+        self.backoff_timer = None
+
+    def add(self, tp: TopicPartition, leader_epoch: int) -> None:
+        self.partitions[tp] = leader_epoch
+        if not self.in_flight and self.backoff_timer is None:
+            self.send()
+
+    def remove(self, tp: TopicPartition) -> None:
+        self.partitions.pop(tp, None)
+
+    def send(self) -> None:
+        self.backoff_timer = None
+        broker = self.broker
+        if not broker.alive or not self.partitions:
+            return
+        parts = {}
+        for tp, epoch in self.partitions.items():
+            log = broker.disk[tp]
+            parts[tp] = FetchPartition(log.log_end_offset, log.latest_epoch, epoch,
+                                       broker.config.get("replica.fetch.max.bytes"))
+        req = FetchRequest(broker.broker_id, broker.config.get("replica.fetch.wait.max.ms"), 1, parts,
+                           client_id=f"broker-{broker.broker_id}-fetcher")
+        self.in_flight = True
+        broker.network.request(broker.broker_id, self.leader_id, "fetch", req, self.on_response)
+
+    def on_response(self, resp) -> None:
+        self.in_flight = False
+        broker = self.broker
+        if not broker.alive:
+            return
+        if not isinstance(resp, FetchResponse):
+            # Connection failed: back off like replica.fetch.backoff.ms (1 s).
+            self.backoff_timer = broker.clock.call_later(1000, self.send)
+            return
+        backoff = False
+        for tp, data in resp.partitions.items():
+            if tp not in self.partitions:
+                continue
+            if data.error != Errors.NONE:
+                backoff = True
+                continue
+            broker.follower_received(tp, data)
+        if self.partitions:
+            if backoff:
+                self.backoff_timer = broker.clock.call_later(1000, self.send)
+            else:
+                self.send()

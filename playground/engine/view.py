@@ -1,0 +1,145 @@
+"""The read-only face of a cluster, for views, reports and checks.
+
+Everything here is computed from engine state on each call and returned as
+plain values (or logs to read, never to write), so nothing outside the
+engine keeps a second copy of offsets or ISR. A view of a real cluster can
+later offer the same methods.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .log import PartitionLog
+from .protocol import TopicPartition
+
+
+@dataclass(frozen=True)
+class BrokerView:
+    broker_id: int
+    alive: bool
+    fenced: bool
+
+
+@dataclass(frozen=True)
+class PartitionView:
+    topic: str
+    partition: int
+    leader: int
+    leader_epoch: int
+    replicas: tuple[int, ...]
+    isr: tuple[int, ...]
+    elr: tuple[int, ...]
+    last_known_elr: tuple[int, ...]
+    high_watermark: int
+    log_start_offset: int
+    log_end_offsets: dict[int, int] = field(default_factory=dict)
+    replica_high_watermarks: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def tp(self) -> TopicPartition:
+        return TopicPartition(self.topic, self.partition)
+
+
+class ClusterView:
+    def __init__(self, cluster) -> None:
+        self._c = cluster
+
+    @property
+    def now(self) -> int:
+        return self._c.clock.now
+
+    @property
+    def controller_id(self) -> int | None:
+        return self._c.controller.node_id
+
+    @property
+    def voters(self) -> list[int]:
+        return list(self._c.controller.voters)
+
+    @property
+    def seed(self) -> int:
+        return self._c.seed
+
+    def brokers(self) -> list[BrokerView]:
+        image = self._c.controller.image
+        return [BrokerView(bid, b.alive, image.brokers.get(bid).fenced if bid in image.brokers else True)
+                for bid, b in sorted(self._c.brokers.items())]
+
+    def topic_names(self, include_internal: bool = True) -> list[str]:
+        names = sorted(self._c.controller.image.topics)
+        return names if include_internal else [n for n in names if not n.startswith("__")]
+
+    def topic_id(self, topic: str) -> str | None:
+        t = self._c.controller.image.topics.get(topic)
+        return t.topic_id if t else None
+
+    def topic_configs(self, topic: str) -> dict[str, Any]:
+        t = self._c.controller.image.topics.get(topic)
+        return dict(t.configs) if t else {}
+
+    def topic_config(self, topic: str, name: str) -> Any:
+        configs = self.topic_configs(topic)
+        if name in configs:
+            return configs[name]
+        image = self._c.controller.image
+        if name in image.broker_configs:
+            return image.broker_configs[name]
+        return self._c.broker_config.get(name)
+
+    def replica_log(self, broker_id: int, topic: str, partition: int) -> PartitionLog | None:
+        broker = self._c.brokers.get(broker_id)
+        return broker.disk.get(TopicPartition(topic, partition)) if broker else None
+
+    def partitions(self, topic: str) -> list[PartitionView]:
+        t = self._c.controller.image.topics.get(topic)
+        if t is None:
+            return []
+        out = []
+        for p in t.partitions:
+            leos: dict[int, int] = {}
+            hws: dict[int, int] = {}
+            for r in p.replicas:
+                log = self.replica_log(r, topic, p.partition)
+                if log is not None:
+                    leos[r] = log.log_end_offset
+                    hws[r] = log.high_watermark
+            auth = self.authoritative_log(topic, p.partition)
+            out.append(PartitionView(topic, p.partition, p.leader, p.leader_epoch, tuple(p.replicas),
+                                     tuple(p.isr), tuple(p.elr), tuple(p.last_known_elr),
+                                     auth.high_watermark if auth else 0,
+                                     auth.log_start_offset if auth else 0, leos, hws))
+        return out
+
+    def authoritative_log(self, topic: str, partition: int) -> PartitionLog | None:
+        """The leader's log; with no leader, the most advanced replica's."""
+        t = self._c.controller.image.topics.get(topic)
+        if t is None or partition >= len(t.partitions):
+            return None
+        p = t.partitions[partition]
+        if p.leader >= 0:
+            log = self.replica_log(p.leader, topic, partition)
+            if log is not None:
+                return log
+        logs = [self.replica_log(r, topic, partition) for r in p.replicas]
+        logs = [lg for lg in logs if lg is not None]
+        return max(logs, key=lambda lg: lg.log_end_offset) if logs else None
+
+    def producers(self) -> dict[str, Any]:
+        return {name: p.stats for name, p in sorted(self._c.producers.items())}
+
+    def producer_config(self, name: str) -> dict[str, Any]:
+        return dict(self._c.producers[name].config)
+
+    def consumers(self) -> dict[str, Any]:
+        return {name: c for name, c in sorted(self._c.consumers.items())}
+
+    def audit(self):
+        return self._c.audit.summary(self)
+
+    def events(self, since: int = 0):
+        return self._c.events.since(since)
+
+    def in_flight(self) -> int:
+        return self._c.clock.pending()
