@@ -24,6 +24,8 @@ class ClientMetadata:
         self.in_flight = False
         self.want_retry = False
         self._next = 0
+        self._available: dict[str, list[int]] = {}
+        self._tps: dict[str, list[TopicPartition]] = {}
 
     def refresh(self) -> None:
         if self.in_flight:
@@ -42,12 +44,25 @@ class ClientMetadata:
             self.clock.call_later(self.retry_backoff_ms, self.refresh)
             return
         self.topics = {name: t for name, t in resp.topics.items() if t.error == Errors.NONE}
+        self._available = {name: [p.partition for p in t.partitions if p.leader >= 0]
+                           for name, t in self.topics.items()}
         if self.want_retry:
             self.clock.call_later(self.retry_backoff_ms, self.refresh)
         self.on_update()
 
     def topic(self, name: str) -> TopicMetadata | None:
         return self.topics.get(name)
+
+    def available(self, topic: str) -> list[int]:
+        """Partitions of `topic` that have a leader (where null-key records may go)."""
+        return self._available.get(topic, [])
+
+    def tp(self, topic: str, partition: int) -> TopicPartition:
+        """Interned TopicPartition objects: clients make one per record otherwise."""
+        tps = self._tps.get(topic)
+        if tps is None or partition >= len(tps):
+            tps = self._tps[topic] = [TopicPartition(topic, p) for p in range(max(partition + 1, 1))]
+        return tps[partition]
 
     def leader_of(self, tp: TopicPartition) -> int:
         meta = self.topics.get(tp.topic)

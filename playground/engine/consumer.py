@@ -208,14 +208,19 @@ class Consumer:
         n = int(self.config["max.poll.records"])
         batch: list[ConsumedRecord] = []
         buf = self._buffer
+        positions = self.positions
+        tp_of = self.meta.tp
         while buf and len(batch) < n:
             r = buf.popleft()
-            tp = TopicPartition(r.topic, r.partition)
-            if self.positions.get(tp) != r.offset:
+            tp = tp_of(r.topic, r.partition)
+            if positions.get(tp) != r.offset:
                 continue                   # stale after a seek
-            self.positions[tp] = r.offset + 1
+            positions[tp] = r.offset + 1
             batch.append(r)
-        self._buffered_tps = {TopicPartition(r.topic, r.partition) for r in buf}
+        if buf:
+            self._buffered_tps = {tp_of(r.topic, r.partition) for r in buf}
+        else:
+            self._buffered_tps = set()
         if not batch:
             return
         self.polled += len(batch)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import random
 import struct
+from functools import lru_cache
 
 _M = 0x5BD1E995
 _SEED = 0x9747B28C
@@ -48,8 +49,14 @@ def to_positive(n: int) -> int:
     return n & 0x7FFFFFFF
 
 
+@lru_cache(maxsize=65536)
+def _positive_hash(key: bytes) -> int:
+    # Pure function of the key: caching only saves re-hashing hot keys.
+    return to_positive(murmur2(key))
+
+
 def partition_for_key(key: bytes, num_partitions: int) -> int:
-    return to_positive(murmur2(key)) % num_partitions
+    return _positive_hash(key) % num_partitions
 
 
 class StickyPartitioner:

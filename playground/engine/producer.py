@@ -140,13 +140,12 @@ class Producer:
             if record.key is not None:
                 partition = partition_for_key(record.key, n)
             else:
-                available = [p.partition for p in meta.partitions if p.leader >= 0]
-                partition = self.partitioner.partition(topic, available, n, size)
+                partition = self.partitioner.partition(topic, self.meta.available(topic), n, size)
         elif not 0 <= partition < n:
             self._fail_record(TopicPartition(topic, partition), serial, callback, Errors.UNKNOWN_TOPIC_OR_PARTITION,
                               f"partition {partition} does not exist; {topic} has {n}")
             return
-        tp = TopicPartition(topic, partition)
+        tp = self.meta.tp(topic, partition)
         batch = self.open_batches.get(tp)
         limit = int(self.config["batch.size"])
         if batch is not None and batch.records and batch.size + size > limit:
@@ -189,25 +188,34 @@ class Producer:
         by_leader: dict[int, dict[TopicPartition, ProducerBatch]] = {}
         keep: list[ProducerBatch] = []
         now = self.clock.now
+        timeout = self.config["delivery.timeout.ms"]
+        leader_of = self.meta.leader_of
+        in_flight = self.in_flight
+        missing_leader = False
         for batch in self.ready:
-            if now - batch.created_ms >= self.config["delivery.timeout.ms"]:
+            if now - batch.created_ms >= timeout:
                 self._fail_batch(batch, Errors.REQUEST_TIMED_OUT, "delivery.timeout.ms expired")
                 continue
-            leader = self.leader_of(batch.tp)
+            leader = leader_of(batch.tp)
             if leader < 0:
+                missing_leader = True
                 keep.append(batch)
                 continue
-            group = by_leader.setdefault(leader, {})
-            if batch.tp in group or self.in_flight.get(leader, 0) >= max_in_flight:
+            group = by_leader.get(leader)
+            if group is None:
+                if in_flight.get(leader, 0) >= max_in_flight:
+                    keep.append(batch)
+                    continue
+                group = by_leader[leader] = {}
+            if batch.tp in group:
                 keep.append(batch)
                 continue
             group[batch.tp] = batch
         self.ready = keep
-        if any(self.leader_of(b.tp) < 0 for b in keep):
+        if missing_leader:
             self.meta.refresh()
         for leader, group in by_leader.items():
-            if group:
-                self._send_request(leader, group)
+            self._send_request(leader, group)
 
     def _send_request(self, leader: int, group: dict[TopicPartition, ProducerBatch]) -> None:
         partitions = {}
