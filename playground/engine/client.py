@@ -13,7 +13,7 @@ class ClientMetadata:
     """Kafka clients' `Metadata`: leaders per partition, refreshed on demand from any live broker."""
 
     def __init__(self, owner: str, network: Network, bootstrap: list[int], retry_backoff_ms: int,
-                 on_update: Callable[[], None]) -> None:
+                 on_update: Callable[[], None], max_age_ms: int = 300000) -> None:
         self.owner = owner
         self.network = network
         self.clock = network.clock
@@ -24,6 +24,8 @@ class ClientMetadata:
         self.in_flight = False
         self.want_retry = False
         self._next = 0
+        self.max_age_ms = max_age_ms
+        self._age_timer = None
         self._available: dict[str, list[int]] = {}
         self._tps: dict[str, list[TopicPartition]] = {}
 
@@ -44,6 +46,11 @@ class ClientMetadata:
             self.clock.call_later(self.retry_backoff_ms, self.refresh)
             return
         self.topics = {name: t for name, t in resp.topics.items() if t.error == Errors.NONE}
+        # metadata.max.age.ms: even without errors, clients refresh periodically; that is
+        # how a producer learns about partitions added to a topic.
+        if self._age_timer is not None:
+            self._age_timer.cancel()
+        self._age_timer = self.clock.call_later(self.max_age_ms, self.refresh)
         self._available = {name: [p.partition for p in t.partitions if p.leader >= 0]
                            for name, t in self.topics.items()}
         if self.want_retry:

@@ -84,7 +84,7 @@ class Producer:
             self.partitioner = StickyPartitioner(rng, int(self.config["batch.size"]))
         self._serial = 0
         self.meta = ClientMetadata(name, network, bootstrap, int(self.config["retry.backoff.ms"]),
-                                   self._on_metadata)
+                                   self._on_metadata, int(self.config["metadata.max.age.ms"]))
         self._waiting_for_metadata: list[tuple] = []
         self.open_batches: dict[TopicPartition, ProducerBatch] = {}
         self.ready: list[ProducerBatch] = []
@@ -297,11 +297,13 @@ class Producer:
         self.stats.acked += n
         self.audit.record_acked(self.name, batch.tp, base_offset, batch.records)
         if acks != 0:
-            self.events.emit(EventKind.PRODUCE_ACKED,
-                             f"Producer {self.name} got the ack for {n} record(s) on {batch.tp} at offsets "
-                             f"{base_offset}–{base_offset + n - 1} (acks={self.config['acks']}).",
-                             producer=self.name, topic=batch.tp.topic, partition=batch.tp.partition,
-                             base_offset=base_offset, count=n)
+            text = (f"Producer {self.name} got the ack for {n} record(s) on {batch.tp} at offsets "
+                    f"{base_offset}–{base_offset + n - 1} (acks={self.config['acks']}).")
+        else:
+            text = (f"Producer {self.name} counts {n} record(s) for {batch.tp} as sent without any answer "
+                    "(acks=0): it will never learn whether the leader wrote them.")
+        self.events.emit(EventKind.PRODUCE_ACKED, text, producer=self.name, topic=batch.tp.topic,
+                         partition=batch.tp.partition, base_offset=base_offset, count=n, acks=acks)
         for i, cb in enumerate(batch.callbacks):
             if cb is not None:
                 cb(Errors.NONE, base_offset + i if base_offset >= 0 else -1)

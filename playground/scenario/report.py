@@ -1,0 +1,74 @@
+"""The JSON report of a scenario run (the contract in scenario-format.md).
+
+Built only from the engine's read-only `ClusterView`, in a fixed key order,
+so the same run always serialises to the same bytes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playground.engine.records import decode_text
+
+
+def partition_report(view, topic: str, pv) -> dict[str, Any]:
+    log = view.authoritative_log(topic, pv.partition)
+    records = []
+    if log is not None:
+        for off, rec, _batch in log.records():
+            records.append({
+                "offset": off,
+                "key": decode_text(rec.key),
+                "value": decode_text(rec.value),
+                "headers": {k: decode_text(v) for k, v in rec.headers},
+                "timestamp": rec.timestamp,
+            })
+    return {
+        "partition": pv.partition,
+        "leader": pv.leader if pv.leader >= 0 else None,
+        "leader_epoch": pv.leader_epoch,
+        "replicas": list(pv.replicas),
+        "isr": list(pv.isr),
+        "elr": list(pv.elr),
+        "last_known_elr": list(pv.last_known_elr),
+        "log_start_offset": pv.log_start_offset,
+        "high_watermark": pv.high_watermark,
+        "log_end_offset": {str(b): leo for b, leo in pv.log_end_offsets.items()},
+        "records": records,
+    }
+
+
+def build_report(view, name: str, seed: int, step_errors: list[dict], with_events: bool = False) -> dict[str, Any]:
+    audit = view.audit()
+    report: dict[str, Any] = {
+        "name": name,
+        "seed": seed,
+        "virtual_time_ms": view.now,
+        "controller": view.controller_id,
+        "brokers": {str(b.broker_id): {"alive": b.alive, "fenced": b.fenced} for b in view.brokers()},
+        "topics": {
+            topic: {
+                "topic_id": view.topic_id(topic),
+                "configs": {k: v for k, v in sorted(view.topic_configs(topic).items())},
+                "partitions": [partition_report(view, topic, pv) for pv in view.partitions(topic)],
+            }
+            for topic in view.topic_names(include_internal=True)
+        },
+        "producers": {
+            pname: {"sent": s.sent, "acked": s.acked, "failed": s.failed, "errors": dict(sorted(s.errors.items()))}
+            for pname, s in view.producers().items()
+        },
+        "groups": {},
+        "consumers": {},
+        "audit": audit.as_report(),
+        "lost_records": [
+            {"producer": r.producer, "serial": r.serial, "topic": r.topic, "partition": r.partition,
+             "offset": r.offset, "reason": r.reason}
+            for r in audit.lost
+        ],
+        "step_errors": step_errors,
+        "expectations": [],
+    }
+    if with_events:
+        report["events"] = [e.to_dict() for e in view.events()]
+    return report

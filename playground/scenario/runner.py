@@ -1,0 +1,164 @@
+"""Runs a validated scenario against the engine in virtual time.
+
+Setup (cluster and topics) happens at time 0 as if the cluster had been
+running; steps then apply in order and only `wait` moves time. A step Kafka
+refuses is recorded in `step_errors` and the run goes on.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from playground.engine import Cluster, KafkaError
+from playground.engine.errors import Errors
+from playground.engine.events import EventKind
+
+from .expect import evaluate
+from .loader import ScenarioError
+from .report import build_report
+from .schema import Scenario, Step, key_for, render_template
+
+# Actions this version runs; the rest of the contract's actions arrive with
+# the issues that build their machinery, and are refused until then.
+SUPPORTED_ACTIONS = {"create_topic", "delete_topic", "add_partitions", "alter_config", "produce", "wait"}
+LATER = {
+    "kill_broker": "broker failures", "restart_broker": "broker failures", "isolate_broker": "broker failures",
+    "heal": "broker failures", "slow_broker": "broker failures", "drop_requests": "broker failures",
+    "elect_leaders": "leader elections", "start_consumer": "consumer groups", "stop_consumer": "consumer groups",
+    "crash_consumer": "consumer groups", "pause_consumer": "consumer groups", "resume_consumer": "consumer groups",
+    "reset_offsets": "consumer groups", "start_producer": "the producer pipeline",
+    "stop_producer": "the producer pipeline", "begin_transaction": "transactions",
+    "commit_transaction": "transactions", "abort_transaction": "transactions",
+}
+
+
+def _to_bytes(value: Any) -> bytes | None:
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode("utf-8")
+
+
+def check_supported(scn: Scenario) -> None:
+    """Refuse, before anything runs, what this version cannot do yet."""
+    if scn.cluster.controller != "kraft":
+        raise ScenarioError(scn.filename, scn.cluster.line, "cluster.controller",
+                            f"{scn.cluster.controller} mode is not supported yet (only kraft runs so far)")
+    for step in scn.steps:
+        if step.action not in SUPPORTED_ACTIONS:
+            raise ScenarioError(scn.filename, step.line, f"steps[{step.index}].{step.action}",
+                                f"not supported yet: {step.action} arrives with {LATER.get(step.action, 'a later version')}")
+
+
+def build_cluster(scn: Scenario) -> Cluster:
+    """The cluster and setup topics; Kafka's refusals make the file invalid."""
+    check_supported(scn)
+    spec = scn.cluster
+    try:
+        cluster = Cluster(brokers=spec.brokers, seed=scn.seed, controllers=spec.controllers,
+                          network_latency=spec.network_latency, config=spec.config)
+    except KafkaError as exc:
+        raise ScenarioError(scn.filename, spec.line, "cluster.config", f"{exc.error.name}: {exc.message}") from None
+    for i, topic in enumerate(scn.topics):
+        try:
+            cluster.create_topic(topic.name, topic.partitions, topic.replication_factor, topic.config,
+                                 immediate=True)
+        except KafkaError as exc:
+            raise ScenarioError(scn.filename, topic.line, f"topics[{i}]",
+                                f"{exc.error.name}: {exc.message}") from None
+    return cluster
+
+
+class ScenarioRun:
+    def __init__(self, scn: Scenario, cluster: Cluster | None = None) -> None:
+        self.scenario = scn
+        self.cluster = cluster if cluster is not None else build_cluster(scn)
+        self.step_errors: list[dict[str, Any]] = []
+        self._producer_acks: dict[str, str] = {}
+
+    # -- steps -------------------------------------------------------------------
+    def apply(self, step: Step) -> None:
+        handler: Callable[[dict], None] = getattr(self, f"_do_{step.action}")
+        try:
+            handler(step.args)
+        except KafkaError as exc:
+            self.step_errors.append({"step": step.index, "action": step.action,
+                                     "error": exc.error.name, "message": exc.message})
+            self.cluster.events.emit(EventKind.STEP_ERROR,
+                                     f"Step {step.index} ({step.action}) was refused: {exc.error.name} — "
+                                     f"{exc.message}", step=step.index, action=step.action,
+                                     error=exc.error.name)
+
+    def run(self) -> None:
+        for step in self.scenario.steps:
+            self.apply(step)
+
+    def timeline(self) -> list[tuple[int, Callable[[], None]]]:
+        """The steps placed on virtual time, for the GUI to apply as time passes."""
+        out: list[tuple[int, Callable[[], None]]] = []
+        t = self.cluster.now
+        for step in self.scenario.steps:
+            if step.action == "wait":
+                t += step.args["duration"]
+                continue
+            out.append((t, lambda step=step: self.apply(step)))
+        return out
+
+    def _do_wait(self, args: dict) -> None:
+        self.cluster.advance(args["duration"])
+
+    def _do_create_topic(self, args: dict) -> None:
+        self.cluster.create_topic(args["name"], args["partitions"], args["replication_factor"], args["config"])
+
+    def _do_delete_topic(self, args: dict) -> None:
+        self.cluster.delete_topic(args["name"])
+
+    def _do_add_partitions(self, args: dict) -> None:
+        self.cluster.add_partitions(args["topic"], args["count"])
+
+    def _do_alter_config(self, args: dict) -> None:
+        if args.get("topic") is not None:
+            self.cluster.alter_config("topic", args["topic"], args["config"])
+            return
+        ref = args["broker"]
+        if ref.kind != "all":
+            # The engine keeps one set of broker settings for the whole cluster.
+            raise KafkaError(Errors.INVALID_REQUEST,
+                             f"per-broker settings ({ref}) are not supported yet; use broker: all for the "
+                             "cluster-wide default")
+        self.cluster.alter_config("broker", "", args["config"])
+
+    def _do_produce(self, args: dict) -> None:
+        name = args["producer"]
+        acks = str(args["acks"])
+        existing = self._producer_acks.get(name)
+        if existing is not None and existing != acks:
+            raise KafkaError(Errors.INVALID_CONFIG,
+                             f"producer {name} was created with acks={existing}; a producer's acks is fixed "
+                             f"when it is created, so use another producer name for acks={acks}")
+        self._producer_acks[name] = acks
+        producer = self.cluster.producer(name, acks=acks)
+        topic = args["topic"]
+        headers_t = args.get("headers") or {}
+        for i in range(args["count"]):
+            key = key_for(args, i)
+            value = render_template(args.get("value"), i)
+            headers = tuple((str(k), _to_bytes(render_template(v, i))) for k, v in headers_t.items())
+            producer.send(topic, _to_bytes(value), key=_to_bytes(key), headers=headers,
+                          partition=args.get("partition"), timestamp=args.get("timestamp"))
+
+    # -- report --------------------------------------------------------------------
+    def report(self, with_events: bool = False) -> dict[str, Any]:
+        scn = self.scenario
+        report = build_report(self.cluster.view(), scn.name, scn.seed, self.step_errors, with_events)
+        report["expectations"] = evaluate(report, scn.expect)
+        return report
+
+
+def open_for_gui(path: str):
+    """Load a scenario for the window: (cluster, timeline of (time_ms, apply))."""
+    from .loader import load_scenario
+    scn = load_scenario(path)
+    run = ScenarioRun(scn)
+    return run.cluster, run.timeline()
