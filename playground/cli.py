@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
         return run_command(args.file, as_json=args.json, with_events=args.events)
     if args.command == "screenshot":
         from playground.scenario.loader import ScenarioError
-        from playground.scenario.schema import parse_duration
+        from playground.scenario import parse_duration
         try:
             at_ms = parse_duration(args.at)
         except (ValueError, ScenarioError) as exc:

@@ -31,6 +31,20 @@ def _int(lo: int | None = None, hi: int | None = None) -> Callable[[Any], int]:
     return parse
 
 
+def _float(lo: float, hi: float) -> Callable[[Any], float]:
+    def parse(v: Any) -> float:
+        if isinstance(v, bool):
+            raise ValueError("expected a number")
+        try:
+            x = float(str(v).strip())
+        except ValueError:
+            raise ValueError(f"{v!r} is not a number") from None
+        if not lo <= x <= hi:             # also refuses NaN
+            raise ValueError(f"must be between {lo} and {hi}")
+        return x
+    return parse
+
+
 def _bool(v: Any) -> bool:
     if isinstance(v, bool):
         return v
@@ -65,7 +79,7 @@ TOPIC_CONFIGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "segment.ms": (WEEK_MS, _int(1)),
     "cleanup.policy": ("delete", _cleanup_policy),
     "delete.retention.ms": (86400000, _int(0)),
-    "min.cleanable.dirty.ratio": (0.5, lambda v: float(v)),
+    "min.cleanable.dirty.ratio": (0.5, _float(0.0, 1.0)),
     "message.timestamp.type": ("CreateTime", _choice("CreateTime", "LogAppendTime")),
     "max.message.bytes": (1048588, _int(0)),
     "compression.type": ("producer", _choice("producer", "uncompressed", "gzip", "snappy", "lz4", "zstd")),

@@ -222,6 +222,8 @@ class Consumer:
         else:
             self._buffered_tps = set()
         if not batch:
+            if not buf:
+                self._kick()
             return
         self.polled += len(batch)
         first, last = batch[0], batch[-1]
@@ -233,3 +235,7 @@ class Consumer:
             self.on_records(batch)
         if buf:
             self.clock.call_later(0, self._app_poll)
+        else:
+            # The buffer is drained: fetch again (Kafka's fetcher refetches a partition once
+            # nothing of it is buffered).
+            self.clock.call_later(0, self._kick)

@@ -38,7 +38,7 @@ class PartitionLog:
             raise ValueError(f"{self.topic}/{self.partition}: batch at {batch.base_offset}, "
                              f"log end is {self.log_end_offset}")
         if batch.leader_epoch >= 0 and (not self.epoch_cache or self.epoch_cache[-1][0] < batch.leader_epoch):
-            self.epoch_cache.append((batch.leader_epoch, batch.base_offset))
+            self._assign_epoch(batch.leader_epoch, batch.base_offset)
         self.batches.append(batch)
         self._bases.append(batch.base_offset)
         self.log_end_offset = batch.next_offset
@@ -47,7 +47,14 @@ class PartitionLog:
     def assign_epoch_start(self, epoch: int) -> None:
         """A new leader records where its epoch starts, before any append."""
         if not self.epoch_cache or self.epoch_cache[-1][0] < epoch:
-            self.epoch_cache.append((epoch, self.log_end_offset))
+            self._assign_epoch(epoch, self.log_end_offset)
+
+    def _assign_epoch(self, epoch: int, start: int) -> None:
+        # Kafka's LeaderEpochFileCache.maybeTruncateNonMonotonicEntries: an epoch that starts
+        # where the new one starts never held a record, so it goes.
+        while self.epoch_cache and self.epoch_cache[-1][1] >= start:
+            self.epoch_cache.pop()
+        self.epoch_cache.append((epoch, start))
 
     def truncate_to(self, offset: int) -> int:
         """Remove every batch that ends at or after `offset`; returns records removed.

@@ -8,7 +8,7 @@ import re
 from .errors import Errors, KafkaError
 
 MAX_NAME_LENGTH = 249
-_LEGAL = re.compile(r"^[a-zA-Z0-9._-]+$")
+_LEGAL = re.compile(r"[a-zA-Z0-9._-]+")
 COLLISION_WARNING = ("WARNING: Due to limitations in metric names, topics with a period ('.') or "
                      "underscore ('_') could collide. To avoid issues it is best to use either, but not both.")
 
@@ -23,7 +23,7 @@ def validate_topic_name(name: str) -> None:
         raise KafkaError(Errors.INVALID_TOPIC_EXCEPTION,
                          f"Topic name is illegal, it can't be longer than {MAX_NAME_LENGTH} characters, "
                          f"topic name: {name}")
-    if not _LEGAL.match(name):
+    if not _LEGAL.fullmatch(name):
         raise KafkaError(Errors.INVALID_TOPIC_EXCEPTION,
                          f"Topic name \"{name}\" is illegal, it contains a character other than "
                          "ASCII alphanumerics, '.', '_' and '-'")

@@ -1,0 +1,216 @@
+"""The one place where Qt meets the engine: time, signals and commands.
+
+`SimulationBridge` owns the QTimer that moves virtual time forward by
+`real elapsed x speed` every frame, applies a scenario's timeline as time
+passes, and forwards what the engine reports (events, network messages) as
+Qt signals. Views bind to these signals, read the cluster through `view()`
+and change it only through the bridge's commands.
+
+Virtual time in the engine is whole milliseconds; the bridge also keeps a
+fractional `display_time` (>= the clock's `now`) so a message taking 50 ms
+glides smoothly across the screen when time runs at 0.1x.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Callable
+
+from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+
+from playground.engine import Cluster
+
+from . import commands
+
+SPEEDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)
+# How long one network hop should stay on screen at the default speed.
+VISIBLE_HOP_MS = 500.0
+FRAME_MS = 16
+# A frame that took longer than this (a debugger, a slow machine) does not
+# make virtual time leap: the simulation slows down instead.
+MAX_FRAME_MS = 100
+
+Timeline = list[tuple[int, Callable[[], None]]]
+
+
+def default_speed(latency_ms: int) -> float:
+    """The largest listed speed at which one hop stays on screen for VISIBLE_HOP_MS of real time.
+
+    The built-in cluster's 50 ms hops give 0.1x; scenario files with Kafka-like
+    1-2 ms hops get the slowest speed, 0.05x (their hops are then a blink: give
+    such a scenario `network_latency: 50ms` to watch it).
+    """
+    fitting = [s for s in SPEEDS if latency_ms / s >= VISIBLE_HOP_MS]
+    return fitting[-1] if fitting else SPEEDS[0]
+
+
+class SimulationBridge(QObject):
+    time_changed = Signal(int)          # the engine clock moved to this virtual ms
+    event_emitted = Signal(object)      # an engine Event
+    message_sent = Signal(object)       # a network Message (one hop of a request or response)
+    frame = Signal(float)               # redraw: display time in (fractional) virtual ms
+    running_changed = Signal(bool)
+    speed_changed = Signal(float)
+    failed = Signal(str)                # a timeline step raised something other than KafkaError
+
+    def __init__(self, cluster: Cluster, timeline: Timeline | None = None, *, speed: float | None = None,
+                 running: bool = True, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._cluster = cluster
+        self._timeline = sorted(timeline or [], key=lambda step: step[0])
+        self._next_step = 0
+        self._speed = float(speed) if speed is not None else default_speed(cluster.network.latency)
+        self._running = False
+        self._display = float(cluster.clock.now)
+        self._unsubscribe = [cluster.events.subscribe(self.event_emitted.emit),
+                             cluster.network.subscribe(self.message_sent.emit)]
+        self._timer = QTimer(self)
+        self._timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self._timer.setInterval(FRAME_MS)
+        self._timer.timeout.connect(self.tick)
+        self._elapsed = QElapsedTimer()
+        self.run_to(cluster.clock.now)      # timeline steps due at the start
+        if running:
+            self.resume()
+
+    # -- reading -------------------------------------------------------------
+    def view(self):
+        """The read-only interface every view uses."""
+        return self._cluster.view()
+
+    @property
+    def event_history(self):
+        """The engine's event list, for random access by the event log (read only).
+
+        `ClusterView.events(since)` copies a slice on every call, which a list
+        model asking for row i cannot afford.
+        """
+        return self._cluster.events.history
+
+    @property
+    def now(self) -> int:
+        return self._cluster.clock.now
+
+    @property
+    def display_time(self) -> float:
+        return self._display
+
+    @property
+    def running(self) -> bool:
+        return self._running
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @property
+    def timer_active(self) -> bool:
+        return self._timer.isActive()
+
+    def next_step_time(self) -> int | None:
+        """When the next thing happens: an engine callback or a timeline step."""
+        times = [t for t in (self._cluster.clock.next_time(), self._timeline_time()) if t is not None]
+        return min(times) if times else None
+
+    def _timeline_time(self) -> int | None:
+        return self._timeline[self._next_step][0] if self._next_step < len(self._timeline) else None
+
+    # -- time control ----------------------------------------------------------
+    def pause(self) -> None:
+        if self._running:
+            self._running = False
+            self._timer.stop()
+            self.running_changed.emit(False)
+
+    def resume(self) -> None:
+        if not self._running:
+            self._running = True
+            self._elapsed.start()
+            self._timer.start()
+            self.running_changed.emit(True)
+
+    def toggle(self) -> None:
+        if self._running:
+            self.pause()
+        else:
+            self.resume()
+
+    def set_speed(self, speed: float) -> None:
+        speed = min(SPEEDS[-1], max(SPEEDS[0], float(speed)))
+        if speed != self._speed:
+            self._speed = speed
+            self.speed_changed.emit(speed)
+
+    def faster(self) -> None:
+        self.set_speed(next((s for s in SPEEDS if s > self._speed), SPEEDS[-1]))
+
+    def slower(self) -> None:
+        self.set_speed(next((s for s in reversed(SPEEDS) if s < self._speed), SPEEDS[0]))
+
+    def step(self) -> int | None:
+        """Pause, then run exactly the callbacks (and timeline steps) of the next instant."""
+        self.pause()
+        t = self.next_step_time()
+        if t is None:
+            return None
+        self.run_to(t)
+        self._display = max(self._display, float(t))
+        self.frame.emit(self._display)
+        return t
+
+    def tick(self, real_elapsed_ms: float | None = None) -> None:
+        """One frame: move virtual time by real elapsed time x speed (nothing when paused)."""
+        if real_elapsed_ms is None:
+            real_elapsed_ms = self._elapsed.restart()
+        if not self._running:
+            return
+        target = self._display + min(real_elapsed_ms, MAX_FRAME_MS) * self._speed
+        self.run_to(int(target))
+        self._display = max(target, float(self.now))
+        self.frame.emit(self._display)
+
+    def run_to(self, t: int) -> None:
+        """Run virtual time to `t`, applying timeline steps as their time comes."""
+        clock = self._cluster.clock
+        before = clock.now
+        try:
+            while self._next_step < len(self._timeline) and self._timeline[self._next_step][0] <= t:
+                at, apply = self._timeline[self._next_step]
+                if at > clock.now:
+                    clock.run_until(at)
+                self._next_step += 1
+                apply()
+            if t >= clock.now:
+                clock.run_until(t)
+        except Exception:           # a broken step must not kill the window; show it and stop
+            self.pause()
+            self.failed.emit(traceback.format_exc())
+        if clock.now != before:
+            self.time_changed.emit(clock.now)
+        if self._display < clock.now:
+            self._display = float(clock.now)
+
+    def show_at(self, t: int) -> None:
+        """Run to `t` and draw exactly that instant (screenshots, tests)."""
+        self.run_to(t)
+        self._display = float(max(t, self.now))
+        self.frame.emit(self._display)
+
+    # -- commands (the only way views change the cluster) ---------------------------
+    def produce(self, topic: str, value: str | None, key: str | None = None, headers: tuple = (),
+                acks: str = "all", count: int = 1, partition: int | None = None) -> str:
+        name = commands.produce(self._cluster, topic, value, key, headers, acks, count, partition)
+        self.frame.emit(self._display)
+        return name
+
+    def create_topic(self, name: str, partitions: int, replication_factor: int,
+                     min_insync_replicas: int | None = None) -> None:
+        """Raises KafkaError (and changes nothing) when Kafka refuses."""
+        commands.create_topic(self._cluster, name, partitions, replication_factor, min_insync_replicas)
+        self.frame.emit(self._display)
+
+    def close(self) -> None:
+        self.pause()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []

@@ -1,0 +1,97 @@
+"""What the UI may do to a cluster: a few commands, nothing else.
+
+Views never mutate engine state; they call these (through the bridge, which
+repaints afterwards). Kafka's refusals come back as `KafkaError` untouched,
+so a dialog can show Kafka's error name and sentence.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from playground.engine import Cluster
+
+# The built-in cluster of `kafka-playground` with no arguments. A hop takes
+# 50 virtual ms so that, at the default speed of 0.1x, every request,
+# replication fetch and ack is on screen for half a second of real time.
+GUI_NETWORK_LATENCY_MS = 50
+BUILTIN_TOPIC = "orders"
+
+ACKS_CHOICES = ("all", "1", "0")
+
+
+def builtin_cluster(seed: int = 0) -> Cluster:
+    """Three brokers, and `orders`: 3 partitions, RF 3, min.insync.replicas 2."""
+    cluster = Cluster(brokers=3, seed=seed, network_latency=GUI_NETWORK_LATENCY_MS)
+    cluster.create_topic(BUILTIN_TOPIC, 3, 3, {"min.insync.replicas": 2}, immediate=True)
+    return cluster
+
+
+def producer_name(acks: str) -> str:
+    """A producer's acks is fixed when it is created, so the UI keeps one producer per acks."""
+    return f"ui-acks-{acks}"
+
+
+def parse_headers(text: str) -> tuple[tuple[str, bytes], ...]:
+    """`k=v,k2=v2` -> ((k, b"v"), (k2, b"v2")); raises ValueError with the reason."""
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise ValueError(f"header {part!r} is not key=value")
+        out.append((name, value.strip().encode("utf-8")))
+    return tuple(out)
+
+
+def _fill(template: str, i: int) -> str:
+    return template.replace("{i}", str(i))
+
+
+def produce(cluster: Cluster, topic: str, value: str | None, key: str | None = None,
+            headers: tuple = (), acks: str = "all", count: int = 1, partition: int | None = None) -> str:
+    """Send `count` records through the UI producer for `acks`; returns its name.
+
+    `{i}` in the key or value becomes the record's index (0, 1, ...), as in
+    scenario files. An empty key is a null key (sticky partitioner).
+    """
+    if acks not in ACKS_CHOICES:
+        raise ValueError(f"acks must be one of {', '.join(ACKS_CHOICES)}")
+    if topic not in cluster.view().topic_names():
+        raise ValueError(f"topic {topic!r} does not exist")
+    name = producer_name(acks)
+    producer = cluster.producer(name, acks=acks)
+    for i in range(count):
+        k = _fill(key, i).encode("utf-8") if key else None
+        v = _fill(value, i).encode("utf-8") if value is not None else None
+        producer.send(topic, v, key=k, headers=headers, partition=partition)
+    return name
+
+
+def create_topic(cluster: Cluster, name: str, partitions: int, replication_factor: int,
+                 min_insync_replicas: int | None = None) -> None:
+    """Ask the controller for a topic; brokers learn it on their next metadata fetch."""
+    config = {} if min_insync_replicas is None else {"min.insync.replicas": min_insync_replicas}
+    cluster.create_topic(name, partitions, replication_factor, config)
+
+
+def demo_timeline(cluster: Cluster) -> list[tuple[int, Callable[[], None]]]:
+    """Records for the built-in screenshot: a committed batch, then a second one mid-replication."""
+    def first() -> None:
+        produce(cluster, BUILTIN_TOPIC, "order {i}", key="user-1", count=3)
+        produce(cluster, BUILTIN_TOPIC, "order {i}", key="alice", count=2)
+        produce(cluster, BUILTIN_TOPIC, "refund {i}", key="user-4", count=1, acks="1")
+
+    def second() -> None:
+        produce(cluster, BUILTIN_TOPIC, "order 3{i}", key="user-1", count=2)
+
+    def third() -> None:
+        produce(cluster, BUILTIN_TOPIC, "refund 1{i}", key="user-4", count=1, acks="1")
+
+    def fourth() -> None:
+        produce(cluster, BUILTIN_TOPIC, "order 2{i}", key="alice", count=1)
+
+    return [(0, first), (400, second), (420, third), (440, fourth)]

@@ -1,0 +1,128 @@
+"""What the canvas animates: network messages turned into "flights".
+
+A flight is one dot moving from one place on the canvas to another between
+the message's `sent_at` and `arrive_at` (virtual ms). It is derived from the
+`Message` the network reported and nothing else, apart from one read of the
+view (is a fetch response telling a follower a higher high watermark than the
+one it has?), so the canvas keeps no copy of engine state: flights expire as
+soon as their message has arrived.
+
+Plain Python, no Qt: the canvas decides where the ends are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Hashable
+
+# Flight kinds, from most to least important to see.
+PRODUCE = "produce"            # client -> leader replica, carries records
+ACK = "ack"                    # leader replica -> client, the produce response
+REPLICATE = "replicate"        # leader replica -> follower replica, a fetch response with records
+FETCH = "fetch"                # follower replica -> leader replica, "I have everything below N"
+HW = "hw"                      # leader -> follower, a fetch response that only moves the follower's HW
+TRUNCATE = "truncate"          # leader -> follower, "your log diverged, truncate"
+CONSUME = "consume"            # broker -> consumer, a fetch response with records
+CLIENT = "client"              # client <-> broker: metadata, consumer fetch requests, list_offsets
+CONTROL = "control"            # broker <-> controller: metadata_fetch (hidden unless asked for)
+
+THIN = frozenset({FETCH, HW, CLIENT, CONTROL})
+
+
+@dataclass(frozen=True, slots=True)
+class Flight:
+    kind: str
+    src: tuple                 # ("client", name) | ("broker", id) | ("replica", broker, TopicPartition)
+                               # | ("controller", id)
+    dst: tuple
+    label: str
+    sent_at: int
+    arrive_at: int
+    lost: bool = False
+    error: bool = False
+
+    def progress(self, t: float) -> float:
+        """0 at the sender, 1 at the receiver."""
+        span = self.arrive_at - self.sent_at
+        if span <= 0:
+            return 1.0
+        return min(1.0, max(0.0, (t - self.sent_at) / span))
+
+    @property
+    def thin(self) -> bool:
+        return self.kind in THIN
+
+
+def _node(node: Hashable, controller_id: Any) -> tuple:
+    if isinstance(node, str):
+        return ("client", node)
+    if node == controller_id:
+        return ("controller", node)
+    return ("broker", node)
+
+
+def classify(msg: Any, view: Any, show_control: bool = False) -> list[Flight]:
+    """The flights worth drawing for one network message (often none)."""
+    api = msg.api
+    body = msg.body
+    controller = view.controller_id
+    src = _node(msg.src, controller)
+    dst = _node(msg.dst, controller)
+    t0, t1, lost = msg.sent_at, msg.arrive_at, msg.lost
+    request = msg.direction == "request"
+
+    def flight(kind, a, b, label, error=False) -> Flight:
+        return Flight(kind, a, b, label, t0, t1, lost, error)
+
+    if api == "metadata_fetch":
+        if not show_control:
+            return []
+        return [flight(CONTROL, src, dst, "metadata fetch" if request else "metadata")]
+
+    if api == "produce":
+        partitions = getattr(body, "partitions", None)
+        if not isinstance(partitions, dict):          # Disconnected and the like
+            return []
+        out = []
+        for tp, part in partitions.items():
+            if request:
+                out.append(flight(PRODUCE, src, ("replica", msg.dst, tp), f"{part.count} rec"))
+            else:
+                error = getattr(part, "error", None)
+                if error is not None and error.name != "NONE":
+                    out.append(flight(ACK, ("replica", msg.src, tp), dst, error.name, error=True))
+                else:
+                    out.append(flight(ACK, ("replica", msg.src, tp), dst, "ack"))
+        return out
+
+    if api == "fetch":
+        partitions = getattr(body, "partitions", None)
+        if not isinstance(partitions, dict):
+            return []
+        if request:
+            if getattr(body, "replica_id", -1) >= 0:     # a follower's fetch: one thin dot per partition
+                return [flight(FETCH, ("replica", msg.src, tp), ("replica", msg.dst, tp),
+                               f"fetch @{part.fetch_offset}") for tp, part in partitions.items()]
+            return [flight(CLIENT, src, dst, "fetch")]
+        if dst[0] == "client":                            # records going to a consumer
+            n = sum(b.count for part in partitions.values() for b in getattr(part, "batches", ()))
+            return [flight(CONSUME, src, dst, f"{n} rec")] if n else []
+        out = []
+        for tp, part in partitions.items():
+            a, b = ("replica", msg.src, tp), ("replica", msg.dst, tp)
+            batches = getattr(part, "batches", ())
+            if batches:
+                out.append(flight(REPLICATE, a, b, f"+{sum(x.count for x in batches)} rec"))
+            elif getattr(part, "diverging_epoch", None) is not None:
+                out.append(flight(TRUNCATE, a, b, "truncate!", error=True))
+            elif part.error.name != "NONE":
+                out.append(flight(TRUNCATE, a, b, part.error.name, error=True))
+            else:
+                log = view.replica_log(msg.dst, tp.topic, tp.partition)
+                if log is not None and part.high_watermark > log.high_watermark:
+                    out.append(flight(HW, a, b, f"HW {part.high_watermark}"))
+        return out
+
+    if api in ("metadata", "list_offsets"):
+        return [flight(CLIENT, src, dst, api.replace("_", " "))]
+    return [flight(CLIENT, src, dst, api)]

@@ -1,0 +1,317 @@
+"""The panels around the canvas: produce, create topic, time controls, event log.
+
+Each takes the bridge in `__init__`, connects to its signals in one place,
+reads the cluster through `bridge.view()` and changes it only through the
+bridge's commands. Kafka's refusals are shown with Kafka's error name and
+sentence, and change nothing.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QLineEdit, QListView, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+
+from playground.engine import EventKind, KafkaError
+
+from .bridge import SPEEDS
+from .commands import ACKS_CHOICES, parse_headers
+from .qt_theme import font
+
+TOPIC_EVENTS = {EventKind.TOPIC_CREATED, EventKind.TOPIC_DELETED, EventKind.PARTITIONS_ADDED}
+ERROR_EVENTS = {EventKind.PRODUCE_ERROR, EventKind.PRODUCE_FAILED, EventKind.STEP_ERROR,
+                EventKind.CONSUMER_ERROR, EventKind.REPLICA_TRUNCATED}
+STRONG_EVENTS = {EventKind.LEADER_CHANGED, EventKind.ISR_CHANGED, EventKind.HIGH_WATERMARK_ADVANCED,
+                 EventKind.PRODUCE_ACKED, EventKind.TOPIC_CREATED}
+AUTO_PARTITION = "auto (key hash, or sticky)"
+
+
+def format_speed(speed: float) -> str:
+    return f"{speed:g}×"
+
+
+def format_time(ms: float) -> str:
+    return f"{int(ms):,} ms".replace(",", " ")
+
+
+# -- produce ---------------------------------------------------------------------
+class ProducePanel(QGroupBox):
+    """Send records like kafka-console-producer: topic, key, value, headers, acks, count."""
+
+    sent = Signal(str)
+
+    def __init__(self, bridge, parent: QWidget | None = None) -> None:
+        super().__init__("Produce", parent)
+        self._bridge = bridge
+        self.topic = QComboBox()
+        self.partition = QComboBox()
+        self.key = QLineEdit()
+        self.key.setPlaceholderText("empty = null key")
+        self.value = QLineEdit("order {i}")
+        self.value.setPlaceholderText("{i} = record number")
+        self.headers = QLineEdit()
+        self.headers.setPlaceholderText("k=v,k2=v2")
+        self.acks = QComboBox()
+        self.acks.addItems(list(ACKS_CHOICES))
+        self.acks.setCurrentText("all")
+        self.count = QSpinBox()
+        self.count.setRange(1, 1000)
+        self.send_button = QPushButton("Send  (Ctrl+Enter)")
+        self.send_button.setDefault(True)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        form = QFormLayout()
+        form.addRow("Topic", self.topic)
+        form.addRow("Partition", self.partition)
+        form.addRow("Key", self.key)
+        form.addRow("Value", self.value)
+        form.addRow("Headers", self.headers)
+        form.addRow("acks", self.acks)
+        form.addRow("Count", self.count)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(self.send_button)
+        layout.addWidget(self.status)
+        self.send_button.clicked.connect(self.send)
+        self.topic.currentTextChanged.connect(self._sync_partitions)
+        bridge.event_emitted.connect(self._on_event)
+        self._sync_topics()
+
+    def _on_event(self, event) -> None:
+        if event.kind in TOPIC_EVENTS:
+            self._sync_topics()
+
+    def _sync_topics(self) -> None:
+        current = self.topic.currentText()
+        names = self._bridge.view().topic_names(include_internal=False)
+        self.topic.blockSignals(True)
+        self.topic.clear()
+        self.topic.addItems(names)
+        if current in names:
+            self.topic.setCurrentText(current)
+        self.topic.blockSignals(False)
+        self._sync_partitions()
+
+    def _sync_partitions(self) -> None:
+        current = self.partition.currentText()
+        parts = self._bridge.view().partitions(self.topic.currentText())
+        items = [AUTO_PARTITION] + [str(pv.partition) for pv in parts]
+        self.partition.blockSignals(True)
+        self.partition.clear()
+        self.partition.addItems(items)
+        if current in items:
+            self.partition.setCurrentText(current)
+        self.partition.blockSignals(False)
+
+    def send(self) -> None:
+        topic = self.topic.currentText()
+        if not topic:
+            self._show("Create a topic first (Ctrl+N).", error=True)
+            return
+        try:
+            headers = parse_headers(self.headers.text())
+        except ValueError as exc:
+            self._show(f"Headers: {exc}. Write them as k=v,k2=v2.", error=True)
+            return
+        part = self.partition.currentText()
+        partition = None if part == AUTO_PARTITION or not part else int(part)
+        acks = self.acks.currentText()
+        count = self.count.value()
+        try:
+            name = self._bridge.produce(topic, self.value.text(), self.key.text() or None, headers, acks, count,
+                                        partition)
+        except (ValueError, KafkaError) as exc:
+            self._show(str(exc), error=True)
+            return
+        where = f"partition {partition}" if partition is not None else (
+            "the key's partition" if self.key.text() else "the sticky partition")
+        self._show(f"{name} queued {count} record(s) for {topic} ({where}), acks={acks}. "
+                   "Watch them travel.")
+        self.sent.emit(name)
+
+    def _show(self, text: str, error: bool = False) -> None:
+        self.status.setStyleSheet("color: #c62828; font-weight: bold;" if error else "color: #1b5e20;")
+        self.status.setText(text)
+
+
+# -- create topic ------------------------------------------------------------------
+class CreateTopicDialog(QDialog):
+    """kafka-topics --create: refused input shows Kafka's error and stays for correcting."""
+
+    def __init__(self, bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self.setWindowTitle("New topic")
+        brokers = len(bridge.view().brokers())
+        self.name = QLineEdit()
+        self.name.setPlaceholderText("letters, digits, . _ - (at most 249)")
+        self.partitions = QSpinBox()
+        self.partitions.setRange(-1, 1000)
+        self.partitions.setValue(3)
+        self.replication_factor = QSpinBox()
+        self.replication_factor.setRange(-1, 32)
+        self.replication_factor.setValue(min(3, brokers))
+        self.min_insync = QSpinBox()
+        self.min_insync.setRange(1, 32)
+        self.min_insync.setValue(min(2, brokers))
+        self.error = QLabel("")
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.error.hide()
+        form = QFormLayout()
+        form.addRow("Name", self.name)
+        form.addRow("Partitions", self.partitions)
+        form.addRow("Replication factor", self.replication_factor)
+        form.addRow("min.insync.replicas", self.min_insync)
+        hint = QLabel(f"The cluster has {brokers} broker(s); the replication factor cannot be larger.")
+        hint.setWordWrap(True)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self.create_button = self.buttons.addButton("Create", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.create_button.setDefault(True)
+        layout = QVBoxLayout(self)
+        layout.addLayout(form)
+        layout.addWidget(hint)
+        layout.addWidget(self.error)
+        layout.addWidget(self.buttons)
+        self.buttons.accepted.connect(self.try_create)
+        self.buttons.rejected.connect(self.reject)
+        self.setMinimumWidth(520)
+
+    def try_create(self) -> bool:
+        """Create the topic and close; on Kafka's refusal show why and stay open."""
+        try:
+            self._bridge.create_topic(self.name.text(), self.partitions.value(), self.replication_factor.value(),
+                                      self.min_insync.value())
+        except KafkaError as exc:
+            self.error.setText(f"{exc.error.name}\n{exc.message}")
+            self.error.show()
+            return False
+        self.error.hide()
+        self.accept()
+        return True
+
+
+# -- time controls ---------------------------------------------------------------------
+class TimeControls(QWidget):
+    """Pause/resume, step to the next instant, speed, and the virtual clock."""
+
+    def __init__(self, bridge, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._bridge = bridge
+        self.pause_button = QPushButton()
+        self.pause_button.setMinimumWidth(150)
+        self.step_button = QPushButton("Step ▸|  (→)")
+        self.step_button.setToolTip("Run exactly what happens at the next instant of virtual time")
+        self.speed = QComboBox()
+        for s in SPEEDS:
+            self.speed.addItem(format_speed(s), s)
+        self.speed.setToolTip("Virtual ms per real ms (+ / − keys)")
+        self.clock = QLabel()
+        self.clock.setFont(font(18, bold=True))
+        self.clock.setMinimumWidth(240)
+        self.clock.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        for control in (self.pause_button, self.step_button, self.speed):
+            control.setFont(font(13, bold=True))
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 2, 6, 2)
+        layout.addWidget(self.pause_button)
+        layout.addWidget(self.step_button)
+        layout.addWidget(QLabel("Speed"))
+        layout.addWidget(self.speed)
+        layout.addWidget(self.clock)
+        self.pause_button.clicked.connect(bridge.toggle)
+        self.step_button.clicked.connect(bridge.step)
+        self.speed.currentIndexChanged.connect(lambda i: bridge.set_speed(self.speed.itemData(i)))
+        bridge.running_changed.connect(self._sync_running)
+        bridge.speed_changed.connect(self._sync_speed)
+        bridge.time_changed.connect(self._sync_time)
+        self._sync_running(bridge.running)
+        self._sync_speed(bridge.speed)
+        self._sync_time(bridge.now)
+
+    def _sync_running(self, running: bool) -> None:
+        self.pause_button.setText("❚❚ Pause  (Space)" if running else "▶ Resume  (Space)")
+
+    def _sync_speed(self, speed: float) -> None:
+        i = self.speed.findData(speed)
+        self.speed.blockSignals(True)
+        if i < 0:
+            self.speed.addItem(format_speed(speed), speed)
+            i = self.speed.count() - 1
+        self.speed.setCurrentIndex(i)
+        self.speed.blockSignals(False)
+
+    def _sync_time(self, now: int) -> None:
+        self.clock.setText(f"t = {format_time(now)}")
+
+
+# -- event log ---------------------------------------------------------------------------
+class EventLogModel(QAbstractListModel):
+    """The engine's event history as a list model: rows are read from the history, never copied."""
+
+    def __init__(self, bridge, parent=None) -> None:
+        super().__init__(parent)
+        self._history = bridge.event_history          # the engine's own list (read only)
+        self._rows = len(self._history)
+        self._flush_pending = False
+        bridge.event_emitted.connect(self._on_event)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
+        return 0 if parent.isValid() else self._rows
+
+    def data(self, index, role: int = Qt.ItemDataRole.DisplayRole):
+        if not index.isValid() or index.row() >= self._rows:
+            return None
+        event = self._history[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return f"{format_time(event.time):>10} — {event.text}"
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if event.kind in ERROR_EVENTS:
+                return QBrush(QColor("#c62828"))
+            if event.kind == EventKind.HIGH_WATERMARK_ADVANCED:
+                return QBrush(QColor("#0d47a1"))
+            return None
+        if role == Qt.ItemDataRole.FontRole and event.kind in STRONG_EVENTS:
+            return font(12, bold=True)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"{event.kind.value}: {event.data}"
+        return None
+
+    def _on_event(self, _event) -> None:
+        # Coalesce: one row insertion per burst, not one per event.
+        if not self._flush_pending:
+            self._flush_pending = True
+            QTimer.singleShot(0, self.flush)
+
+    def flush(self) -> None:
+        self._flush_pending = False
+        n = len(self._history)
+        if n > self._rows:
+            self.beginInsertRows(QModelIndex(), self._rows, n - 1)
+            self._rows = n
+            self.endInsertRows()
+
+
+class EventLogView(QListView):
+    """Newest at the bottom; follows new events unless the user scrolled up to read."""
+
+    def __init__(self, model: EventLogModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setModel(model)
+        self.setWordWrap(True)
+        self.setUniformItemSizes(False)
+        self.setAlternatingRowColors(True)
+        self.setFont(font(12))
+        self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self._follow = True
+        self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        model.rowsInserted.connect(self._on_rows)
+
+    def _on_scrolled(self, value: int) -> None:
+        self._follow = value >= self.verticalScrollBar().maximum() - 4
+
+    def _on_rows(self, *_args) -> None:
+        if self._follow:
+            QTimer.singleShot(0, self.scrollToBottom)

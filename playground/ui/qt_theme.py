@@ -1,0 +1,160 @@
+"""Colours, fonts and the legend: one high-contrast palette for the projector.
+
+Light background, saturated colours that stay apart for the common colour
+blindnesses (blue / orange / magenta / green are never the only cue: every
+mark also has a word on it), fonts of 12 pt and more.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+
+COLORS = {
+    "background": QColor("#ffffff"),
+    "text": QColor("#111111"),
+    "muted": QColor("#555555"),
+    "faint": QColor("#b0b0b0"),
+    "faint_text": QColor("#8a8a8a"),
+    "on_dark": QColor("#ffffff"),
+    "column": QColor("#f1f4f7"),
+    "column_dead": QColor("#fbe9e7"),
+    "broker": QColor("#263238"),
+    "dead": QColor("#8d6e63"),
+    "dead_text": QColor("#ffcdd2"),
+    "alive": QColor("#69f0ae"),
+    "warning": QColor("#ffd54f"),
+    "controller": QColor("#6a1b9a"),
+    "controller_bg": QColor("#f3e5f5"),
+    "leader": QColor("#f9a825"),
+    "leader_bg": QColor("#fff8e1"),
+    "follower": QColor("#546e7a"),
+    "follower_tag": QColor("#cfd8dc"),
+    "strip_bg": QColor("#ffffff"),
+    "out_of_isr_bg": QColor("#ffebee"),
+    "isr": QColor("#2e7d32"),
+    "error": QColor("#c62828"),
+    "committed": QColor("#1565c0"),
+    "uncommitted": QColor("#ffb74d"),
+    "uncommitted_edge": QColor("#e65100"),
+    "empty": QColor("#ffffff"),
+    "hw": QColor("#0d47a1"),
+    "leo": QColor("#c2185b"),
+    "produce": QColor("#e65100"),
+    "producer_bg": QColor("#fff3e0"),
+    "consume": QColor("#00838f"),
+}
+
+FLIGHT_COLORS = {
+    "produce": QColor("#e65100"),
+    "ack": QColor("#2e7d32"),
+    "replicate": QColor("#1565c0"),
+    "fetch": QColor("#546e7a"),
+    "hw": QColor("#0d47a1"),
+    "truncate": QColor("#c62828"),
+    "consume": QColor("#00838f"),
+    "client": QColor("#757575"),
+    "control": QColor("#6a1b9a"),
+    "lost": QColor("#c62828"),
+}
+
+FONT_FAMILY = "DejaVu Sans"
+
+
+def font(points: int, bold: bool = False, italic: bool = False) -> QFont:
+    f = QFont(FONT_FAMILY)
+    f.setPointSize(points)
+    f.setBold(bold)
+    f.setItalic(italic)
+    return f
+
+
+def tag_width(text: str) -> float:
+    return QFontMetricsF(font(12, bold=True)).horizontalAdvance(text) + 14
+
+
+def draw_tag(p: QPainter, right: float, cy: float, text: str, bg: QColor, fg: QColor) -> float:
+    """A filled label ending at `right`, centred on `cy`; returns its left edge."""
+    p.setFont(font(12, bold=True))
+    fm = QFontMetricsF(p.font())
+    w, h = tag_width(text), fm.height() + 4
+    rect = QRectF(right - w, cy - h / 2, w, h)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(bg)
+    p.drawRoundedRect(rect, 5, 5)
+    p.setPen(fg)
+    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    return rect.left()
+
+
+def draw_legend(p: QPainter, rect: QRectF) -> None:
+    """What every mark on the canvas means, flowing over as many lines as it needs."""
+    p.setPen(QPen(COLORS["faint"], 1))
+    p.drawLine(QPointF(rect.left(), rect.top() - 4), QPointF(rect.right(), rect.top() - 4))
+    p.setFont(font(12))
+    fm = QFontMetricsF(p.font())
+    line_h = fm.height() + 10
+    x, y = rect.left(), rect.top() + 4
+
+    def room(width: float) -> None:
+        nonlocal x, y
+        if x + width > rect.right():
+            x = rect.left()
+            y += line_h
+
+    def text(t: str) -> None:
+        nonlocal x
+        p.setPen(COLORS["text"])
+        w = fm.horizontalAdvance(t)
+        p.drawText(QRectF(x, y, w + 2, line_h - 6), Qt.AlignmentFlag.AlignVCenter, t)
+        x += w + 22
+
+    def cell(fill: QColor, edge: QColor, label: str) -> None:
+        nonlocal x
+        room(30 + fm.horizontalAdvance(label))
+        p.setPen(QPen(edge, 1.5))
+        p.setBrush(fill)
+        p.drawRoundedRect(QRectF(x, y + 2, 22, line_h - 10), 3, 3)
+        x += 28
+        text(label)
+
+    def line(colour: QColor, label: str) -> None:
+        nonlocal x
+        room(20 + fm.horizontalAdvance(label))
+        p.setPen(QPen(colour, 4))
+        p.drawLine(QPointF(x + 5, y), QPointF(x + 5, y + line_h - 6))
+        x += 14
+        text(label)
+
+    def dot(colour: QColor, label: str, thin: bool = False) -> None:
+        nonlocal x
+        room(26 + fm.horizontalAdvance(label))
+        r = 5 if thin else 8
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(colour)
+        p.drawEllipse(QPointF(x + 8, y + (line_h - 6) / 2), r, r)
+        x += 22
+        text(label)
+
+    def box(pen: QPen, label: str) -> None:
+        nonlocal x
+        room(36 + fm.horizontalAdvance(label))
+        p.setPen(pen)
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(QRectF(x + 2, y + 2, 26, line_h - 10), 4, 4)
+        x += 34
+        text(label)
+
+    cell(COLORS["committed"], COLORS["committed"], "committed (below this replica's HW)")
+    cell(COLORS["uncommitted"], COLORS["uncommitted_edge"], "written, not yet committed")
+    cell(COLORS["empty"], COLORS["faint"], "next offsets")
+    line(COLORS["hw"], "HW high watermark")
+    line(COLORS["leo"], "LEO log end offset")
+    box(QPen(COLORS["leader"], 5), "leader replica")
+    box(QPen(COLORS["follower"], 2), "follower")
+    dot(FLIGHT_COLORS["produce"], "produce")
+    dot(FLIGHT_COLORS["replicate"], "replication (fetch response)")
+    dot(FLIGHT_COLORS["fetch"], "follower fetch", thin=True)
+    dot(FLIGHT_COLORS["hw"], "HW update", thin=True)
+    dot(FLIGHT_COLORS["ack"], "ack")
+    dot(FLIGHT_COLORS["lost"], "error / lost")
