@@ -13,17 +13,18 @@ from typing import Any
 
 from .config import BrokerConfig
 from .controller import MetadataFetch, MetadataFetchResponse
-from .errors import Errors
+from .errors import Errors, KafkaError
 from .events import EventKind, EventLog
 from .log import PartitionLog
 from .metadata import MetadataImage, PartitionInfo
 from .network import Envelope, Network
-from .protocol import (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, FetchedPartition, FetchRequest, FetchResponse,
+from .protocol import (EARLIEST_TIMESTAMP, CreatableTopic, CreateTopicsRequest, LATEST_TIMESTAMP, FetchedPartition, FetchRequest, FetchResponse,
                        ListedOffset, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest,
                        MetadataResponse, PartitionMetadata, PartitionProduceResponse, ProduceRequest,
                        ProduceResponse, TopicMetadata, TopicPartition)
 from .records import LOG_APPEND_TIME
 from .replication import DelayedProduce, LeaderPartition, ReplicaFetcher
+from .topics import validate_topic_name
 
 
 class ParkedFetch:
@@ -168,8 +169,22 @@ class Broker:
             self._handle_fetch(env)
         elif api == "metadata":
             self.network.respond(env, self.metadata_response(env.body))
+            self._maybe_auto_create(env.body)
         elif api == "list_offsets":
             self.network.respond(env, self._list_offsets(env.body))
+
+    def _maybe_auto_create(self, req: MetadataRequest) -> None:
+        """auto.create.topics.enable: a client asking for an unknown topic makes the
+        broker ask the controller to create it with num.partitions and
+        default.replication.factor (the client meanwhile sees LEADER_NOT_AVAILABLE)."""
+        if not req.allow_auto_topic_creation or not req.topics:
+            return
+        if not self.config.get("auto.create.topics.enable"):
+            return
+        missing = [t for t in req.topics if t not in self.image.topics]
+        if missing:
+            body = CreateTopicsRequest([CreatableTopic(name) for name in missing])
+            self.network.request(self.broker_id, self.controller_id, "create_topics", body, lambda resp: None)
 
     def topic_config(self, topic: str, name: str) -> Any:
         t = self.image.topics.get(topic)
@@ -185,7 +200,14 @@ class Broker:
         for name in names:
             t = self.image.topics.get(name)
             if t is None:
-                topics[name] = TopicMetadata(Errors.UNKNOWN_TOPIC_OR_PARTITION, name, None, False, [])
+                error = Errors.UNKNOWN_TOPIC_OR_PARTITION
+                try:
+                    validate_topic_name(name)
+                    if req.allow_auto_topic_creation and self.config.get("auto.create.topics.enable"):
+                        error = Errors.LEADER_NOT_AVAILABLE
+                except KafkaError:
+                    error = Errors.INVALID_TOPIC_EXCEPTION
+                topics[name] = TopicMetadata(error, name, None, False, [])
                 continue
             parts = [PartitionMetadata(Errors.NONE if p.leader >= 0 else Errors.LEADER_NOT_AVAILABLE,
                                        p.partition, p.leader, p.leader_epoch, list(p.replicas), list(p.isr))

@@ -25,6 +25,9 @@ class ClientMetadata:
         self.want_retry = False
         self._next = 0
         self.max_age_ms = max_age_ms
+        self.wanted: set[str] = set()
+        self.auto_create = True
+        self.errors: dict[str, Errors] = {}
         self._age_timer = None
         self._available: dict[str, list[int]] = {}
         self._tps: dict[str, list[TopicPartition]] = {}
@@ -38,7 +41,11 @@ class ClientMetadata:
         self._next += 1
         self.in_flight = True
         self.want_retry = False
-        self.network.request(self.owner, broker, "metadata", MetadataRequest(None), self._on_response)
+        # Like Kafka's clients: ask only for the topics in use (which lets the broker
+        # auto-create them), or for everything while none is known yet.
+        wanted = sorted(self.wanted) if self.wanted else None
+        req = MetadataRequest(wanted, allow_auto_topic_creation=self.auto_create and wanted is not None)
+        self.network.request(self.owner, broker, "metadata", req, self._on_response)
 
     def _on_response(self, resp: Any) -> None:
         self.in_flight = False
@@ -46,6 +53,7 @@ class ClientMetadata:
             self.clock.call_later(self.retry_backoff_ms, self.refresh)
             return
         self.topics = {name: t for name, t in resp.topics.items() if t.error == Errors.NONE}
+        self.errors = {name: t.error for name, t in resp.topics.items() if t.error != Errors.NONE}
         # metadata.max.age.ms: even without errors, clients refresh periodically; that is
         # how a producer learns about partitions added to a topic.
         if self._age_timer is not None:
@@ -56,6 +64,12 @@ class ClientMetadata:
         if self.want_retry:
             self.clock.call_later(self.retry_backoff_ms, self.refresh)
         self.on_update()
+
+    def want(self, topic: str) -> None:
+        """Track `topic` in every metadata request from now on."""
+        if topic not in self.wanted:
+            self.wanted.add(topic)
+            self.refresh()
 
     def topic(self, name: str) -> TopicMetadata | None:
         return self.topics.get(name)

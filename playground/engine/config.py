@@ -102,6 +102,7 @@ BROKER_CONFIGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "log.cleaner.backoff.ms": (15000, _int(0)),
     "transaction.timeout.ms": (60000, _int(1)),
     "eligible.leader.replicas.enable": (True, _bool),
+    "auto.create.topics.enable": (True, _bool),
 }
 
 # Broker names of topic defaults (log.retention.ms -> retention.ms, ...).

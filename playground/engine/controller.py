@@ -68,7 +68,7 @@ class QuorumController:
         network.register(node_id, self.handle)
 
     # -- the metadata log ----------------------------------------------------
-    def apply(self, result: ControllerResult) -> Any:
+    def apply(self, result: ControllerResult, reason: str = "") -> Any:
         removed: dict[str, str] = {}
         for record in result.records:
             if isinstance(record, RemoveTopicRecord):
@@ -77,11 +77,17 @@ class QuorumController:
             self.log.append(record)
             self.image.replay(offset, record)
         if result.records:
-            self._explain(result.records, removed)
+            self._explain(result.records, removed, reason)
             self._wake_fetchers()
         return result.response
 
     def handle(self, env: Envelope) -> None:
+        if env.api == "create_topics":
+            # A broker forwarding an auto-creation (Kafka's ForwardingManager).
+            self.network.respond(env, self.apply(self.create_topics(env.body),
+                                                 reason=f" because a client asked broker {env.src} for it "
+                                                        "(auto.create.topics.enable=true)"))
+            return
         if env.api == "metadata_fetch":
             req: MetadataFetch = env.body
             if req.fetch_offset < len(self.log) or req.max_wait_ms == 0:
@@ -249,7 +255,7 @@ class QuorumController:
         return ControllerResult(records, IncrementalAlterConfigsResponse(results))
 
     # -- events ------------------------------------------------------------------
-    def _explain(self, records: list[MetadataRecord], removed: dict[str, str]) -> None:
+    def _explain(self, records: list[MetadataRecord], removed: dict[str, str], reason: str = "") -> None:
         """Emit the learner-facing events for records just applied."""
         topics_by_id = {t.topic_id: t for t in self.image.topics.values()}
         for r in records:
@@ -259,8 +265,8 @@ class QuorumController:
                 rf = len(t.partitions[0].replicas) if t and t.partitions else 0
                 leaders = ", ".join(f"{p.partition}→{p.leader}" for p in t.partitions) if t else ""
                 self.events.emit(EventKind.TOPIC_CREATED,
-                                 f"Controller {self.node_id} created topic '{r.name}' with {n} partition(s), "
-                                 f"replication factor {rf}; leaders spread round the brokers ({leaders}).",
+                                 f"Controller {self.node_id} created topic '{r.name}'{reason} with {n} "
+                                 f"partition(s), replication factor {rf}; leaders by partition: {leaders}.",
                                  topic=r.name, partitions=n, replication_factor=rf)
             elif isinstance(r, RemoveTopicRecord):
                 name = removed.get(r.topic_id, r.topic_id)

@@ -36,6 +36,7 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
     "compression.type": "none",
     "partitioner": "sticky",
     "metadata.max.age.ms": 300000,
+    "max.block.ms": 60000,
 }
 
 
@@ -102,10 +103,10 @@ class Producer:
         self.stats.sent += 1
         ts = self.clock.now if timestamp is None else timestamp
         record = Record(key, value, headers, ts, serial)
+        self.meta.want(topic)
         meta = self.meta.topic(topic)
         if meta is None:
             self._waiting_for_metadata.append((topic, record, partition, serial, callback))
-            self.meta.refresh()
             return serial
         self._accumulate(topic, meta, record, partition, serial, callback)
         return serial
@@ -119,12 +120,23 @@ class Producer:
     # -- metadata ----------------------------------------------------------------
     def _on_metadata(self) -> None:
         waiting, self._waiting_for_metadata = self._waiting_for_metadata, []
+        max_block = int(self.config["max.block.ms"])
+        now = self.clock.now
         for topic, record, partition, serial, callback in waiting:
             meta = self.meta.topic(topic)
-            if meta is None:
-                self._waiting_for_metadata.append((topic, record, partition, serial, callback))
-            else:
+            if meta is not None:
                 self._accumulate(topic, meta, record, partition, serial, callback)
+                continue
+            error = self.meta.errors.get(topic)
+            if error == Errors.INVALID_TOPIC_EXCEPTION:
+                self._fail_record(TopicPartition(topic, -1), serial, callback, error,
+                                  f"'{topic}' is not a legal topic name")
+            elif now - record.timestamp >= max_block:
+                # KafkaProducer.send() blocks at most max.block.ms waiting for metadata.
+                self._fail_record(TopicPartition(topic, -1), serial, callback, Errors.REQUEST_TIMED_OUT,
+                                  f"Topic {topic} not present in metadata after {max_block} ms")
+            else:
+                self._waiting_for_metadata.append((topic, record, partition, serial, callback))
         if self._waiting_for_metadata:
             self.clock.call_later(self.config["retry.backoff.ms"], self.meta.refresh)
         self._drain()
@@ -322,7 +334,8 @@ class Producer:
     def _fail_record(self, tp, serial, callback, error: Errors, message: str) -> None:
         self.stats.failed += 1
         self.stats.errors[error.name] = self.stats.errors.get(error.name, 0) + 1
-        self.events.emit(EventKind.PRODUCE_FAILED, f"Producer {self.name} could not send to {tp}: {message}.",
+        target = tp if tp.partition >= 0 else tp.topic
+        self.events.emit(EventKind.PRODUCE_FAILED, f"Producer {self.name} could not send to {target}: {message}.",
                          producer=self.name, topic=tp.topic, partition=tp.partition, error=error.name, count=1)
         if callback is not None:
             callback(error, -1)

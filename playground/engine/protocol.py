@@ -114,6 +114,7 @@ class ListOffsetsResponse:
 @dataclass(slots=True)
 class MetadataRequest:
     topics: list[str] | None = None             # None: all topics
+    allow_auto_topic_creation: bool = False
 
 
 @dataclass(slots=True)

@@ -434,3 +434,39 @@ def test_consumer_keeps_fetching_after_splitting_a_fetch_across_polls():
         p.send("t", b"%d" % i)
     c.advance(2000)
     assert [off for call in calls for off, _ in call] == list(range(30))
+
+
+def test_producing_to_an_unknown_topic_auto_creates_it_with_broker_defaults():
+    # auto.create.topics.enable=true (Kafka's default): the broker asks the controller
+    # to create it with num.partitions and default.replication.factor.
+    c = Cluster(seed=3, config={"num.partitions": 2, "default.replication.factor": 3})
+    p = c.producer()
+    p.send("fresh", b"hello")
+    c.advance(2000)
+    parts = c.view().partitions("fresh")
+    assert [len(pv.replicas) for pv in parts] == [3, 3]
+    assert p.stats.acked == 1 and p.stats.failed == 0
+    created = [e for e in c.events.history if e.kind.value == "topic_created"]
+    assert "auto.create.topics.enable" in created[0].text
+
+
+def test_without_auto_creation_send_gives_up_after_max_block_ms():
+    c = Cluster(seed=3, config={"auto.create.topics.enable": False})
+    p = c.producer()
+    failures = []
+    p.send("missing", b"x", callback=lambda err, off: failures.append((c.now, err.name)))
+    c.advance(59_000)
+    assert failures == []
+    c.advance(2_000)
+    assert len(failures) == 1 and failures[0][1] == "REQUEST_TIMED_OUT"
+    assert 60_000 <= failures[0][0] <= 60_200
+    assert "missing" not in c.view().topic_names()
+
+
+def test_illegal_topic_name_in_send_fails_at_once():
+    c = Cluster(seed=3)
+    p = c.producer()
+    p.send("bad name", b"x")
+    c.advance(500)
+    assert p.stats.failed == 1 and p.stats.errors == {"INVALID_TOPIC_EXCEPTION": 1}
+    assert c.view().topic_names() == []
