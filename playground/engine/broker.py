@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .broker_liveness import BrokerLiveness
 from .config import BrokerConfig
 from .controller import MetadataFetch, MetadataFetchResponse
 from .errors import Errors, KafkaError
@@ -37,7 +38,7 @@ class ParkedFetch:
         self.timer = None
 
 
-class Broker:
+class Broker(BrokerLiveness):
     def __init__(self, broker_id: int, network: Network, events: EventLog, config: BrokerConfig,
                  controller_id: int) -> None:
         self.broker_id = broker_id
@@ -53,6 +54,7 @@ class Broker:
         self.following: dict[TopicPartition, int] = {}
         self.fetchers: dict[int, ReplicaFetcher] = {}
         self.parked: list[ParkedFetch] = []
+        self.replication_delay = 0
         network.register(broker_id, self.handle)
 
     # -- metadata ------------------------------------------------------------
@@ -347,6 +349,7 @@ class Broker:
                     if self._diverging(state, part) is None:
                         state.update_follower(req.replica_id, part.fetch_offset, self.clock.now)
                         self._maybe_advance_hw(state)
+                        self.maybe_expand_isr(state, req.replica_id)
         resp, size, error = self._read(req, follower)
         if error or size >= req.min_bytes or req.max_wait_ms <= 0:
             self.network.respond(env, resp)

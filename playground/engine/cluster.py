@@ -62,6 +62,7 @@ class Cluster:
         self._sync_metadata()
         for broker in self.brokers.values():
             broker.start_metadata_fetch()
+            broker.start_heartbeats()
 
     # -- time ------------------------------------------------------------------
     @property
@@ -119,6 +120,44 @@ class Cluster:
         req = IncrementalAlterConfigsRequest([AlterConfigsResource(resource_type, name, dict(config))])
         resp = self.controller.apply(self.controller.alter_configs(req))
         return _raise_on_error(resp.resources[0])
+
+    # -- faults ------------------------------------------------------------------
+    def kill_broker(self, broker_id: int) -> None:
+        broker = self._broker(broker_id)
+        if not broker.alive:
+            raise KafkaError(Errors.BROKER_NOT_AVAILABLE, f"broker {broker_id} is already dead")
+        broker.kill()
+
+    def restart_broker(self, broker_id: int) -> None:
+        broker = self._broker(broker_id)
+        if broker.alive:
+            raise KafkaError(Errors.INVALID_REQUEST, f"broker {broker_id} is running; kill it first")
+        broker.restart()
+
+    def slow_broker(self, broker_id: int, replication_delay: int) -> None:
+        broker = self._broker(broker_id)
+        broker.replication_delay = max(0, int(replication_delay))
+        if replication_delay > 0:
+            text = (f"Broker {broker_id} is slow: after each fetch response it waits {replication_delay} ms before "
+                    "fetching again, so its replicas fall behind their leaders.")
+        else:
+            text = f"Broker {broker_id} fetches at full speed again."
+        self.events.emit(EventKind.BROKER_SLOWED, text, broker=broker_id, replication_delay=replication_delay)
+
+    def leader_of(self, topic: str, partition: int) -> int:
+        p = self.controller.image.partition(topic, partition)
+        if p is None:
+            raise KafkaError(Errors.UNKNOWN_TOPIC_OR_PARTITION, f"{topic}/{partition} does not exist")
+        if p.leader < 0:
+            raise KafkaError(Errors.LEADER_NOT_AVAILABLE, f"{topic}/{partition} has no leader")
+        return p.leader
+
+    def _broker(self, broker_id: int) -> Broker:
+        broker = self.brokers.get(broker_id)
+        if broker is None:
+            ids = ", ".join(map(str, sorted(self.brokers)))
+            raise KafkaError(Errors.BROKER_NOT_AVAILABLE, f"broker {broker_id} does not exist; brokers are {ids}")
+        return broker
 
     # -- clients -----------------------------------------------------------------
     def producer(self, name: str = "producer-1", **config: Any) -> Producer:

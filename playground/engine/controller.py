@@ -21,8 +21,10 @@ from typing import Any
 from .config import BrokerConfig, validate_broker_config, validate_topic_config
 from .errors import Errors, KafkaError
 from .events import EventKind, EventLog
-from .metadata import (ConfigRecord, MetadataImage, MetadataRecord, PartitionRecord,
-                       RegisterBrokerRecord, RemoveTopicRecord, TopicRecord)
+from .elections import changes_for_fenced_broker, changes_for_unfenced_broker
+from .metadata import (ConfigRecord, FenceBrokerRecord, MetadataImage, MetadataRecord, PartitionChangeRecord,
+                       PartitionRecord, RegisterBrokerRecord, RemoveTopicRecord, TopicRecord,
+                       UnfenceBrokerRecord)
 from .network import Envelope, Network
 from .protocol import (CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest,
                        CreateTopicsResponse, DeleteTopicsRequest, DeleteTopicsResponse,
@@ -47,6 +49,23 @@ class MetadataFetch:
 
 
 @dataclass(slots=True)
+class BrokerHeartbeat:
+    broker_id: int
+    metadata_offset: int
+
+
+@dataclass(slots=True)
+class AlterPartition:
+    """A leader asking to change a partition's ISR (Kafka's AlterPartition API)."""
+
+    broker_id: int
+    topic: str
+    partition: int
+    leader_epoch: int
+    new_isr: tuple[int, ...]
+
+
+@dataclass(slots=True)
 class MetadataFetchResponse:
     records: list[tuple[int, MetadataRecord]]
     high_watermark: int
@@ -65,23 +84,35 @@ class QuorumController:
         self.image = MetadataImage()
         self.log: list[MetadataRecord] = []
         self._parked: list[tuple[Envelope, Any]] = []
+        self._session_timers: dict[int, Any] = {}
         network.register(node_id, self.handle)
 
     # -- the metadata log ----------------------------------------------------
     def apply(self, result: ControllerResult, reason: str = "") -> Any:
         removed: dict[str, str] = {}
-        for record in result.records:
+        before: dict[int, tuple[str, int, list[int]]] = {}
+        for i, record in enumerate(result.records):
             if isinstance(record, RemoveTopicRecord):
                 removed[record.topic_id] = self.image.topics_by_id[record.topic_id].name
+            elif isinstance(record, PartitionChangeRecord):
+                t = self.image.topics_by_id[record.topic_id]
+                p = t.partitions[record.partition]
+                before[i] = (t.name, p.leader, list(p.isr))
             offset = len(self.log)
             self.log.append(record)
             self.image.replay(offset, record)
         if result.records:
-            self._explain(result.records, removed, reason)
+            self._explain(result.records, removed, reason, before)
             self._wake_fetchers()
         return result.response
 
     def handle(self, env: Envelope) -> None:
+        if env.api == "broker_heartbeat":
+            self._on_heartbeat(env)
+            return
+        if env.api == "alter_partition":
+            self.network.respond(env, self.apply(self.alter_partition(env.body)))
+            return
         if env.api == "create_topics":
             # A broker forwarding an auto-creation (Kafka's ForwardingManager).
             self.network.respond(env, self.apply(self.create_topics(env.body),
@@ -119,9 +150,70 @@ class QuorumController:
     def usable_brokers(self) -> list[int]:
         return sorted(b for b, info in self.image.brokers.items() if not info.fenced)
 
+    # -- broker liveness (KRaft heartbeats) -------------------------------------
+    def _on_heartbeat(self, env: Envelope) -> None:
+        hb: BrokerHeartbeat = env.body
+        bid = hb.broker_id
+        info = self.image.brokers.get(bid)
+        if info is None:
+            self.apply(self.register_broker(bid, fenced=True))
+            info = self.image.brokers[bid]
+        self._arm_session_timer(bid)
+        if info.fenced and hb.metadata_offset >= len(self.log) - 1:
+            self.apply(self.unfence_broker(bid))
+        self.network.respond(env, self.image.brokers[bid].fenced)
+
+    def _arm_session_timer(self, bid: int) -> None:
+        timer = self._session_timers.get(bid)
+        if timer is not None:
+            timer.cancel()
+        self._session_timers[bid] = self.clock.call_later(
+            self.broker_config.get("broker.session.timeout.ms"), self._session_expired, bid)
+
+    def _session_expired(self, bid: int) -> None:
+        self._session_timers.pop(bid, None)
+        info = self.image.brokers.get(bid)
+        if info is not None and not info.fenced:
+            timeout = self.broker_config.get("broker.session.timeout.ms")
+            self.apply(self.fence_broker(bid), reason=f"no heartbeat from broker {bid} for {timeout} ms "
+                                                      "(broker.session.timeout.ms)")
+
+    def _unclean_allowed(self, topic: str) -> bool:
+        t = self.image.topics.get(topic)
+        if t is not None and "unclean.leader.election.enable" in t.configs:
+            return bool(t.configs["unclean.leader.election.enable"])
+        return bool(self.image.broker_configs.get("unclean.leader.election.enable",
+                                                  self.broker_config.get("unclean.leader.election.enable")))
+
     # -- handlers (decide, never mutate) ---------------------------------------
-    def register_broker(self, broker_id: int) -> ControllerResult:
-        return ControllerResult([RegisterBrokerRecord(broker_id)], None)
+    def register_broker(self, broker_id: int, fenced: bool = False) -> ControllerResult:
+        return ControllerResult([RegisterBrokerRecord(broker_id, fenced)], None)
+
+    def fence_broker(self, broker_id: int) -> ControllerResult:
+        usable = set(self.usable_brokers()) - {broker_id}
+        changes = changes_for_fenced_broker(self.image, broker_id, usable, self._unclean_allowed)
+        return ControllerResult([FenceBrokerRecord(broker_id)] + [rec for _, rec, _ in changes], None)
+
+    def unfence_broker(self, broker_id: int) -> ControllerResult:
+        usable = set(self.usable_brokers()) | {broker_id}
+        changes = changes_for_unfenced_broker(self.image, broker_id, usable, self._unclean_allowed)
+        return ControllerResult([UnfenceBrokerRecord(broker_id)] + [rec for _, rec, _ in changes], None)
+
+    def alter_partition(self, req: AlterPartition) -> ControllerResult:
+        p = self.image.partition(req.topic, req.partition)
+        if p is None:
+            return ControllerResult([], Errors.UNKNOWN_TOPIC_OR_PARTITION)
+        if p.leader != req.broker_id or p.leader_epoch != req.leader_epoch:
+            return ControllerResult([], Errors.FENCED_LEADER_EPOCH)
+        fenced = {b for b, info in self.image.brokers.items() if info.fenced}
+        if any(r in fenced and r not in p.isr for r in req.new_isr):
+            # Kafka refuses to add a fenced broker to the ISR (INELIGIBLE_REPLICA).
+            return ControllerResult([], Errors.INVALID_REQUEST)
+        if list(req.new_isr) == p.isr:
+            return ControllerResult([], Errors.NONE)
+        topic_id = self.image.topics[req.topic].topic_id
+        return ControllerResult([PartitionChangeRecord(topic_id, req.partition, isr=tuple(req.new_isr))],
+                                Errors.NONE)
 
     def create_topics(self, req: CreateTopicsRequest) -> ControllerResult:
         records: list[MetadataRecord] = []
@@ -255,10 +347,56 @@ class QuorumController:
         return ControllerResult(records, IncrementalAlterConfigsResponse(results))
 
     # -- events ------------------------------------------------------------------
-    def _explain(self, records: list[MetadataRecord], removed: dict[str, str], reason: str = "") -> None:
+    def _explain_partition_change(self, r: PartitionChangeRecord, topic: str, old_leader: int,
+                                  old_isr: list[int]) -> None:
+        p = self.image.topics[topic].partitions[r.partition]
+        tp = f"{topic}/{r.partition}"
+        if r.leader is not None:
+            if p.leader < 0:
+                text = (f"{tp} is offline (Leader: none): its leader {old_leader} is gone and no other "
+                        f"in-sync replica can take over (ISR {', '.join(map(str, p.isr))}; unclean leader "
+                        "election is off).")
+            elif p.leader not in old_isr:
+                text = (f"Unclean election: broker {p.leader} leads {tp} (epoch {p.leader_epoch}) although it "
+                        "was not in the ISR; records only the old leader had are lost.")
+            else:
+                text = (f"Controller {self.node_id} elected broker {p.leader} leader of {tp} from the ISR "
+                        f"(leader epoch {p.leader_epoch}); it had every committed record.")
+            self.events.emit(EventKind.LEADER_ELECTED, text, topic=topic, partition=r.partition,
+                             leader=p.leader, old_leader=old_leader, leader_epoch=p.leader_epoch,
+                             unclean=p.leader >= 0 and p.leader not in old_isr)
+        if r.isr is not None and list(r.isr) != old_isr:
+            left = [b for b in old_isr if b not in p.isr]
+            joined = [b for b in p.isr if b not in old_isr]
+            parts = []
+            if left:
+                parts.append(f"broker {', '.join(map(str, left))} left")
+            if joined:
+                parts.append(f"broker {', '.join(map(str, joined))} joined")
+            self.events.emit(EventKind.ISR_CHANGED,
+                             f"ISR of {tp} is now {', '.join(map(str, p.isr))}: {' and '.join(parts)}.",
+                             topic=topic, partition=r.partition, isr=list(p.isr), left=left, joined=joined)
+
+    def _explain(self, records: list[MetadataRecord], removed: dict[str, str], reason: str,
+                 before: dict[int, tuple[str, int, list[int]]]) -> None:
         """Emit the learner-facing events for records just applied."""
         topics_by_id = {t.topic_id: t for t in self.image.topics.values()}
-        for r in records:
+        for i, r in enumerate(records):
+            if isinstance(r, FenceBrokerRecord):
+                self.events.emit(EventKind.BROKER_FENCED,
+                                 f"Controller {self.node_id} fenced broker {r.broker_id}: {reason or 'it stopped'}; "
+                                 "its leaderships move to other in-sync replicas and it leaves every ISR.",
+                                 broker=r.broker_id)
+                continue
+            if isinstance(r, UnfenceBrokerRecord):
+                self.events.emit(EventKind.BROKER_UNFENCED,
+                                 f"Controller {self.node_id} unfenced broker {r.broker_id}: it is heartbeating and "
+                                 "has caught up with the metadata, so it may lead and rejoin ISRs again.",
+                                 broker=r.broker_id)
+                continue
+            if isinstance(r, PartitionChangeRecord) and i in before:
+                self._explain_partition_change(r, *before[i])
+                continue
             if isinstance(r, TopicRecord):
                 t = self.image.topics.get(r.name)
                 n = len(t.partitions) if t else 0

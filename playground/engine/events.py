@@ -16,6 +16,12 @@ class EventKind(str, Enum):
     BROKER_REGISTERED = "broker_registered"
     CONTROLLER_ACTIVE = "controller_active"
     METADATA_APPLIED = "metadata_applied"
+    BROKER_KILLED = "broker_killed"
+    BROKER_RESTARTED = "broker_restarted"
+    BROKER_FENCED = "broker_fenced"
+    BROKER_SLOWED = "broker_slowed"
+    BROKER_UNFENCED = "broker_unfenced"
+    LEADER_ELECTED = "leader_elected"
     # topics
     TOPIC_CREATED = "topic_created"
     TOPIC_DELETED = "topic_deleted"

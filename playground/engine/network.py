@@ -76,6 +76,9 @@ class Network:
         self._drops: dict[tuple[NodeId, str], int] = {}
         self._listeners: list[Callable[[Message], None]] = []
         self._correlation = 0
+        # Requests a live node is still working on, by the node: a process that
+        # dies resets these connections and their senders hear about it.
+        self._outstanding: dict[NodeId, dict[int, Envelope]] = {}
         self.messages_sent = 0
 
     # -- topology ----------------------------------------------------------
@@ -129,13 +132,26 @@ class Network:
             if env.on_response is not None and self._alive.get(env.src, False):
                 self.clock.call_later(self.latency, env.on_response, Disconnected("connection refused"))
             return
+        if env.on_response is not None:
+            self._outstanding.setdefault(env.dst, {})[env.correlation_id] = env
         self._handlers[env.dst](env)
+
+    def reset_connections(self, node: NodeId) -> None:
+        """`node` died: every request it had not answered fails for its sender."""
+        pending = self._outstanding.pop(node, {})
+        for env in pending.values():
+            env.answered = True
+            if self._alive.get(env.src, False) and self.connected(env.src, node):
+                self.clock.call_later(self.latency, env.on_response, Disconnected("connection reset"))
 
     def respond(self, env: Envelope, response: Any) -> None:
         """Send the response to `env` back to its sender (once)."""
         if env.answered:
             return
         env.answered = True
+        out = self._outstanding.get(env.dst)
+        if out is not None:
+            out.pop(env.correlation_id, None)
         if env.on_response is None or not self._alive.get(env.dst, False):
             return
         now = self.clock.now

@@ -30,6 +30,7 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
     "delivery.timeout.ms": 120000,
     "request.timeout.ms": 30000,
     "retry.backoff.ms": 100,
+    "retry.backoff.max.ms": 1000,
     "linger.ms": 5,
     "batch.size": 16384,
     "max.in.flight.requests.per.connection": 5,
@@ -288,14 +289,18 @@ class Producer:
         in_time = now - batch.created_ms < self.config["delivery.timeout.ms"]
         if retriable and in_time and batch.attempts <= int(self.config["retries"]):
             self.events.emit(EventKind.PRODUCE_ERROR,
-                             f"Producer {self.name} got {error.name} for {batch.tp}: {message} "
-                             f"It will retry after retry.backoff.ms.",
+                             f"Producer {self.name} got {error.name} for {batch.tp}: {message.rstrip('.')}. "
+                             f"It will retry after a backoff (retry.backoff.ms, doubling up to retry.backoff.max.ms).",
                              producer=self.name, topic=batch.tp.topic, partition=batch.tp.partition,
                              error=error.name, retrying=True)
             if error in (Errors.NOT_LEADER_OR_FOLLOWER, Errors.UNKNOWN_TOPIC_OR_PARTITION,
                          Errors.LEADER_NOT_AVAILABLE, Errors.NETWORK_EXCEPTION):
                 self.meta.refresh()
-            self.clock.call_later(int(self.config["retry.backoff.ms"]), self._requeue, batch)
+            # KIP-580: the backoff doubles per attempt up to retry.backoff.max.ms (Kafka adds
+            # random jitter; the playground leaves it out so runs stay easy to compare).
+            backoff = min(int(self.config["retry.backoff.max.ms"]),
+                          int(self.config["retry.backoff.ms"]) * 2 ** max(0, batch.attempts - 1))
+            self.clock.call_later(backoff, self._requeue, batch)
         else:
             reason = message if not retriable else f"{message} (no retries left)"
             self._fail_batch(batch, error, reason)

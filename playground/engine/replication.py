@@ -84,6 +84,8 @@ class ReplicaFetcher:
         self.partitions: dict[TopicPartition, int] = {}      # tp -> leader epoch we follow
         self.in_flight = False
         self.backoff_timer = None
+        self._attempt = 0
+        self._timeout = None
 
     def add(self, tp: TopicPartition, leader_epoch: int) -> None:
         self.partitions[tp] = leader_epoch
@@ -106,7 +108,18 @@ class ReplicaFetcher:
         req = FetchRequest(broker.broker_id, broker.config.get("replica.fetch.wait.max.ms"), 1, parts,
                            client_id=f"broker-{broker.broker_id}-fetcher")
         self.in_flight = True
-        broker.network.request(broker.broker_id, self.leader_id, "fetch", req, self.on_response)
+        self._attempt += 1
+        attempt = self._attempt
+        # replica.socket.timeout.ms: a fetch lost in the network is given up and sent again.
+        self._timeout = broker.clock.call_later(30000, self._on_attempt, attempt, None)
+        broker.network.request(broker.broker_id, self.leader_id, "fetch", req,
+                               lambda resp: self._on_attempt(attempt, resp))
+
+    def _on_attempt(self, attempt: int, resp) -> None:
+        if attempt != self._attempt or not self.in_flight:
+            return                      # an answer to a fetch already given up on
+        self._timeout.cancel()
+        self.on_response(resp)
 
     def on_response(self, resp) -> None:
         self.in_flight = False
@@ -128,5 +141,8 @@ class ReplicaFetcher:
         if self.partitions:
             if backoff:
                 self.backoff_timer = broker.clock.call_later(1000, self.send)
+            elif broker.replication_delay > 0:
+                # A slow follower (GC pause, slow disk): it waits before fetching again.
+                self.backoff_timer = broker.clock.call_later(broker.replication_delay, self.send)
             else:
                 self.send()

@@ -20,10 +20,11 @@ from .schema import Scenario, Step, key_for, render_template
 
 # Actions this version runs; the rest of the contract's actions arrive with
 # the issues that build their machinery, and are refused until then.
-SUPPORTED_ACTIONS = {"create_topic", "delete_topic", "add_partitions", "alter_config", "produce", "wait"}
+SUPPORTED_ACTIONS = {"create_topic", "delete_topic", "add_partitions", "alter_config", "produce", "wait",
+                     "kill_broker", "restart_broker", "slow_broker"}
 LATER = {
-    "kill_broker": "broker failures", "restart_broker": "broker failures", "isolate_broker": "broker failures",
-    "heal": "broker failures", "slow_broker": "broker failures", "drop_requests": "broker failures",
+    "isolate_broker": "broker failures",
+    "heal": "broker failures", "drop_requests": "broker failures",
     "elect_leaders": "leader elections", "start_consumer": "consumer groups", "stop_consumer": "consumer groups",
     "crash_consumer": "consumer groups", "pause_consumer": "consumer groups", "resume_consumer": "consumer groups",
     "reset_offsets": "consumer groups", "start_producer": "the producer pipeline",
@@ -46,6 +47,10 @@ def check_supported(scn: Scenario) -> None:
         raise ScenarioError(scn.filename, scn.cluster.line, "cluster.controller",
                             f"{scn.cluster.controller} mode is not supported yet (only kraft runs so far)")
     for step in scn.steps:
+        ref = step.args.get("broker") if isinstance(step.args, dict) else None
+        if getattr(ref, "kind", None) == "controller" or (getattr(ref, "kind", None) == "id" and ref.id < 100):
+            raise ScenarioError(scn.filename, step.line, f"steps[{step.index}].{step.action}",
+                                "not supported yet: controller failures arrive with the KRaft quorum")
         if step.action not in SUPPORTED_ACTIONS:
             raise ScenarioError(scn.filename, step.line, f"steps[{step.index}].{step.action}",
                                 f"not supported yet: {step.action} arrives with {LATER.get(step.action, 'a later version')}")
@@ -147,6 +152,28 @@ class ScenarioRun:
             headers = tuple((str(k), _to_bytes(render_template(v, i))) for k, v in headers_t.items())
             producer.send(topic, _to_bytes(value), key=_to_bytes(key), headers=headers,
                           partition=args.get("partition"), timestamp=args.get("timestamp"))
+
+    def _brokers(self, ref) -> list[int]:
+        """Broker ids a BrokerRef names when the step runs."""
+        if ref.kind == "id":
+            return [ref.id]
+        if ref.kind == "leader_of":
+            return [self.cluster.leader_of(ref.partition.topic, ref.partition.partition)]
+        if ref.kind == "all":
+            return [b for b, broker in sorted(self.cluster.brokers.items()) if not broker.alive]
+        raise KafkaError(Errors.INVALID_REQUEST, f"{ref} is not supported yet")
+
+    def _do_kill_broker(self, args: dict) -> None:
+        for b in self._brokers(args["broker"]):
+            self.cluster.kill_broker(b)
+
+    def _do_restart_broker(self, args: dict) -> None:
+        for b in self._brokers(args["broker"]):
+            self.cluster.restart_broker(b)
+
+    def _do_slow_broker(self, args: dict) -> None:
+        for b in self._brokers(args["broker"]):
+            self.cluster.slow_broker(b, args["replication_delay"])
 
     # -- report --------------------------------------------------------------------
     def report(self, with_events: bool = False) -> dict[str, Any]:
