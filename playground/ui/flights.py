@@ -24,7 +24,7 @@ HW = "hw"                      # leader -> follower, a fetch response that only 
 TRUNCATE = "truncate"          # leader -> follower, "your log diverged, truncate"
 CONSUME = "consume"            # broker -> consumer, a fetch response with records
 CLIENT = "client"              # client <-> broker: metadata, consumer fetch requests, list_offsets
-CONTROL = "control"            # broker <-> controller: metadata_fetch (hidden unless asked for)
+CONTROL = "control"            # broker <-> controller: metadata, heartbeats (hidden unless asked), AlterPartition
 
 THIN = frozenset({FETCH, HW, CLIENT, CONTROL})
 
@@ -74,10 +74,16 @@ def classify(msg: Any, view: Any, show_control: bool = False) -> list[Flight]:
     def flight(kind, a, b, label, error=False) -> Flight:
         return Flight(kind, a, b, label, t0, t1, lost, error)
 
-    if api == "metadata_fetch":
+    if api in ("metadata_fetch", "broker_heartbeat", "create_topics"):
+        # Steady background chatter with the controller: hidden unless asked for.
         if not show_control:
             return []
-        return [flight(CONTROL, src, dst, "metadata fetch" if request else "metadata")]
+        label = {"metadata_fetch": "metadata fetch" if request else "metadata",
+                 "broker_heartbeat": "heartbeat", "create_topics": "create topic"}[api]
+        return [flight(CONTROL, src, dst, label)]
+    if api == "alter_partition":
+        # A leader asking the controller to change the ISR: rare and worth seeing.
+        return [flight(CONTROL, src, dst, "AlterPartition (ISR)" if request else "ISR ok")]
 
     if api == "produce":
         partitions = getattr(body, "partitions", None)
