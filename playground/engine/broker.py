@@ -60,7 +60,19 @@ class Broker(BrokerLiveness):
     # -- metadata ------------------------------------------------------------
     def start_metadata_fetch(self) -> None:
         req = MetadataFetch(self.broker_id, self.image.offset + 1)
-        self.network.request(self.broker_id, self.controller_id, "metadata_fetch", req, self._on_metadata)
+        self._metadata_attempt = attempt = getattr(self, "_metadata_attempt", 0) + 1
+        # A fetch lost in the network (an isolated broker) is given up and sent again.
+        self._metadata_timer = self.clock.call_later(req.max_wait_ms + 5000, self._on_metadata_attempt,
+                                                     attempt, None)
+        self.network.request(self.broker_id, self.controller_id, "metadata_fetch", req,
+                             lambda resp: self._on_metadata_attempt(attempt, resp))
+
+    def _on_metadata_attempt(self, attempt: int, resp: Any) -> None:
+        if attempt != self._metadata_attempt:
+            return
+        self._metadata_attempt += 1          # later answers to this attempt are stale
+        self._metadata_timer.cancel()
+        self._on_metadata(resp)
 
     def _on_metadata(self, resp: Any) -> None:
         if not self.alive:

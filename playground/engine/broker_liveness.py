@@ -40,7 +40,8 @@ class BrokerLiveness:
         self.alive = False
         self.network.set_alive(self.broker_id, False)
         self.network.reset_connections(self.broker_id)
-        for timer in (getattr(self, "_heartbeat_timer", None), getattr(self, "_isr_check_timer", None)):
+        for timer in (getattr(self, "_heartbeat_timer", None), getattr(self, "_isr_check_timer", None),
+                      getattr(self, "_metadata_timer", None)):
             if timer is not None:
                 timer.cancel()
         for p in self.parked:

@@ -134,6 +134,29 @@ class Cluster:
             raise KafkaError(Errors.INVALID_REQUEST, f"broker {broker_id} is running; kill it first")
         broker.restart()
 
+    def isolate_broker(self, broker_id: int) -> None:
+        """Cut a broker from every other broker and the controller; clients still reach it."""
+        self._broker(broker_id)
+        peers = [b for b in self.brokers if b != broker_id] + list(self.controller.voters)
+        for peer in peers:
+            self.network.cut(broker_id, peer)
+        self.events.emit(EventKind.BROKER_ISOLATED,
+                         f"Broker {broker_id} is cut off from the other brokers and the controller, but clients "
+                         "can still reach it: if it leads a partition it may go on accepting writes nobody "
+                         "else will ever see (a zombie leader).", broker=broker_id)
+
+    def heal(self, broker_id: int) -> None:
+        self._broker(broker_id)
+        for peer in [b for b in self.brokers if b != broker_id] + list(self.controller.voters):
+            self.network.heal(broker_id, peer)
+        self.events.emit(EventKind.BROKER_HEALED,
+                         f"Broker {broker_id} can reach the other brokers and the controller again.",
+                         broker=broker_id)
+
+    def isolated_brokers(self) -> list[int]:
+        return [b for b in sorted(self.brokers)
+                if not self.network.connected(b, self.controller.node_id)]
+
     def slow_broker(self, broker_id: int, replication_delay: int) -> None:
         broker = self._broker(broker_id)
         broker.replication_delay = max(0, int(replication_delay))

@@ -20,6 +20,8 @@ class EventKind(str, Enum):
     BROKER_RESTARTED = "broker_restarted"
     BROKER_FENCED = "broker_fenced"
     BROKER_SLOWED = "broker_slowed"
+    BROKER_ISOLATED = "broker_isolated"
+    BROKER_HEALED = "broker_healed"
     BROKER_UNFENCED = "broker_unfenced"
     LEADER_ELECTED = "leader_elected"
     # topics

@@ -21,10 +21,9 @@ from .schema import Scenario, Step, key_for, render_template
 # Actions this version runs; the rest of the contract's actions arrive with
 # the issues that build their machinery, and are refused until then.
 SUPPORTED_ACTIONS = {"create_topic", "delete_topic", "add_partitions", "alter_config", "produce", "wait",
-                     "kill_broker", "restart_broker", "slow_broker"}
+                     "kill_broker", "restart_broker", "slow_broker", "isolate_broker", "heal"}
 LATER = {
-    "isolate_broker": "broker failures",
-    "heal": "broker failures", "drop_requests": "broker failures",
+    "drop_requests": "broker failures",
     "elect_leaders": "leader elections", "start_consumer": "consumer groups", "stop_consumer": "consumer groups",
     "crash_consumer": "consumer groups", "pause_consumer": "consumer groups", "resume_consumer": "consumer groups",
     "reset_offsets": "consumer groups", "start_producer": "the producer pipeline",
@@ -170,6 +169,16 @@ class ScenarioRun:
     def _do_restart_broker(self, args: dict) -> None:
         for b in self._brokers(args["broker"]):
             self.cluster.restart_broker(b)
+
+    def _do_isolate_broker(self, args: dict) -> None:
+        for b in self._brokers(args["broker"]):
+            self.cluster.isolate_broker(b)
+
+    def _do_heal(self, args: dict) -> None:
+        ref = args["broker"]
+        targets = self.cluster.isolated_brokers() if ref.kind == "all" else self._brokers(ref)
+        for b in targets:
+            self.cluster.heal(b)
 
     def _do_slow_broker(self, args: dict) -> None:
         for b in self._brokers(args["broker"]):

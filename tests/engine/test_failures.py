@@ -149,3 +149,23 @@ def test_random_crashes_lose_no_acknowledged_record_with_acks_all_and_min_insync
     audit = c.view().audit()
     assert audit.acked > 0, f"seed {seed}: nothing was acknowledged"
     assert audit.acked_lost == 0, f"seed {seed}: lost {audit.lost[:3]}"
+
+
+def test_an_isolated_leader_cannot_acknowledge_acks_all_writes():
+    c = Cluster(seed=11)
+    _topic(c, min_isr=2)
+    zombie = _leader(c)
+    c.advance(100)
+    c.isolate_broker(zombie)
+    p = c.producer(acks="all")
+    acked = []
+    p.send("orders", b"x", callback=lambda err, off: acked.append((c.now, err.name)))
+    c.advance(8_000)
+    assert acked == [], "the zombie's high watermark cannot move without its followers"
+    c.advance(60_000)
+    pv = c.view().partitions("orders")[0]
+    assert pv.leader != zombie and pv.leader_epoch == 1
+    c.heal(zombie)
+    c.advance(60_000)
+    assert c.view().audit().acked_lost == 0
+    assert c.isolated_brokers() == []
