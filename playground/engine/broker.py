@@ -55,12 +55,18 @@ class Broker(BrokerLiveness):
         self.fetchers: dict[int, ReplicaFetcher] = {}
         self.parked: list[ParkedFetch] = []
         self.replication_delay = 0
+        # Process state of the liveness loops (see BrokerLiveness).
+        self._heartbeat_timer = None
+        self._isr_check_timer = None
+        self._metadata_timer = None
+        self._metadata_attempt = 0
+        self._alter_in_flight: set[TopicPartition] = set()
         network.register(broker_id, self.handle)
 
     # -- metadata ------------------------------------------------------------
     def start_metadata_fetch(self) -> None:
         req = MetadataFetch(self.broker_id, self.image.offset + 1)
-        self._metadata_attempt = attempt = getattr(self, "_metadata_attempt", 0) + 1
+        self._metadata_attempt = attempt = self._metadata_attempt + 1
         # A fetch lost in the network (an isolated broker) is given up and sent again.
         self._metadata_timer = self.clock.call_later(req.max_wait_ms + 5000, self._on_metadata_attempt,
                                                      attempt, None)

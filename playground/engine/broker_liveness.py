@@ -40,8 +40,7 @@ class BrokerLiveness:
         self.alive = False
         self.network.set_alive(self.broker_id, False)
         self.network.reset_connections(self.broker_id)
-        for timer in (getattr(self, "_heartbeat_timer", None), getattr(self, "_isr_check_timer", None),
-                      getattr(self, "_metadata_timer", None)):
+        for timer in (self._heartbeat_timer, self._isr_check_timer, self._metadata_timer):
             if timer is not None:
                 timer.cancel()
         for p in self.parked:
@@ -58,7 +57,7 @@ class BrokerLiveness:
         self.leaders = {}
         self.following = {}
         self.fetchers = {}
-        self._alter_in_flight = set()
+        self._alter_in_flight.clear()
         self.image = MetadataImage()
         self.events.emit(EventKind.BROKER_KILLED,
                          f"Broker {self.broker_id} crashed. Its log files survive on disk, but it answers "
@@ -110,9 +109,7 @@ class BrokerLiveness:
         self._alter_isr(state, tuple(state.isr) + (follower,), "caught up with the high watermark")
 
     def _alter_isr(self, state, new_isr: tuple[int, ...], why: str) -> None:
-        in_flight = getattr(self, "_alter_in_flight", None)
-        if in_flight is None:
-            in_flight = self._alter_in_flight = set()
+        in_flight = self._alter_in_flight
         if state.tp in in_flight:
             return
         in_flight.add(state.tp)
