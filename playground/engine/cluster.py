@@ -19,6 +19,7 @@ from .consumer import Consumer
 from .controller import QuorumController
 from .errors import Errors, KafkaError
 from .events import EventKind, EventLog
+from .metadata import describe_record
 from .network import Network
 from .producer import Producer
 from .protocol import (AlterConfigsResource, CreatableTopic, CreatePartitionsRequest, CreatePartitionsTopic,
@@ -156,6 +157,17 @@ class Cluster:
     def isolated_brokers(self) -> list[int]:
         return [b for b in sorted(self.brokers)
                 if not self.network.connected(b, self.controller.node_id)]
+
+    def controller_views(self):
+        from .view import ControllerView
+        c = self.controller
+        return [ControllerView(v, True, "leader" if v == c.node_id else "follower", 1, len(c.log), len(c.log))
+                for v in c.voters]
+
+    def metadata_log_tail(self, last: int = 20) -> list[tuple[int, str]]:
+        log = self.controller.log
+        start = max(0, len(log) - last)
+        return [(i, describe_record(log[i], self.controller.image)) for i in range(start, len(log))]
 
     def slow_broker(self, broker_id: int, replication_delay: int) -> None:
         broker = self._broker(broker_id)

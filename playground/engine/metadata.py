@@ -177,3 +177,31 @@ class MetadataImage:
             self.brokers[record.broker_id].fenced = False
             return "unfence", record.broker_id
         raise TypeError(f"unknown metadata record {record!r}")
+
+
+def describe_record(record: MetadataRecord, image: "MetadataImage") -> str:
+    """A short, learner-facing line for one metadata record (the UI's metadata log)."""
+    name = type(record).__name__
+    if isinstance(record, (PartitionRecord, PartitionChangeRecord)):
+        t = image.topics_by_id.get(record.topic_id)
+        where = f"{t.name if t else record.topic_id[:6]}/{record.partition}"
+        if isinstance(record, PartitionRecord):
+            return f"{name} {where} replicas={list(record.replicas)} leader={record.leader}"
+        parts = []
+        if record.leader is not None:
+            parts.append(f"leader={record.leader}")
+        if record.isr is not None:
+            parts.append(f"isr={list(record.isr)}")
+        if record.elr is not None:
+            parts.append(f"elr={list(record.elr)}")
+        return f"{name} {where} {' '.join(parts)}".rstrip()
+    if isinstance(record, (RegisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord)):
+        return f"{name} broker={record.broker_id}"
+    if isinstance(record, TopicRecord):
+        return f"{name} {record.name}"
+    if isinstance(record, RemoveTopicRecord):
+        t = image.topics_by_id.get(record.topic_id)
+        return f"{name} {t.name if t else record.topic_id[:6]}"
+    if isinstance(record, ConfigRecord):
+        return f"{name} {record.resource_type}:{record.resource_name} {record.name}={record.value}"
+    return name

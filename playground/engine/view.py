@@ -20,6 +20,30 @@ class BrokerView:
     broker_id: int
     alive: bool
     fenced: bool
+    isolated: bool = False
+
+
+@dataclass(frozen=True)
+class ControllerView:
+    """One member of the control plane: a KRaft voter, or a ZooKeeper ensemble node."""
+
+    node_id: int
+    alive: bool
+    role: str               # KRaft: leader | follower | candidate | unattached; ZooKeeper: zookeeper
+    epoch: int              # the Raft epoch (KRaft) or the controller epoch (ZooKeeper)
+    log_end_offset: int
+    committed_offset: int   # metadata records known to a majority (the log's high watermark)
+
+
+@dataclass(frozen=True)
+class ZombieLeadership:
+    """A broker that still acts as leader at an epoch the controller has moved past."""
+
+    broker_id: int
+    topic: str
+    partition: int
+    believed_epoch: int
+    current_epoch: int
 
 
 @dataclass(frozen=True)
@@ -62,10 +86,39 @@ class ClusterView:
     def seed(self) -> int:
         return self._c.seed
 
+    @property
+    def controller_mode(self) -> str:
+        return getattr(self._c, "controller_mode", "kraft")
+
     def brokers(self) -> list[BrokerView]:
         image = self._c.controller.image
-        return [BrokerView(bid, b.alive, image.brokers.get(bid).fenced if bid in image.brokers else True)
+        isolated = set(self._c.isolated_brokers())
+        return [BrokerView(bid, b.alive, image.brokers.get(bid).fenced if bid in image.brokers else True,
+                           bid in isolated)
                 for bid, b in sorted(self._c.brokers.items())]
+
+    def isolated_brokers(self) -> list[int]:
+        return self._c.isolated_brokers()
+
+    def controllers(self) -> list[ControllerView]:
+        return self._c.controller_views()
+
+    def metadata_log(self, last: int = 20) -> list[tuple[int, str]]:
+        """The newest `last` records of the active controller's metadata log, described."""
+        return self._c.metadata_log_tail(last)
+
+    def zombie_leaders(self) -> list[ZombieLeadership]:
+        image = self._c.controller.image
+        out = []
+        for bid, broker in sorted(self._c.brokers.items()):
+            if not broker.alive:
+                continue
+            for tp, state in sorted(broker.leaders.items()):
+                p = image.partition(tp.topic, tp.partition)
+                if p is not None and (p.leader != bid or p.leader_epoch != state.leader_epoch):
+                    out.append(ZombieLeadership(bid, tp.topic, tp.partition, state.leader_epoch,
+                                                p.leader_epoch))
+        return out
 
     def topic_names(self, include_internal: bool = True) -> list[str]:
         names = sorted(self._c.controller.image.topics)
