@@ -1,12 +1,19 @@
 """Benchmarks, run as commands (never as timed tests).
 
     python -m playground.bench engine [--records N] [--json]
+    python -m playground.bench faults [--seeds N] [--first SEED] [--json]
 
 `engine`: records per second of wall time through the whole simulated path
 — producer accumulator, Produce to the leader, followers fetching, the high
 watermark, the ack, and one consumer reading every record — on a 3-broker
 cluster, one topic with 6 partitions, RF=3, acks=all, min.insync.replicas=2,
 in fast-forward virtual time.
+
+`faults`: seeded random fault schedules per second of wall time
+(`playground.faults.run_fault_schedule`, the same runs as the property test)
+with the invariant checker on after every step, plus events per second and
+the virtual time simulated. Any seed that loses an acknowledged record or
+breaks an invariant is listed, and the command exits 1.
 """
 
 from __future__ import annotations
@@ -66,6 +73,45 @@ def bench_engine(records: int = 300_000, keyed: bool = False, seed: int = 0) -> 
     }
 
 
+def bench_faults(seeds: int = 200, first: int = 0, check_invariants: bool = True) -> dict:
+    from playground.faults import run_fault_schedule
+
+    events = virtual_ms = steps = checked = acked = 0
+    failed: list[dict] = []
+    wall0 = time.perf_counter()
+    cpu0 = time.process_time()
+    for seed in range(first, first + seeds):
+        run = run_fault_schedule(seed, check_invariants=check_invariants)
+        events += run.events
+        virtual_ms += run.virtual_ms
+        steps += run.steps
+        checked += run.steps_checked
+        acked += run.audit.acked
+        if run.violation is not None or run.audit.acked_lost or not run.settled:
+            failed.append({"seed": seed, "violation": str(run.violation) if run.violation else None,
+                           "acked_lost": run.audit.acked_lost, "settled": run.settled})
+    wall = time.perf_counter() - wall0
+    cpu = time.process_time() - cpu0
+    return {
+        "benchmark": "faults",
+        "seeds": seeds,
+        "first_seed": first,
+        "invariants": check_invariants,
+        "wall_s": round(wall, 3),
+        "cpu_s": round(cpu, 3),
+        "seeds_per_s": round(seeds / wall, 2),
+        "events": events,
+        "events_per_s": round(events / wall),
+        "steps": steps,
+        "steps_per_s": round(steps / wall),
+        "steps_checked": checked,
+        "virtual_s": round(virtual_ms / 1000, 1),
+        "virtual_speedup": round(virtual_ms / 1000 / wall, 1),
+        "acked": acked,
+        "failed": failed,
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m playground.bench")
     sub = parser.add_subparsers(dest="which", required=True)
@@ -73,7 +119,26 @@ def main(argv: list[str] | None = None) -> int:
     eng.add_argument("--records", type=int, default=300_000)
     eng.add_argument("--keyed", action="store_true", help="1,000 distinct keys (murmur2) instead of null keys")
     eng.add_argument("--json", action="store_true")
+    flt = sub.add_parser("faults", help="random fault schedules/s with the invariant checker on")
+    flt.add_argument("--seeds", type=int, default=200)
+    flt.add_argument("--first", type=int, default=0, help="first seed (default 0)")
+    flt.add_argument("--no-invariants", action="store_true", help="run without the checker (its cost)")
+    flt.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.which == "faults":
+        result = bench_faults(args.seeds, args.first, not args.no_invariants)
+        if args.json:
+            print(json.dumps(result, indent=2))
+        else:
+            print(f"faults: {result['seeds_per_s']} seeds/s ({result['seeds']} seeds from {result['first_seed']}; "
+                  f"{result['steps_per_s']:,} scheduler steps/s, invariants checked after "
+                  f"{result['steps_checked']:,} of {result['steps']:,}; {result['events_per_s']:,} engine events/s; "
+                  f"{result['virtual_s']:,} virtual s in {result['wall_s']} s wall, {result['virtual_speedup']}x; "
+                  f"{len(result['failed'])} failed)")
+            for f in result["failed"]:
+                print(f"  seed {f['seed']}: {f['violation'] or ''} acked_lost={f['acked_lost']} "
+                      f"settled={f['settled']}")
+        return 1 if result["failed"] else 0
     result = bench_engine(args.records, args.keyed)
     if args.json:
         print(json.dumps(result, indent=2))

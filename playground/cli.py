@@ -4,6 +4,7 @@
     kafka-playground scenario run FILE [--json] [--events]
     kafka-playground screenshot [--scenario FILE] [--at DURATION] OUT.png
     kafka-playground bench engine [--records N] [--json]
+    kafka-playground bench faults [--seeds N] [--json]
 
 Qt is imported only by the commands that show or render a window, so the
 headless commands run on machines without a display.

@@ -3,7 +3,8 @@
 Producers report every acknowledged batch here; `summary()` compares those
 acks with the partition logs at the moment it is asked, which turns delivery
 semantics into numbers (acked, acked_lost, unavailable, duplicates_in_log,
-order_violations). Consumer-side counts join when consumer groups do.
+order_violations). Consumers report what their groups processed, which adds
+consumed_duplicates and skipped.
 """
 
 from __future__ import annotations
@@ -77,6 +78,19 @@ class Audit:
         # (producer, partition, the records of one acknowledged batch, base offset)
         self._acked: list[tuple[str, TopicPartition, list[Record], int]] = []
         self.acked_count = 0
+        # Consumer side, per group: how often each offset was processed, and the lowest
+        # offset the group ever started a partition from (where its consumed range begins).
+        self._processed: dict[str, dict[TopicPartition, dict[int, int]]] = {}
+        self._starts: dict[str, dict[TopicPartition, int]] = {}
+
+    def record_processed(self, group: str, topic: str, partition: int, offset: int) -> None:
+        counts = self._processed.setdefault(group, {}).setdefault(TopicPartition(topic, partition), {})
+        counts[offset] = counts.get(offset, 0) + 1
+
+    def record_start(self, group: str, tp: TopicPartition, offset: int) -> None:
+        starts = self._starts.setdefault(group, {})
+        if offset < starts.get(tp, offset + 1):
+            starts[tp] = offset
 
     def record_acked(self, producer: str, tp: TopicPartition, base_offset: int, records: list[Record]) -> None:
         self._acked.append((producer, tp, records, base_offset))
@@ -126,4 +140,27 @@ class Audit:
                     out.lost.append(LostRecord(producer, rec.trace, tp.topic, tp.partition,
                                                base + i if base >= 0 else -1,
                                                "acknowledged, but not in the log below the high watermark"))
+        self._consumer_side(cluster_view, out)
         return out
+
+    def _consumer_side(self, cluster_view, out: AuditSummary) -> None:
+        """consumed_duplicates: records a group processed more than once; skipped: records of a
+        group's consumed range (from where it started to its committed offset) it never processed."""
+        for counts in self._processed.values():
+            for per_offset in counts.values():
+                out.consumed_duplicates += sum(1 for n in per_offset.values() if n > 1)
+        committed_of = getattr(cluster_view, "group_committed", None)
+        if committed_of is None:
+            return
+        for group, starts in self._starts.items():
+            committed = committed_of(group)
+            done = self._processed.get(group, {})
+            for tp, start in starts.items():
+                end = committed.get(tp)
+                log = cluster_view.authoritative_log(tp.topic, tp.partition)
+                if end is None or log is None or end <= start:
+                    continue
+                seen = done.get(tp, {})
+                for off, _rec, batch in log.records(max(start, log.log_start_offset), min(end, log.high_watermark)):
+                    if not batch.is_control and off not in seen:
+                        out.skipped += 1

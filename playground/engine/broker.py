@@ -11,14 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from .broker_groups import GROUP_APIS, BrokerGroups
 from .broker_liveness import BrokerLiveness
 from .config import BrokerConfig
-from .controller import MetadataFetch, MetadataFetchResponse
+from .controller import MetadataFetch, MetadataFetchResponse, NotController
 from .errors import Errors, KafkaError
 from .events import EventKind, EventLog
 from .log import PartitionLog
 from .metadata import MetadataImage, PartitionInfo
-from .network import Envelope, Network
+from .network import Disconnected, Envelope, Network
 from .protocol import (EARLIEST_TIMESTAMP, CreatableTopic, CreateTopicsRequest, LATEST_TIMESTAMP, FetchedPartition, FetchRequest, FetchResponse,
                        ListedOffset, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest,
                        MetadataResponse, PartitionMetadata, PartitionProduceResponse, ProduceRequest,
@@ -38,15 +39,17 @@ class ParkedFetch:
         self.timer = None
 
 
-class Broker(BrokerLiveness):
+class Broker(BrokerLiveness, BrokerGroups):
     def __init__(self, broker_id: int, network: Network, events: EventLog, config: BrokerConfig,
-                 controller_id: int) -> None:
+                 voters: list[int]) -> None:
         self.broker_id = broker_id
         self.network = network
         self.clock = network.clock
         self.events = events
         self.config = config
-        self.controller_id = controller_id
+        self.voters = list(voters)
+        self.controller_id = self.voters[0]       # the broker's guess at the active controller
+        self.incarnation = 0                      # a restart is a new incarnation (an unclean shutdown)
         self.alive = True
         self.disk: dict[TopicPartition, PartitionLog] = {}
         self.image = MetadataImage()
@@ -61,6 +64,7 @@ class Broker(BrokerLiveness):
         self._metadata_timer = None
         self._metadata_attempt = 0
         self._alter_in_flight: set[TopicPartition] = set()
+        self.init_groups()
         network.register(broker_id, self.handle)
 
     # -- metadata ------------------------------------------------------------
@@ -68,8 +72,8 @@ class Broker(BrokerLiveness):
         req = MetadataFetch(self.broker_id, self.image.offset + 1)
         self._metadata_attempt = attempt = self._metadata_attempt + 1
         # A fetch lost in the network (an isolated broker) is given up and sent again.
-        self._metadata_timer = self.clock.call_later(req.max_wait_ms + 5000, self._on_metadata_attempt,
-                                                     attempt, None)
+        self._metadata_timer = self.clock.call_later(self.config.get("controller.quorum.request.timeout.ms"),
+                                                     self._on_metadata_attempt, attempt, None)
         self.network.request(self.broker_id, self.controller_id, "metadata_fetch", req,
                              lambda resp: self._on_metadata_attempt(attempt, resp))
 
@@ -86,8 +90,19 @@ class Broker(BrokerLiveness):
         if isinstance(resp, MetadataFetchResponse):
             self.apply_metadata(resp.records)
             self.start_metadata_fetch()
-        else:
-            self.clock.call_later(1000, self.start_metadata_fetch)
+            return
+        self.find_controller(resp)
+        # Kafka's controller.quorum.retry.backoff.ms is 20 ms; 100 keeps the
+        # canvas readable while a quorum elects.
+        self.clock.call_later(100, self.start_metadata_fetch)
+
+    def find_controller(self, resp: Any) -> None:
+        """Follow a voter's hint to the active controller, or try the next voter."""
+        if isinstance(resp, NotController) and resp.leader_id is not None:
+            self.controller_id = resp.leader_id
+        elif resp is None or isinstance(resp, (NotController, Disconnected)):
+            i = self.voters.index(self.controller_id) if self.controller_id in self.voters else -1
+            self.controller_id = self.voters[(i + 1) % len(self.voters)]
 
     def apply_metadata(self, records) -> None:
         """Replay metadata records, then take up the roles they give this broker."""
@@ -136,9 +151,11 @@ class Broker(BrokerLiveness):
                              f"{info.leader_epoch}); producers and consumers must send to it from now on.",
                              topic=tp.topic, partition=tp.partition, leader=self.broker_id,
                              leader_epoch=info.leader_epoch)
+        self.groups_became_leader(tp)
 
     def _become_follower(self, tp: TopicPartition, info: PartitionInfo) -> None:
         leader_state = self.leaders.pop(tp, None)
+        self.groups_resigned(tp, leader_state is not None)
         if leader_state is not None:
             self._fail_delayed(leader_state, Errors.NOT_LEADER_OR_FOLLOWER)
             self._complete_parked(lambda p: tp in p.req.partitions)
@@ -172,6 +189,7 @@ class Broker(BrokerLiveness):
     def _remove_topic(self, topic: str) -> None:
         for tp in [tp for tp in self.disk if tp.topic == topic]:
             state = self.leaders.pop(tp, None)
+            self.groups_resigned(tp, state is not None)
             if state is not None:
                 self._fail_delayed(state, Errors.UNKNOWN_TOPIC_OR_PARTITION)
             self._stop_following(tp)
@@ -192,6 +210,8 @@ class Broker(BrokerLiveness):
             self._maybe_auto_create(env.body)
         elif api == "list_offsets":
             self.network.respond(env, self._list_offsets(env.body))
+        elif api in GROUP_APIS:
+            self.handle_group_request(env)
 
     def _maybe_auto_create(self, req: MetadataRequest) -> None:
         """auto.create.topics.enable: a client asking for an unknown topic makes the
@@ -330,13 +350,20 @@ class Broker(BrokerLiveness):
             d.complete(error)
 
     def _maybe_advance_hw(self, state: LeaderPartition) -> None:
-        hw = state.candidate_high_watermark(self.broker_id)
+        tp = state.tp
+        # KAFKA-15583 (3.7): the high watermark stays put while the ISR is smaller than
+        # min.insync.replicas (capped at the replica count), so a replica that leaves the
+        # ISR still holds every committed record (what KIP-966's ELR relies on).
+        min_isr = min(self.topic_config(tp.topic, "min.insync.replicas"), len(state.replicas))
+        if len(state.isr) < min_isr:
+            return
+        hw = state.candidate_high_watermark(self.broker_id, self.clock.now,
+                                            self.config.get("replica.lag.time.max.ms"))
         log = state.log
         if hw <= log.high_watermark:
             return
         old = log.high_watermark
         log.high_watermark = hw
-        tp = state.tp
         self.events.emit(EventKind.HIGH_WATERMARK_ADVANCED,
                          f"High watermark of {tp} moved {old} → {hw}: every in-sync replica "
                          f"({', '.join(map(str, state.isr))}) has the records below {hw}, so consumers "
@@ -344,7 +371,6 @@ class Broker(BrokerLiveness):
                          topic=tp.topic, partition=tp.partition, broker=self.broker_id,
                          old=old, high_watermark=hw)
         if state.delayed:
-            min_isr = self.topic_config(tp.topic, "min.insync.replicas")
             keep = []
             for d in state.delayed:
                 if d.required_offset <= hw:
@@ -367,7 +393,7 @@ class Broker(BrokerLiveness):
                     if self._diverging(state, part) is None:
                         state.update_follower(req.replica_id, part.fetch_offset, self.clock.now)
                         self._maybe_advance_hw(state)
-                        self.maybe_expand_isr(state, req.replica_id)
+                        self._maybe_expand_isr(state, req.replica_id)
         resp, size, error = self._read(req, follower)
         if error or size >= req.min_bytes or req.max_wait_ms <= 0:
             self.network.respond(env, resp)
@@ -375,6 +401,18 @@ class Broker(BrokerLiveness):
         parked = ParkedFetch(env, req, follower)
         parked.timer = self.clock.call_later(req.max_wait_ms, self._expire_fetch, parked)
         self.parked.append(parked)
+
+    def _maybe_expand_isr(self, state: LeaderPartition, follower: int) -> None:
+        """Ask to add a caught-up follower to the ISR, and count it in the maximal ISR at once.
+
+        Kafka's PendingExpandIsr (KIP-497): the high watermark must not pass the
+        follower while the controller commits it, or the new ISR would name a
+        replica without every committed record.
+        """
+        proposing = follower not in state.isr and state.tp not in self._alter_in_flight
+        self.maybe_expand_isr(state, follower)
+        if proposing and state.tp in self._alter_in_flight and follower not in state.pending_isr:
+            state.pending_isr += (follower,)
 
     def _diverging(self, state: LeaderPartition, part) -> tuple[int, int] | None:
         """The (epoch, end offset) a follower must truncate to, if its log diverged."""

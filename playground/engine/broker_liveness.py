@@ -30,9 +30,14 @@ class BrokerLiveness:
         if not self.alive:
             return
         self.network.request(self.broker_id, self.controller_id, "broker_heartbeat",
-                             BrokerHeartbeat(self.broker_id, self.image.offset), None)
+                             BrokerHeartbeat(self.broker_id, self.image.offset, self.incarnation),
+                             self._on_heartbeat_response)
         self._heartbeat_timer = self.clock.call_later(self.config.get("broker.heartbeat.interval.ms"),
                                                       self._heartbeat)
+
+    def _on_heartbeat_response(self, resp) -> None:
+        if self.alive and not isinstance(resp, bool):
+            self.find_controller(resp)
 
     # -- crash and restart -------------------------------------------------------
     def kill(self) -> None:
@@ -67,6 +72,7 @@ class BrokerLiveness:
 
     def restart(self) -> None:
         self.alive = True
+        self.incarnation += 1
         self.network.set_alive(self.broker_id, True)
         self.events.emit(EventKind.BROKER_RESTARTED,
                          f"Broker {self.broker_id} restarted with its old logs; it reloads the metadata and "
@@ -117,6 +123,10 @@ class BrokerLiveness:
 
         def done(resp, tp: TopicPartition = state.tp) -> None:
             in_flight.discard(tp)
+            if not isinstance(resp, Errors):
+                if self.alive:
+                    self.find_controller(resp)      # asked a voter that does not lead; the next check retries
+                return
             if resp != Errors.NONE and self.alive:
                 self.events.emit(EventKind.ISR_CHANGED,
                                  f"Controller refused broker {self.broker_id}'s ISR change for {tp}: "

@@ -31,8 +31,17 @@ class ClientMetadata:
         self._age_timer = None
         self._available: dict[str, list[int]] = {}
         self._tps: dict[str, list[TopicPartition]] = {}
+        self.closed = False
+
+    def close(self) -> None:
+        """The client process is gone: no more refreshes (its timers stop too)."""
+        self.closed = True
+        if self._age_timer is not None:
+            self._age_timer.cancel()
 
     def refresh(self) -> None:
+        if self.closed:
+            return
         if self.in_flight:
             self.want_retry = True
             return
@@ -49,6 +58,8 @@ class ClientMetadata:
 
     def _on_response(self, resp: Any) -> None:
         self.in_flight = False
+        if self.closed:
+            return
         if not isinstance(resp, MetadataResponse):
             self.clock.call_later(self.retry_backoff_ms, self.refresh)
             return

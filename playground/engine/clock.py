@@ -37,6 +37,13 @@ class Scheduler:
         self.now: int = 0
         self._heap: list[Timer] = []
         self._seq = 0
+        # Called with each timer after its callback ran: tests check invariants here.
+        self._observers: list[Callable[[Timer], Any]] = []
+
+    def observe(self, observer: Callable[[Timer], Any]) -> Callable[[], None]:
+        """Call `observer(timer)` after every callback the scheduler runs; returns an unsubscribe."""
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer) if observer in self._observers else None
 
     def call_at(self, time: int, callback: Callable[..., Any], *args: Any) -> Timer:
         if time < self.now:
@@ -68,6 +75,8 @@ class Scheduler:
                 continue
             self.now = timer.time
             timer.callback(*timer.args)
+            for observer in self._observers:
+                observer(timer)
             return True
         return False
 
@@ -86,6 +95,7 @@ class Scheduler:
         """Run every callback due at or before `time`, then set now = time."""
         heap = self._heap
         pop = heapq.heappop
+        observers = self._observers
         ran = 0
         while heap and heap[0].time <= time:
             timer = pop(heap)
@@ -93,6 +103,9 @@ class Scheduler:
                 continue
             self.now = timer.time
             timer.callback(*timer.args)
+            if observers:
+                for observer in observers:
+                    observer(timer)
             ran += 1
         if time > self.now:
             self.now = time

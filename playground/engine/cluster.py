@@ -40,23 +40,29 @@ class Cluster:
         self.network = Network(self.clock, network_latency)
         self.broker_config = BrokerConfig(config)
         self.audit = Audit()
+        if controllers < 1:
+            raise ValueError("a KRaft cluster needs at least one controller")
         voters = list(range(1, controllers + 1))
         # Each component gets its own Random derived from the seed, so adding
         # randomness in one place does not shift every other choice.
-        self.controller = QuorumController(voters[0], voters, self.network, self.events,
-                                           random.Random(self.rng.getrandbits(64)), self.broker_config)
+        self.controllers: dict[int, QuorumController] = {
+            v: QuorumController(v, voters, self.network, self.events, random.Random(self.rng.getrandbits(64)),
+                                self.broker_config) for v in voters}
+        self._last_active = self.controllers[voters[0]]
         self.brokers: dict[int, Broker] = {}
         for i in range(brokers):
             bid = FIRST_BROKER_ID + i
-            self.brokers[bid] = Broker(bid, self.network, self.events, self.broker_config, self.controller.node_id)
+            self.brokers[bid] = Broker(bid, self.network, self.events, self.broker_config, voters)
         self.producers: dict[str, Producer] = {}
         self.consumers: dict[str, Consumer] = {}
         self._client_rng = random.Random(self.rng.getrandbits(64))
-        self.events.emit(EventKind.CONTROLLER_ACTIVE,
-                         f"Controller {self.controller.node_id} is the active KRaft controller of the quorum "
-                         f"{voters}; it owns the cluster metadata.", controller=self.controller.node_id)
+        # A formatted cluster starts with voter 1 leading epoch 1 (no election to watch).
+        first = self.controllers[voters[0]]
+        first.bootstrap_leader()
+        for v in voters[1:]:
+            self.controllers[v].bootstrap_follower(first.node_id)
         for bid in self.brokers:
-            self.controller.apply(self.controller.register_broker(bid))
+            first.apply(first.register_broker(bid))
             self.events.emit(EventKind.BROKER_REGISTERED,
                              f"Broker {bid} registered with the controller and is ready to host replicas.",
                              broker=bid)
@@ -64,6 +70,18 @@ class Cluster:
         for broker in self.brokers.values():
             broker.start_metadata_fetch()
             broker.start_heartbeats()
+
+    @property
+    def controller(self) -> QuorumController:
+        """The active controller; while the quorum elects one, the last one that was."""
+        for c in self.controllers.values():
+            if c.active:
+                self._last_active = c
+                return c
+        return self._last_active
+
+    def active_controller_id(self) -> int | None:
+        return next((v for v, c in sorted(self.controllers.items()) if c.active), None)
 
     # -- time ------------------------------------------------------------------
     @property
@@ -81,11 +99,25 @@ class Cluster:
 
     # -- admin (Kafka's Admin API, answered by the controller) --------------------
     def _sync_metadata(self) -> None:
-        """Hand every live broker the whole metadata log at once (cluster set-up only)."""
-        log = self.controller.log
+        """Replicate and commit the active controller's log at once, and hand it to
+        every live broker (scenario and cluster set-up only)."""
+        active = self.controller
+        if not active.active:
+            return
+        entries = active.raft.log
+        for c in self.controllers.values():
+            if c is not active and c.alive:
+                c.raft.log[:] = list(entries)
+                active.raft.voter_ends[c.node_id] = len(entries)
+        active.raft._update_high_watermark()
+        for c in self.controllers.values():
+            if c is not active and c.alive and c.raft.leader_id == active.node_id:
+                c.raft.high_watermark = active.raft.high_watermark
+                c._on_commit()
+        committed = active.log[:active.committed]
         for broker in self.brokers.values():
             if broker.alive:
-                broker.apply_metadata(list(enumerate(log)))
+                broker.apply_metadata(list(enumerate(committed)))
 
     def create_topics(self, req: CreateTopicsRequest, *, immediate: bool = False):
         resp = self.controller.apply(self.controller.create_topics(req))
@@ -124,45 +156,86 @@ class Cluster:
 
     # -- faults ------------------------------------------------------------------
     def kill_broker(self, broker_id: int) -> None:
-        broker = self._broker(broker_id)
-        if not broker.alive:
-            raise KafkaError(Errors.BROKER_NOT_AVAILABLE, f"broker {broker_id} is already dead")
-        broker.kill()
+        """Kill a broker, or a KRaft controller when given a voter id."""
+        node = self._node(broker_id)
+        if not node.alive:
+            kind = "controller" if broker_id in self.controllers else "broker"
+            raise KafkaError(Errors.BROKER_NOT_AVAILABLE, f"{kind} {broker_id} is already dead")
+        node.kill()
+
+    def kill_controller(self) -> int:
+        """Kill the active controller; returns its id."""
+        active = self.active_controller_id()
+        if active is None:
+            raise KafkaError(Errors.NOT_CONTROLLER, "there is no active controller right now: the quorum "
+                                                    "is still electing one")
+        self.controllers[active].kill()
+        return active
 
     def restart_broker(self, broker_id: int) -> None:
-        broker = self._broker(broker_id)
-        if broker.alive:
-            raise KafkaError(Errors.INVALID_REQUEST, f"broker {broker_id} is running; kill it first")
-        broker.restart()
+        node = self._node(broker_id)
+        if node.alive:
+            kind = "controller" if broker_id in self.controllers else "broker"
+            raise KafkaError(Errors.INVALID_REQUEST, f"{kind} {broker_id} is running; kill it first")
+        node.restart()
+
+    def elect_leaders(self, topic: str, partition: int, election: str = "preferred") -> None:
+        """kafka-leader-election: `preferred` or `unclean` for one partition."""
+        if election not in ("preferred", "unclean"):
+            raise KafkaError(Errors.INVALID_REQUEST, f"election type {election!r} is not preferred or unclean")
+        error, message = self.controller.apply(self.controller.elect_leaders(topic, partition, election),
+                                               reason=f" ({election} election asked by an admin)")
+        if error != Errors.NONE:
+            raise KafkaError(error, message)
+
+    def drop_requests(self, node_id: int, api: str, count: int = 1) -> None:
+        """Lose the next `count` responses of `api` from a broker, so senders time out and retry."""
+        self._node(node_id)
+        if count < 1:
+            raise KafkaError(Errors.INVALID_REQUEST, f"count must be at least 1, got {count}")
+        self.network.drop_responses(node_id, api, count)
+        self.events.emit(EventKind.REQUESTS_DROPPED,
+                         f"The network will lose the next {count} {api} response(s) from {node_id}: their senders "
+                         "wait for request.timeout.ms, then retry.", broker=node_id, api=api, count=count)
+
+    def dead_nodes(self) -> list[int]:
+        return [n for n, node in sorted({**self.controllers, **self.brokers}.items()) if not node.alive]
 
     def isolate_broker(self, broker_id: int) -> None:
-        """Cut a broker from every other broker and the controller; clients still reach it."""
-        self._broker(broker_id)
-        peers = [b for b in self.brokers if b != broker_id] + list(self.controller.voters)
+        """Cut a broker (or a controller) from every other broker and controller; clients still reach it."""
+        self._node(broker_id)
+        if broker_id in self.isolated_brokers():
+            raise KafkaError(Errors.INVALID_REQUEST, f"{broker_id} is already isolated")
+        peers = [n for n in list(self.brokers) + list(self.controllers) if n != broker_id]
         for peer in peers:
             self.network.cut(broker_id, peer)
-        self.events.emit(EventKind.BROKER_ISOLATED,
-                         f"Broker {broker_id} is cut off from the other brokers and the controller, but clients "
-                         "can still reach it: if it leads a partition it may go on accepting writes nobody "
-                         "else will ever see (a zombie leader).", broker=broker_id)
+        if broker_id in self.controllers:
+            text = (f"Controller {broker_id} is cut off from the other controllers and the brokers. If it is the "
+                    "active controller it steps down once it hears from no majority, and the others elect a "
+                    "new one.")
+        else:
+            text = (f"Broker {broker_id} is cut off from the other brokers and the controller, but clients "
+                    "can still reach it: if it leads a partition it may go on accepting writes nobody "
+                    "else will ever see (a zombie leader).")
+        self.events.emit(EventKind.BROKER_ISOLATED, text, broker=broker_id)
 
     def heal(self, broker_id: int) -> None:
-        self._broker(broker_id)
-        for peer in [b for b in self.brokers if b != broker_id] + list(self.controller.voters):
+        self._node(broker_id)
+        for peer in [n for n in list(self.brokers) + list(self.controllers) if n != broker_id]:
             self.network.heal(broker_id, peer)
         self.events.emit(EventKind.BROKER_HEALED,
                          f"Broker {broker_id} can reach the other brokers and the controller again.",
                          broker=broker_id)
 
     def isolated_brokers(self) -> list[int]:
-        return [b for b in sorted(self.brokers)
-                if not self.network.connected(b, self.controller.node_id)]
+        nodes = sorted(self.brokers) + sorted(self.controllers)
+        return [n for n in nodes if not any(self.network.connected(n, m) for m in nodes if m != n)]
 
     def controller_views(self):
         from .view import ControllerView
-        c = self.controller
-        return [ControllerView(v, True, "leader" if v == c.node_id else "follower", 1, len(c.log), len(c.log))
-                for v in c.voters]
+        return [ControllerView(v, c.alive, c.raft.role if c.alive else "dead", c.raft.epoch,
+                               c.raft.log_end_offset, c.committed)
+                for v, c in sorted(self.controllers.items())]
 
     def metadata_log_tail(self, last: int = 20) -> list[tuple[int, str]]:
         log = self.controller.log
@@ -187,11 +260,18 @@ class Cluster:
             raise KafkaError(Errors.LEADER_NOT_AVAILABLE, f"{topic}/{partition} has no leader")
         return p.leader
 
+    def _node(self, node_id: int):
+        if node_id in self.controllers:
+            return self.controllers[node_id]
+        return self._broker(node_id)
+
     def _broker(self, broker_id: int) -> Broker:
         broker = self.brokers.get(broker_id)
         if broker is None:
             ids = ", ".join(map(str, sorted(self.brokers)))
-            raise KafkaError(Errors.BROKER_NOT_AVAILABLE, f"broker {broker_id} does not exist; brokers are {ids}")
+            voters = ", ".join(map(str, sorted(self.controllers)))
+            raise KafkaError(Errors.BROKER_NOT_AVAILABLE, f"broker {broker_id} does not exist; brokers are {ids}"
+                             + (f" and controllers are {voters}" if voters else ""))
         return broker
 
     # -- clients -----------------------------------------------------------------
@@ -204,16 +284,51 @@ class Cluster:
             self.producers[name] = p
         return p
 
-    def consumer(self, name: str, **config: Any) -> Consumer:
-        c = self.consumers.get(name)
-        if c is None:
-            c = Consumer(name, self.network, self.events, sorted(self.brokers), _kafka_names(config))
-            self.consumers[name] = c
+    def consumer(self, name: str, group_id: str | None = None, topics: list[str] | None = None,
+                 **config: Any) -> Consumer:
+        """The named consumer, created with `config` on first use (Kafka's names, or Python
+        spellings: auto_offset_reset; plus the playground's `commit`, `processing_time`, `assignor`).
+
+        With `group_id` it belongs to that consumer group, and with `topics` it subscribes at
+        once. Asking for a consumer that was closed or crashed starts a new process under the
+        same name (and the same group.instance.id, if it has one): a restart.
+        """
+        old = self.consumers.get(name)
+        if old is not None and old.alive:
+            if topics is not None and tuple(topics) != old.subscription:
+                old.subscribe(list(topics))
+            return old
+        cfg = {k if k in _APPLICATION_KEYS else k.replace("_", "."): v for k, v in config.items()}
+        if group_id is not None:
+            cfg["group.id"] = group_id
+        if old is not None:
+            cfg = {**old.user_config, **cfg}        # a restart keeps what it is not told anew
+        c = Consumer(name, self.network, self.events, sorted(self.brokers), cfg, audit=self.audit)
+        c.user_config = cfg
+        self.consumers[name] = c
+        if old is not None:
+            c.inherit(old)
+            topics = topics if topics is not None else (list(old.subscription) or None)
+        if topics is not None:
+            c.subscribe(list(topics))
         return c
+
+    def reset_offsets(self, group_id: str, topic: str, to: Any, partition: int | None = None) -> dict:
+        """kafka-consumer-groups --reset-offsets --execute: returns {TopicPartition: new offset}.
+
+        `to`: "earliest" | "latest" | {"offset": N} | {"shift_by": N} | {"datetime": ms}. Refused
+        (NON_EMPTY_GROUP) while the group has members; the commit lands once replicated.
+        """
+        from .group_admin import reset_offsets
+        return reset_offsets(self, group_id, topic, to, partition)
 
     def view(self):
         from .view import ClusterView
         return ClusterView(self)
+
+
+# Consumer settings of the application around the consumer (not Kafka's): kept as written.
+_APPLICATION_KEYS = ("commit", "processing_time", "assignor")
 
 
 def _kafka_names(config: dict[str, Any]) -> dict[str, Any]:

@@ -6,9 +6,11 @@ appends the records to `__cluster_metadata`, replays them into the
 controller's image and wakes brokers waiting to fetch them (Kafka's
 `QuorumController`: handlers produce records, replay is the only mutation).
 
-This first version has a single active controller among the quorum voters;
-the Raft election between voters extends `QuorumController` later without
-changing how records are made or replayed.
+Every voter runs a `QuorumController`; the one whose `RaftNode` leads the
+quorum is the active controller. It replays records as it appends them and
+answers a broker's request once its records are committed; standby voters
+replay only committed records, so a new active controller starts from the
+cluster's truth.
 """
 
 from __future__ import annotations
@@ -21,11 +23,14 @@ from typing import Any
 from .config import BrokerConfig, validate_broker_config, validate_topic_config
 from .errors import Errors, KafkaError
 from .events import EventKind, EventLog
-from .elections import changes_for_fenced_broker, changes_for_unfenced_broker
+from .controller_events import ControllerExplainer
+from .elections import (NO_LEADER, Rules, build_change, changes_for_fenced_broker, changes_for_unclean_restart,
+                        changes_for_unfenced_broker)
 from .metadata import (ConfigRecord, FenceBrokerRecord, MetadataImage, MetadataRecord, PartitionChangeRecord,
                        PartitionRecord, RegisterBrokerRecord, RemoveTopicRecord, TopicRecord,
                        UnfenceBrokerRecord)
 from .network import Envelope, Network
+from .raft import RaftNode
 from .protocol import (CreatePartitionsRequest, CreatePartitionsResponse, CreateTopicsRequest,
                        CreateTopicsResponse, DeleteTopicsRequest, DeleteTopicsResponse,
                        IncrementalAlterConfigsRequest, IncrementalAlterConfigsResponse, TopicResult)
@@ -52,6 +57,7 @@ class MetadataFetch:
 class BrokerHeartbeat:
     broker_id: int
     metadata_offset: int
+    incarnation: int = 0        # bumped by every restart (Kafka's incarnation id)
 
 
 @dataclass(slots=True)
@@ -71,7 +77,17 @@ class MetadataFetchResponse:
     high_watermark: int
 
 
-class QuorumController:
+@dataclass(slots=True)
+class NotController:
+    """The answer of a voter that is not the active controller, with who is (if known)."""
+
+    leader_id: int | None
+    epoch: int
+
+
+class QuorumController(ControllerExplainer):
+    """One KRaft controller: a quorum voter that is the active controller while it leads."""
+
     def __init__(self, node_id: int, voters: list[int], network: Network, events: EventLog,
                  rng: random.Random, broker_config: BrokerConfig) -> None:
         self.node_id = node_id
@@ -81,56 +97,180 @@ class QuorumController:
         self.events = events
         self.rng = rng
         self.broker_config = broker_config
+        self.alive = True
+        self.raft = RaftNode(node_id, voters, network, random.Random(rng.getrandbits(64)), broker_config,
+                             self._on_leader, self._on_resign, self._on_commit, self._on_candidate)
         self.image = MetadataImage()
-        self.log: list[MetadataRecord] = []
+        self.applied = 0                  # raft log entries replayed into `image`
         self._parked: list[tuple[Envelope, Any]] = []
+        self._awaiting_commit: list[tuple[int, Envelope, Any]] = []
         self._session_timers: dict[int, Any] = {}
         network.register(node_id, self.handle)
 
+    @property
+    def active(self) -> bool:
+        return self.alive and self.raft.role == "leader"
+
+    @property
+    def log(self) -> list[MetadataRecord]:
+        """The metadata records in this voter's log (committed or not)."""
+        return [record for _, record in self.raft.log]
+
+    @property
+    def committed(self) -> int:
+        return self.raft.high_watermark
+
+    # -- life ------------------------------------------------------------------
+    def kill(self) -> None:
+        self.alive = False
+        self.network.set_alive(self.node_id, False)
+        self.network.reset_connections(self.node_id)
+        self.raft.stop()
+        self._drop_process_state()
+        self.events.emit(EventKind.CONTROLLER_KILLED,
+                         f"Controller {self.node_id} crashed. Its copy of the metadata log survives on disk; "
+                         "the other voters notice when their fetches go unanswered for "
+                         f"controller.quorum.fetch.timeout.ms ({self.broker_config.get('controller.quorum.fetch.timeout.ms')} ms).",
+                         controller=self.node_id)
+
+    def restart(self) -> None:
+        self.alive = True
+        self.network.set_alive(self.node_id, True)
+        self.image, self.applied = MetadataImage(), 0
+        self.raft.start()
+        self.events.emit(EventKind.CONTROLLER_RESTARTED,
+                         f"Controller {self.node_id} restarted with its metadata log (epoch {self.raft.epoch}); "
+                         "it looks for the leader of the quorum and catches up.", controller=self.node_id)
+
+    def _drop_process_state(self) -> None:
+        for timer in self._session_timers.values():
+            timer.cancel()
+        self._session_timers = {}
+        for _, timer in self._parked:
+            timer.cancel()
+        self._parked = []
+        self._awaiting_commit = []
+
+    def bootstrap_leader(self, epoch: int = 1) -> None:
+        """Cluster set-up: start as the leader of `epoch` without an election."""
+        self.raft.epoch = epoch
+        self.raft.voted_for = self.node_id
+        self.raft._become_leader()
+
+    def bootstrap_follower(self, leader_id: int, epoch: int = 1) -> None:
+        self.raft.epoch = epoch
+        self.raft._become_follower(leader_id, epoch)
+
+    # -- Raft callbacks ----------------------------------------------------------
+    def _on_candidate(self, why: str) -> None:
+        others = [v for v in self.voters if v != self.node_id]
+        self.events.emit(EventKind.CONTROLLER_ELECTION,
+                         f"Controller {self.node_id} becomes a candidate for epoch {self.raft.epoch} because {why}; "
+                         f"it votes for itself and asks voters {', '.join(map(str, others))} for theirs.",
+                         controller=self.node_id, epoch=self.raft.epoch)
+
+    def _on_leader(self) -> None:
+        # The new leader replays what it holds beyond the committed prefix: those
+        # entries commit with its first record (Raft), so its image includes them.
+        self._replay_to(self.raft.log_end_offset, explain=False)
+        if self.raft.votes:
+            how = (f"won the vote for epoch {self.raft.epoch} (votes from "
+                   f"{', '.join(map(str, sorted(self.raft.votes)))}) and")
+        else:
+            how = f"leads the quorum {self.voters} in epoch {self.raft.epoch} and"
+        self.events.emit(EventKind.CONTROLLER_ACTIVE,
+                         f"Controller {self.node_id} {how} is now the active controller: it owns the cluster "
+                         "metadata, and brokers send it their heartbeats.",
+                         controller=self.node_id, epoch=self.raft.epoch)
+        # Kafka's new active controller starts every broker's session afresh.
+        for bid, info in self.image.brokers.items():
+            if not info.fenced:
+                self._arm_session_timer(bid)
+
+    def _on_resign(self, why: str) -> None:
+        self._drop_process_state()
+        # What it wrote but never committed is not the cluster's truth: rebuild
+        # the image from the committed prefix (Kafka reverts to the last
+        # committed snapshot on renouncing).
+        self.image, self.applied = MetadataImage(), 0
+        self._replay_to(self.raft.high_watermark, explain=False)
+        self.events.emit(EventKind.CONTROLLER_RESIGNED,
+                         f"Controller {self.node_id} is no longer the active controller: {why}.",
+                         controller=self.node_id, epoch=self.raft.epoch)
+
+    def _on_commit(self) -> None:
+        if self.raft.role != "leader":
+            self._replay_to(self.raft.high_watermark, explain=False)
+            return
+        hw = self.raft.high_watermark
+        ready = [(o, e, r) for o, e, r in self._awaiting_commit if o <= hw]
+        if ready:
+            self._awaiting_commit = [(o, e, r) for o, e, r in self._awaiting_commit if o > hw]
+            for _, env, response in ready:
+                self.network.respond(env, response)
+        self._wake_fetchers()
+
+    def _replay_to(self, end: int, explain: bool) -> None:
+        log = self.raft.log
+        while self.applied < min(end, len(log)):
+            self.image.replay(self.applied, log[self.applied][1])
+            self.applied += 1
+
     # -- the metadata log ----------------------------------------------------
-    def apply(self, result: ControllerResult, reason: str = "") -> Any:
+    def apply(self, result: ControllerResult, reason: str = "", env: Envelope | None = None) -> Any:
+        """Append the records of a decision; `env`, if given, is answered once they commit."""
+        if not self.active:
+            raise KafkaError(Errors.NOT_CONTROLLER, f"controller {self.node_id} is not the active controller")
         removed: dict[str, str] = {}
-        before: dict[int, tuple[str, int, list[int]]] = {}
+        before: dict[int, tuple] = {}
         for i, record in enumerate(result.records):
             if isinstance(record, RemoveTopicRecord):
                 removed[record.topic_id] = self.image.topics_by_id[record.topic_id].name
             elif isinstance(record, PartitionChangeRecord):
                 t = self.image.topics_by_id[record.topic_id]
                 p = t.partitions[record.partition]
-                before[i] = (t.name, p.leader, list(p.isr))
-            offset = len(self.log)
-            self.log.append(record)
-            self.image.replay(offset, record)
+                before[i] = (t.name, p.leader, list(p.isr), list(p.elr), list(p.last_known_elr))
+            self.raft.append([record])
+            self._replay_to(self.raft.log_end_offset, explain=False)
         if result.records:
             self._explain(result.records, removed, reason, before)
-            self._wake_fetchers()
+        if env is not None:
+            end = self.raft.log_end_offset
+            if end <= self.raft.high_watermark:
+                self.network.respond(env, result.response)
+            else:
+                self._awaiting_commit.append((end, env, result.response))
         return result.response
 
     def handle(self, env: Envelope) -> None:
+        if self.raft.handle(env):
+            return
+        if not self.active:
+            # Brokers find the active controller from this answer (or try the next voter).
+            self.network.respond(env, NotController(self.raft.leader_id, self.raft.epoch))
+            return
         if env.api == "broker_heartbeat":
             self._on_heartbeat(env)
-            return
-        if env.api == "alter_partition":
-            self.network.respond(env, self.apply(self.alter_partition(env.body)))
-            return
-        if env.api == "create_topics":
+        elif env.api == "alter_partition":
+            self.apply(self.alter_partition(env.body), env=env)
+        elif env.api == "create_topics":
             # A broker forwarding an auto-creation (Kafka's ForwardingManager).
-            self.network.respond(env, self.apply(self.create_topics(env.body),
-                                                 reason=f" because a client asked broker {env.src} for it "
-                                                        "(auto.create.topics.enable=true)"))
-            return
-        if env.api == "metadata_fetch":
+            self.apply(self.create_topics(env.body), env=env,
+                       reason=f" because a client asked broker {env.src} for it (auto.create.topics.enable=true)")
+        elif env.api == "metadata_fetch":
             req: MetadataFetch = env.body
-            if req.fetch_offset < len(self.log) or req.max_wait_ms == 0:
+            if req.fetch_offset < self.raft.high_watermark or req.max_wait_ms == 0:
                 self._answer_fetch(env)
             else:
                 timer = self.clock.call_later(req.max_wait_ms, self._expire_fetch, env)
                 self._parked.append((env, timer))
 
     def _answer_fetch(self, env: Envelope) -> None:
-        start = env.body.fetch_offset
-        records = [(i, self.log[i]) for i in range(start, len(self.log))]
-        self.network.respond(env, MetadataFetchResponse(records, len(self.log)))
+        # Brokers are Raft observers: they only ever see committed records.
+        start, hw = env.body.fetch_offset, self.raft.high_watermark
+        log = self.raft.log
+        records = [(i, log[i][1]) for i in range(start, hw)]
+        self.network.respond(env, MetadataFetchResponse(records, hw))
 
     def _expire_fetch(self, env: Envelope) -> None:
         self._parked = [(e, t) for e, t in self._parked if e is not env]
@@ -155,11 +295,13 @@ class QuorumController:
         hb: BrokerHeartbeat = env.body
         bid = hb.broker_id
         info = self.image.brokers.get(bid)
-        if info is None:
-            self.apply(self.register_broker(bid, fenced=True))
+        if info is None or info.incarnation != hb.incarnation:
+            self.apply(self.register_broker(bid, fenced=True, incarnation=hb.incarnation),
+                       reason=f"broker {bid} registered again after a restart")
             info = self.image.brokers[bid]
         self._arm_session_timer(bid)
-        if info.fenced and hb.metadata_offset >= len(self.log) - 1:
+        # Unfenced once the broker has replayed the committed metadata (it has caught up).
+        if info.fenced and hb.metadata_offset >= self.raft.high_watermark - 1:
             self.apply(self.unfence_broker(bid))
         self.network.respond(env, self.image.brokers[bid].fenced)
 
@@ -172,32 +314,75 @@ class QuorumController:
 
     def _session_expired(self, bid: int) -> None:
         self._session_timers.pop(bid, None)
+        if not self.active:
+            return
         info = self.image.brokers.get(bid)
         if info is not None and not info.fenced:
             timeout = self.broker_config.get("broker.session.timeout.ms")
             self.apply(self.fence_broker(bid), reason=f"no heartbeat from broker {bid} for {timeout} ms "
                                                       "(broker.session.timeout.ms)")
 
-    def _unclean_allowed(self, topic: str) -> bool:
-        t = self.image.topics.get(topic)
-        if t is not None and "unclean.leader.election.enable" in t.configs:
-            return bool(t.configs["unclean.leader.election.enable"])
-        return bool(self.image.broker_configs.get("unclean.leader.election.enable",
-                                                  self.broker_config.get("unclean.leader.election.enable")))
+    def _setting(self, topic: str | None, name: str):
+        t = self.image.topics.get(topic) if topic else None
+        if t is not None and name in t.configs:
+            return t.configs[name]
+        return self.image.broker_configs.get(name, self.broker_config.get(name))
+
+    def _rules(self, usable: set[int], unclean_shutdown: frozenset[int] = frozenset()) -> Rules:
+        topics = list(self.image.topics)
+        return Rules(usable, bool(self._setting(None, "eligible.leader.replicas.version")),
+                     {t: int(self._setting(t, "min.insync.replicas")) for t in topics},
+                     {t: bool(self._setting(t, "unclean.leader.election.enable")) for t in topics},
+                     unclean_shutdown)
 
     # -- handlers (decide, never mutate) ---------------------------------------
-    def register_broker(self, broker_id: int, fenced: bool = False) -> ControllerResult:
-        return ControllerResult([RegisterBrokerRecord(broker_id, fenced)], None)
+    def register_broker(self, broker_id: int, fenced: bool = False, incarnation: int = 0) -> ControllerResult:
+        records: list[MetadataRecord] = [RegisterBrokerRecord(broker_id, fenced, incarnation)]
+        known = self.image.brokers.get(broker_id)
+        if known is not None and known.incarnation != incarnation:
+            # A new incarnation without a clean shutdown: it may have lost unflushed
+            # records, so it may no longer be elected from the ELR (KAFKA-15586).
+            rules = self._rules(set(self.usable_brokers()) - {broker_id}, frozenset({broker_id}))
+            records += [c.record for c in changes_for_unclean_restart(self.image, broker_id, rules)]
+        return ControllerResult(records, None)
 
     def fence_broker(self, broker_id: int) -> ControllerResult:
-        usable = set(self.usable_brokers()) - {broker_id}
-        changes = changes_for_fenced_broker(self.image, broker_id, usable, self._unclean_allowed)
-        return ControllerResult([FenceBrokerRecord(broker_id)] + [rec for _, rec, _ in changes], None)
+        rules = self._rules(set(self.usable_brokers()) - {broker_id})
+        changes = changes_for_fenced_broker(self.image, broker_id, rules)
+        return ControllerResult([FenceBrokerRecord(broker_id)] + [c.record for c in changes], None)
 
     def unfence_broker(self, broker_id: int) -> ControllerResult:
-        usable = set(self.usable_brokers()) | {broker_id}
-        changes = changes_for_unfenced_broker(self.image, broker_id, usable, self._unclean_allowed)
-        return ControllerResult([UnfenceBrokerRecord(broker_id)] + [rec for _, rec, _ in changes], None)
+        rules = self._rules(set(self.usable_brokers()) | {broker_id})
+        changes = changes_for_unfenced_broker(self.image, broker_id, rules)
+        return ControllerResult([UnfenceBrokerRecord(broker_id)] + [c.record for c in changes], None)
+
+    def elect_leaders(self, topic: str, partition: int, election: str) -> ControllerResult:
+        """Kafka's ElectLeaders (KIP-460): `preferred` or `unclean`."""
+        p = self.image.partition(topic, partition)
+        if p is None:
+            return ControllerResult([], (Errors.UNKNOWN_TOPIC_OR_PARTITION,
+                                         f"The partition {topic}-{partition} does not exist."))
+        if election == "preferred" and p.leader == p.replicas[0]:
+            return ControllerResult([], (Errors.ELECTION_NOT_NEEDED,
+                                         f"Leader election not needed for topic partition {topic}-{partition}: "
+                                         f"broker {p.leader}, the preferred replica, already leads it."))
+        if election == "unclean" and p.leader != NO_LEADER:
+            return ControllerResult([], (Errors.ELECTION_NOT_NEEDED,
+                                         f"Leader election not needed for topic partition {topic}-{partition}: "
+                                         f"it has a leader (broker {p.leader}); an unclean election only "
+                                         "applies to an offline partition."))
+        change = build_change(topic, self.image.topics[topic].topic_id, p, list(p.isr),
+                              self._rules(set(self.usable_brokers())), election)
+        if change is None or change.record.leader is None:
+            if election == "preferred":
+                return ControllerResult([], (Errors.PREFERRED_LEADER_NOT_AVAILABLE,
+                                             f"Failed to elect leader for partition {topic}-{partition} under "
+                                             f"strategy PreferredReplicaPartitionLeaderElectionStrategy: broker "
+                                             f"{p.replicas[0]} is not alive or not in the ISR."))
+            return ControllerResult([], (Errors.ELIGIBLE_LEADERS_NOT_AVAILABLE,
+                                         f"Failed to elect leader for partition {topic}-{partition} under strategy "
+                                         "UncleanLeaderElectionStrategy: no replica of it is alive."))
+        return ControllerResult([change.record], (Errors.NONE, ""))
 
     def alter_partition(self, req: AlterPartition) -> ControllerResult:
         p = self.image.partition(req.topic, req.partition)
@@ -207,13 +392,13 @@ class QuorumController:
             return ControllerResult([], Errors.FENCED_LEADER_EPOCH)
         fenced = {b for b, info in self.image.brokers.items() if info.fenced}
         if any(r in fenced and r not in p.isr for r in req.new_isr):
-            # Kafka refuses to add a fenced broker to the ISR (INELIGIBLE_REPLICA).
-            return ControllerResult([], Errors.INVALID_REQUEST)
+            # Kafka refuses to add a fenced broker to the ISR (KIP-841).
+            return ControllerResult([], Errors.INELIGIBLE_REPLICA)
         if list(req.new_isr) == p.isr:
             return ControllerResult([], Errors.NONE)
-        topic_id = self.image.topics[req.topic].topic_id
-        return ControllerResult([PartitionChangeRecord(topic_id, req.partition, isr=tuple(req.new_isr))],
-                                Errors.NONE)
+        change = build_change(req.topic, self.image.topics[req.topic].topic_id, p, list(req.new_isr),
+                              self._rules(set(self.usable_brokers())))
+        return ControllerResult([change.record] if change else [], Errors.NONE)
 
     def create_topics(self, req: CreateTopicsRequest) -> ControllerResult:
         records: list[MetadataRecord] = []
@@ -347,80 +532,3 @@ class QuorumController:
         return ControllerResult(records, IncrementalAlterConfigsResponse(results))
 
     # -- events ------------------------------------------------------------------
-    def _explain_partition_change(self, r: PartitionChangeRecord, topic: str, old_leader: int,
-                                  old_isr: list[int]) -> None:
-        p = self.image.topics[topic].partitions[r.partition]
-        tp = f"{topic}/{r.partition}"
-        if r.leader is not None:
-            if p.leader < 0:
-                text = (f"{tp} is offline (Leader: none): its leader {old_leader} is gone and no other "
-                        f"in-sync replica can take over (ISR {', '.join(map(str, p.isr))}; unclean leader "
-                        "election is off).")
-            elif p.leader not in old_isr:
-                text = (f"Unclean election: broker {p.leader} leads {tp} (epoch {p.leader_epoch}) although it "
-                        "was not in the ISR; records only the old leader had are lost.")
-            else:
-                text = (f"Controller {self.node_id} elected broker {p.leader} leader of {tp} from the ISR "
-                        f"(leader epoch {p.leader_epoch}); it had every committed record.")
-            self.events.emit(EventKind.LEADER_ELECTED, text, topic=topic, partition=r.partition,
-                             leader=p.leader, old_leader=old_leader, leader_epoch=p.leader_epoch,
-                             unclean=p.leader >= 0 and p.leader not in old_isr)
-        if r.isr is not None and list(r.isr) != old_isr:
-            left = [b for b in old_isr if b not in p.isr]
-            joined = [b for b in p.isr if b not in old_isr]
-            parts = []
-            if left:
-                parts.append(f"broker {', '.join(map(str, left))} left")
-            if joined:
-                parts.append(f"broker {', '.join(map(str, joined))} joined")
-            self.events.emit(EventKind.ISR_CHANGED,
-                             f"ISR of {tp} is now {', '.join(map(str, p.isr))}: {' and '.join(parts)}.",
-                             topic=topic, partition=r.partition, isr=list(p.isr), left=left, joined=joined)
-
-    def _explain(self, records: list[MetadataRecord], removed: dict[str, str], reason: str,
-                 before: dict[int, tuple[str, int, list[int]]]) -> None:
-        """Emit the learner-facing events for records just applied."""
-        topics_by_id = {t.topic_id: t for t in self.image.topics.values()}
-        for i, r in enumerate(records):
-            if isinstance(r, FenceBrokerRecord):
-                self.events.emit(EventKind.BROKER_FENCED,
-                                 f"Controller {self.node_id} fenced broker {r.broker_id}: {reason or 'it stopped'}; "
-                                 "its leaderships move to other in-sync replicas and it leaves every ISR.",
-                                 broker=r.broker_id)
-                continue
-            if isinstance(r, UnfenceBrokerRecord):
-                self.events.emit(EventKind.BROKER_UNFENCED,
-                                 f"Controller {self.node_id} unfenced broker {r.broker_id}: it is heartbeating and "
-                                 "has caught up with the metadata, so it may lead and rejoin ISRs again.",
-                                 broker=r.broker_id)
-                continue
-            if isinstance(r, PartitionChangeRecord) and i in before:
-                self._explain_partition_change(r, *before[i])
-                continue
-            if isinstance(r, TopicRecord):
-                t = self.image.topics.get(r.name)
-                n = len(t.partitions) if t else 0
-                rf = len(t.partitions[0].replicas) if t and t.partitions else 0
-                leaders = ", ".join(f"{p.partition}→{p.leader}" for p in t.partitions) if t else ""
-                self.events.emit(EventKind.TOPIC_CREATED,
-                                 f"Controller {self.node_id} created topic '{r.name}'{reason} with {n} "
-                                 f"partition(s), replication factor {rf}; leaders by partition: {leaders}.",
-                                 topic=r.name, partitions=n, replication_factor=rf)
-            elif isinstance(r, RemoveTopicRecord):
-                name = removed.get(r.topic_id, r.topic_id)
-                self.events.emit(EventKind.TOPIC_DELETED,
-                                 f"Controller {self.node_id} deleted topic '{name}'; every broker removes "
-                                 "its replicas and their records.", topic=name)
-            elif isinstance(r, ConfigRecord):
-                shown = "its default" if r.value is None else r.value
-                self.events.emit(EventKind.CONFIG_ALTERED,
-                                 f"{r.name} on {r.resource_type} '{r.resource_name}' set to {shown}.",
-                                 resource=r.resource_name, name=r.name, value=r.value)
-            elif isinstance(r, PartitionRecord) and r.partition > 0:
-                t = topics_by_id.get(r.topic_id)
-                if t and not any(isinstance(x, TopicRecord) and x.topic_id == r.topic_id for x in records):
-                    self.events.emit(EventKind.PARTITIONS_ADDED,
-                                     f"Partition {t.name}/{r.partition} added on brokers "
-                                     f"{', '.join(map(str, r.replicas))}, leader {r.leader}. Keys may now "
-                                     "hash to a different partition than before.",
-                                     topic=t.name, partition=r.partition, replicas=list(r.replicas))

@@ -63,6 +63,10 @@ class PartitionLog:
         the first batch removed.
         """
         if offset >= self.log_end_offset:
+            # Kafka's UnifiedLog.truncateTo still trims the epoch cache: a broker that led
+            # an epoch without appending to it holds an entry at its log end that the new
+            # leader never had, and would report it as its last fetched epoch forever.
+            self.epoch_cache = [(e, s) for e, s in self.epoch_cache if s < self.log_end_offset]
             return 0
         idx = bisect_right(self._bases, offset) - 1
         if idx < 0:

@@ -16,6 +16,7 @@ from typing import Any, Union
 class RegisterBrokerRecord:
     broker_id: int
     fenced: bool = False
+    incarnation: int = 0
 
 
 @dataclass(frozen=True)
@@ -70,8 +71,18 @@ class RemoveTopicRecord:
     topic_id: str
 
 
+@dataclass(frozen=True)
+class LeaderChangeRecord:
+    """The control record a new quorum leader writes first in its epoch (Kafka's LeaderChangeMessage)."""
+
+    leader_id: int
+    epoch: int
+    voters: tuple[int, ...]
+
+
 MetadataRecord = Union[RegisterBrokerRecord, FenceBrokerRecord, UnfenceBrokerRecord, TopicRecord,
-                       PartitionRecord, PartitionChangeRecord, ConfigRecord, RemoveTopicRecord]
+                       PartitionRecord, PartitionChangeRecord, ConfigRecord, RemoveTopicRecord,
+                       LeaderChangeRecord]
 
 
 @dataclass(slots=True)
@@ -106,6 +117,7 @@ class TopicInfo:
 class BrokerInfo:
     broker_id: int
     fenced: bool = False
+    incarnation: int = 0
 
 
 class MetadataImage:
@@ -167,8 +179,10 @@ class MetadataImage:
             else:
                 target[record.name] = record.value
             return "config", record
+        if isinstance(record, LeaderChangeRecord):
+            return "leader_change", record
         if isinstance(record, RegisterBrokerRecord):
-            self.brokers[record.broker_id] = BrokerInfo(record.broker_id, record.fenced)
+            self.brokers[record.broker_id] = BrokerInfo(record.broker_id, record.fenced, record.incarnation)
             return "broker", record.broker_id
         if isinstance(record, FenceBrokerRecord):
             self.brokers[record.broker_id].fenced = True
@@ -202,6 +216,8 @@ def describe_record(record: MetadataRecord, image: "MetadataImage") -> str:
     if isinstance(record, RemoveTopicRecord):
         t = image.topics_by_id.get(record.topic_id)
         return f"{name} {t.name if t else record.topic_id[:6]}"
+    if isinstance(record, LeaderChangeRecord):
+        return f"LeaderChange leader={record.leader_id} epoch={record.epoch}"
     if isinstance(record, ConfigRecord):
         return f"{name} {record.resource_type}:{record.resource_name} {record.name}={record.value}"
     return name

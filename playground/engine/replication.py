@@ -37,7 +37,7 @@ class DelayedProduce:
 
 
 class LeaderPartition:
-    __slots__ = ("tp", "log", "leader_epoch", "replicas", "isr", "followers", "delayed")
+    __slots__ = ("tp", "log", "leader_epoch", "replicas", "isr", "followers", "delayed", "pending_isr")
 
     def __init__(self, tp: TopicPartition, log: PartitionLog, leader_epoch: int,
                  replicas: list[int], isr: list[int], self_id: int, now: int) -> None:
@@ -48,6 +48,9 @@ class LeaderPartition:
         self.isr = isr
         self.followers = {r: FollowerState(now) for r in replicas if r != self_id}
         self.delayed: list[DelayedProduce] = []
+        # Replicas this leader asked the controller to add to the ISR, until it learns
+        # the new ISR (KIP-497's "maximal ISR", Kafka's PendingExpandIsr).
+        self.pending_isr: tuple[int, ...] = ()
 
     def update_follower(self, broker_id: int, fetch_offset: int, now: int) -> None:
         state = self.followers.get(broker_id)
@@ -58,10 +61,28 @@ class LeaderPartition:
         if fetch_offset >= self.log.log_end_offset:
             state.last_caught_up_ms = now
 
-    def candidate_high_watermark(self, self_id: int) -> int:
-        """Smallest log end offset among ISR members (Kafka's maybeIncrementLeaderHW)."""
+    def maximal_isr(self, now: int, lag_max_ms: int) -> list[int]:
+        """The ISR plus the replicas whose addition is pending (Kafka's `maximalIsr`).
+
+        The high watermark must wait for a replica from the moment the leader
+        proposes it: once the controller commits the new ISR, that replica may
+        be elected and must hold every committed record. This leader learns
+        the new ISR from the metadata log, so a proposal stays pending until
+        the ISR holds the replica; one the controller refused is proposed
+        again on the replica's next fetch, and is dropped only once the
+        replica stops fetching for replica.lag.time.max.ms.
+        """
+        if not self.pending_isr:
+            return self.isr
+        keep = tuple(r for r in self.pending_isr if r not in self.isr and r in self.followers
+                     and now - self.followers[r].last_fetch_ms <= lag_max_ms)
+        self.pending_isr = keep
+        return self.isr + list(keep) if keep else self.isr
+
+    def candidate_high_watermark(self, self_id: int, now: int, lag_max_ms: int) -> int:
+        """Smallest log end offset among the maximal ISR (Kafka's maybeIncrementLeaderHW)."""
         hw = self.log.log_end_offset
-        for r in self.isr:
+        for r in self.maximal_isr(now, lag_max_ms):
             if r == self_id:
                 continue
             state = self.followers.get(r)

@@ -21,6 +21,7 @@ class BrokerView:
     alive: bool
     fenced: bool
     isolated: bool = False
+    replication_delay: int = 0      # ms a slowed broker waits after each fetch response (slow_broker)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ class ClusterView:
         image = self._c.controller.image
         isolated = set(self._c.isolated_brokers())
         return [BrokerView(bid, b.alive, image.brokers.get(bid).fenced if bid in image.brokers else True,
-                           bid in isolated)
+                           bid in isolated, int(getattr(b, "replication_delay", 0) or 0))
                 for bid, b in sorted(self._c.brokers.items())]
 
     def isolated_brokers(self) -> list[int]:
@@ -186,13 +187,48 @@ class ClusterView:
         return dict(self._c.producers[name].config)
 
     def consumers(self) -> dict[str, Any]:
-        return {name: c for name, c in sorted(self._c.consumers.items())}
+        """Consumer name -> ConsumerView (group, state, polled, processed, assignment, positions)."""
+        from .group_view import consumer_view
+        return {name: consumer_view(c) for name, c in sorted(self._c.consumers.items())}
 
     def audit(self):
         return self._c.audit.summary(self)
+
+    def acked_records(self, wanted) -> dict[tuple[str, int], Any]:
+        """The acknowledged records for `wanted` (producer, serial) pairs, as the producer sent them.
+
+        Lets a view show the key and value of a record the audit reports lost
+        (`AuditSummary.lost` names only producer and serial).
+        """
+        wanted = set(wanted)
+        out: dict[tuple[str, int], Any] = {}
+        if not wanted:
+            return out
+        for producer, _tp, records, _base in getattr(self._c.audit, "_acked", ()):
+            for rec in records:
+                ident = (producer, rec.trace)
+                if ident in wanted:
+                    out[ident] = rec
+        return out
 
     def events(self, since: int = 0):
         return self._c.events.since(since)
 
     def in_flight(self) -> int:
         return self._c.clock.pending()
+
+    # -- consumer groups ----------------------------------------------------------------
+    def groups(self) -> dict[str, Any]:
+        """Group id -> GroupView: state, generation, assignor, coordinator, leader, members
+        (consumer name -> partitions), committed offsets and lag, like kafka-consumer-groups --describe."""
+        from .group_view import describe_group, group_ids
+        return {gid: describe_group(self._c, self, gid) for gid in group_ids(self._c)}
+
+    def group(self, group_id: str):
+        from .group_view import describe_group
+        return describe_group(self._c, self, group_id)
+
+    def group_committed(self, group_id: str) -> dict[TopicPartition, int]:
+        """The group's committed offsets (what the audit's `skipped` compares with)."""
+        from .group_view import committed_offsets
+        return committed_offsets(self._c, self, group_id)

@@ -21,10 +21,10 @@ from .schema import Scenario, Step, key_for, render_template
 # Actions this version runs; the rest of the contract's actions arrive with
 # the issues that build their machinery, and are refused until then.
 SUPPORTED_ACTIONS = {"create_topic", "delete_topic", "add_partitions", "alter_config", "produce", "wait",
-                     "kill_broker", "restart_broker", "slow_broker", "isolate_broker", "heal"}
+                     "kill_broker", "restart_broker", "slow_broker", "isolate_broker", "heal", "drop_requests",
+                     "elect_leaders"}
 LATER = {
-    "drop_requests": "broker failures",
-    "elect_leaders": "leader elections", "start_consumer": "consumer groups", "stop_consumer": "consumer groups",
+    "start_consumer": "consumer groups", "stop_consumer": "consumer groups",
     "crash_consumer": "consumer groups", "pause_consumer": "consumer groups", "resume_consumer": "consumer groups",
     "reset_offsets": "consumer groups", "start_producer": "the producer pipeline",
     "stop_producer": "the producer pipeline", "begin_transaction": "transactions",
@@ -46,10 +46,6 @@ def check_supported(scn: Scenario) -> None:
         raise ScenarioError(scn.filename, scn.cluster.line, "cluster.controller",
                             f"{scn.cluster.controller} mode is not supported yet (only kraft runs so far)")
     for step in scn.steps:
-        ref = step.args.get("broker") if isinstance(step.args, dict) else None
-        if getattr(ref, "kind", None) == "controller" or (getattr(ref, "kind", None) == "id" and ref.id < 100):
-            raise ScenarioError(scn.filename, step.line, f"steps[{step.index}].{step.action}",
-                                "not supported yet: controller failures arrive with the KRaft quorum")
         if step.action not in SUPPORTED_ACTIONS:
             raise ScenarioError(scn.filename, step.line, f"steps[{step.index}].{step.action}",
                                 f"not supported yet: {step.action} arrives with {LATER.get(step.action, 'a later version')}")
@@ -159,8 +155,14 @@ class ScenarioRun:
         if ref.kind == "leader_of":
             return [self.cluster.leader_of(ref.partition.topic, ref.partition.partition)]
         if ref.kind == "all":
-            return [b for b, broker in sorted(self.cluster.brokers.items()) if not broker.alive]
-        raise KafkaError(Errors.INVALID_REQUEST, f"{ref} is not supported yet")
+            return self.cluster.dead_nodes()
+        if ref.kind == "controller":
+            active = self.cluster.active_controller_id()
+            if active is None:
+                raise KafkaError(Errors.NOT_CONTROLLER, "there is no active controller right now: the quorum is "
+                                                        "still electing one")
+            return [active]
+        raise KafkaError(Errors.INVALID_REQUEST, f"{ref} is not supported")
 
     def _do_kill_broker(self, args: dict) -> None:
         for b in self._brokers(args["broker"]):
@@ -179,6 +181,14 @@ class ScenarioRun:
         targets = self.cluster.isolated_brokers() if ref.kind == "all" else self._brokers(ref)
         for b in targets:
             self.cluster.heal(b)
+
+    def _do_drop_requests(self, args: dict) -> None:
+        for b in self._brokers(args["broker"]):
+            self.cluster.drop_requests(b, args["api"], args["count"])
+
+    def _do_elect_leaders(self, args: dict) -> None:
+        tp = args["partition"]
+        self.cluster.elect_leaders(tp.topic, tp.partition, args["type"])
 
     def _do_slow_broker(self, args: dict) -> None:
         for b in self._brokers(args["broker"]):

@@ -209,6 +209,30 @@ class SimulationBridge(QObject):
         commands.create_topic(self._cluster, name, partitions, replication_factor, min_insync_replicas)
         self.frame.emit(self._display)
 
+    # Faults: each raises KafkaError (Kafka's error name and a sentence) and changes nothing when refused.
+    def kill_broker(self, node_id: int) -> None:
+        self._command(commands.kill_broker, node_id)
+
+    def restart_broker(self, node_id: int) -> None:
+        self._command(commands.restart_broker, node_id)
+
+    def isolate_broker(self, broker_id: int) -> None:
+        self._command(commands.isolate_broker, broker_id)
+
+    def heal(self, broker_id: int) -> None:
+        self._command(commands.heal, broker_id)
+
+    def slow_broker(self, broker_id: int, replication_delay: int) -> None:
+        self._command(commands.slow_broker, broker_id, replication_delay)
+
+    def kill_controller(self) -> int:
+        return self._command(commands.kill_controller)
+
+    def _command(self, command, *args):
+        result = command(self._cluster, *args)
+        self.frame.emit(self._display)
+        return result
+
     def close(self) -> None:
         self.pause()
         for unsubscribe in self._unsubscribe:

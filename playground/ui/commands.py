@@ -78,6 +78,39 @@ def create_topic(cluster: Cluster, name: str, partitions: int, replication_facto
     cluster.create_topic(name, partitions, replication_factor, config)
 
 
+# Replication delays offered by the broker menu ("Slow down"), in ms; 0 is full speed.
+SLOW_CHOICES = (0, 500, 2000, 10000)
+
+
+def kill_broker(cluster: Cluster, node_id: int) -> None:
+    """Crash a broker (or a KRaft controller, given a voter id); KafkaError if it is already dead."""
+    cluster.kill_broker(node_id)
+
+
+def restart_broker(cluster: Cluster, node_id: int) -> None:
+    """Start a dead broker (or controller) again with its old log; KafkaError if it is running."""
+    cluster.restart_broker(node_id)
+
+
+def isolate_broker(cluster: Cluster, broker_id: int) -> None:
+    """Cut a broker off from the other brokers and the controllers; clients still reach it."""
+    cluster.isolate_broker(broker_id)
+
+
+def heal(cluster: Cluster, broker_id: int) -> None:
+    cluster.heal(broker_id)
+
+
+def slow_broker(cluster: Cluster, broker_id: int, replication_delay: int) -> None:
+    """Make a broker wait `replication_delay` ms after each fetch response (0: full speed)."""
+    cluster.slow_broker(broker_id, replication_delay)
+
+
+def kill_controller(cluster: Cluster) -> int:
+    """Crash the active KRaft controller; returns its id (KafkaError NOT_CONTROLLER if none is active)."""
+    return cluster.kill_controller()
+
+
 def demo_timeline(cluster: Cluster) -> list[tuple[int, Callable[[], None]]]:
     """Records for the built-in screenshot: a committed batch, then a second one mid-replication."""
     def first() -> None:

@@ -24,7 +24,9 @@ HW = "hw"                      # leader -> follower, a fetch response that only 
 TRUNCATE = "truncate"          # leader -> follower, "your log diverged, truncate"
 CONSUME = "consume"            # broker -> consumer, a fetch response with records
 CLIENT = "client"              # client <-> broker: metadata, consumer fetch requests, list_offsets
-CONTROL = "control"            # broker <-> controller: metadata, heartbeats (hidden unless asked), AlterPartition
+CONTROL = "control"            # broker <-> controller: metadata, heartbeats (hidden unless asked), AlterPartition;
+                               # controller <-> controller: Raft fetches of the metadata log (hidden unless asked)
+VOTE = "vote"                  # controller <-> controller: Vote and BeginQuorumEpoch, a KRaft election
 
 THIN = frozenset({FETCH, HW, CLIENT, CONTROL})
 
@@ -53,21 +55,48 @@ class Flight:
         return self.kind in THIN
 
 
-def _node(node: Hashable, controller_id: Any) -> tuple:
+def _node(node: Hashable, controllers: set) -> tuple:
     if isinstance(node, str):
         return ("client", node)
-    if node == controller_id:
+    if node in controllers:
         return ("controller", node)
     return ("broker", node)
+
+
+def controller_nodes(view: Any) -> set:
+    """Node ids drawn in the control-plane box, plus the controller broker in ZooKeeper mode."""
+    nodes = {c.node_id for c in view.controllers() or ()}
+    if view.controller_id is not None:
+        nodes.add(view.controller_id)
+    return nodes
+
+
+def _raft(api: str, body: Any, request: bool, show_control: bool) -> str | None:
+    """The label of a message between KRaft voters, or None when it is hidden chatter."""
+    epoch = getattr(body, "epoch", "?")
+    if api == "vote":           # elections are rare and the point of the quorum: always shown
+        if request:
+            return f"vote? (epoch {epoch})"
+        return "vote ✓" if getattr(body, "granted", False) else "vote ✕"
+    if api == "begin_quorum_epoch":
+        return f"I lead epoch {epoch}" if request else "ok"
+    if not show_control:        # raft_fetch: followers long-polling the leader's metadata log
+        return None
+    if request:
+        return f"fetch @{getattr(body, 'fetch_offset', '?')}"
+    entries = getattr(body, "entries", ())
+    return f"+{len(entries)} metadata" if entries else f"HW {getattr(body, 'high_watermark', '?')}"
 
 
 def classify(msg: Any, view: Any, show_control: bool = False) -> list[Flight]:
     """The flights worth drawing for one network message (often none)."""
     api = msg.api
     body = msg.body
-    controller = view.controller_id
-    src = _node(msg.src, controller)
-    dst = _node(msg.dst, controller)
+    if not show_control and api in ("metadata_fetch", "broker_heartbeat", "create_topics", "raft_fetch"):
+        return []                   # steady background chatter with the controller: hidden unless asked for
+    controllers = controller_nodes(view)
+    src = _node(msg.src, controllers)
+    dst = _node(msg.dst, controllers)
     t0, t1, lost = msg.sent_at, msg.arrive_at, msg.lost
     request = msg.direction == "request"
 
@@ -75,12 +104,15 @@ def classify(msg: Any, view: Any, show_control: bool = False) -> list[Flight]:
         return Flight(kind, a, b, label, t0, t1, lost, error)
 
     if api in ("metadata_fetch", "broker_heartbeat", "create_topics"):
-        # Steady background chatter with the controller: hidden unless asked for.
-        if not show_control:
-            return []
         label = {"metadata_fetch": "metadata fetch" if request else "metadata",
                  "broker_heartbeat": "heartbeat", "create_topics": "create topic"}[api]
         return [flight(CONTROL, src, dst, label)]
+    if api in ("vote", "begin_quorum_epoch", "raft_fetch"):
+        label = _raft(api, body, request, show_control)
+        if label is None:
+            return []
+        kind = CONTROL if api == "raft_fetch" else VOTE
+        return [flight(kind, src, dst, label, error=label == "vote ✕")]
     if api == "alter_partition":
         # A leader asking the controller to change the ISR: rare and worth seeing.
         return [flight(CONTROL, src, dst, "AlterPartition (ISR)" if request else "ISR ok")]

@@ -1,76 +1,82 @@
-"""The cluster canvas: brokers as columns, replicas as offset strips, messages as moving dots.
+"""The cluster canvas: the control plane on top, brokers as columns, replicas as offset strips.
 
 Each frame it reads `bridge.view()` and draws what it says: no copy of
 offsets, ISR or watermarks is kept here. Partition rows line up across broker
 columns, so a leader and its followers sit side by side and a replication
 fetch travels along the row. Moving dots come from `bridge.message_sent`
-(see `flights.py`) and disappear when their message has arrived.
+(see `flights.py`) and disappear when their message has arrived; flashes and
+captions come from engine events (see `effects.py`) and fade out.
+
+Painting is split by what is painted: `canvas_brokers` (broker columns and
+replica strips), `canvas_control` (the control plane, links and captions);
+this module lays them out, draws clients and flights, and handles the mouse:
+clicking a broker opens its fault menu (kill, restart, isolate, heal, slow
+down), clicking a controller opens kill / restart.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from playground.engine.events import EventKind
 from playground.engine.protocol import TopicPartition
 
+from . import effects as fx
 from . import flights as fl
-from .qt_theme import COLORS, FLIGHT_COLORS, draw_legend, draw_tag, font, tag_width
+from .canvas_brokers import CELL_W, Row, StripInfo, cells_rect, draw_broker, draw_no_replica, draw_strip
+from .canvas_control import CAPTION_H, CONTROL_H, chip_rects, draw_captions, draw_control_plane, draw_links
+from .canvas_model import BrokerBadge, ControlPlane, broker_badges, control_plane
+from .qt_broker_actions import BrokerActions
+from .qt_theme import COLORS, FLIGHT_COLORS, draw_legend, font, legend_height
+
+__all__ = ["ClusterCanvas", "StripInfo"]
 
 MARGIN = 14
 CLIENTS_W = 230             # at most; narrower windows give the clients column less
-TOP_H = 58
-HEADER_H = 60
-LEGEND_H = 78
-ROW_GAP = 44
+LINK_H = 20                 # between the control plane and the broker headers: the heartbeat links
+TOP_H = CONTROL_H + LINK_H
+HEADER_H = 62
+ROW_GAP = 40
 STRIP_MIN_H = 98
 STRIP_MAX_H = 124
-CELL_H = 34
-CELL_W = 40
-
-
-@dataclass(frozen=True, slots=True)
-class StripInfo:
-    """One replica strip as drawn in the last paint (for tests and tooltips)."""
-
-    broker: int
-    topic: str
-    partition: int
-    leader: bool
-    in_isr: bool
-    log_end_offset: int
-    high_watermark: int
-    rect: QRectF
-
-
-@dataclass(slots=True)
-class _Row:
-    tp: TopicPartition
-    top: float
-    first: int              # first offset shown
-    cells: int              # how many cells fit
+FRESH_MS = 3000.0           # real ms a new metadata record stays highlighted
+MAX_CAPTIONS = 3
+# Events after which the controller has written metadata records (to highlight the new ones).
+METADATA_KINDS = fx.KINDS | {EventKind.TOPIC_CREATED, EventKind.TOPIC_DELETED, EventKind.PARTITIONS_ADDED,
+                             EventKind.CONFIG_ALTERED}
 
 
 class ClusterCanvas(QWidget):
-    def __init__(self, bridge, parent: QWidget | None = None) -> None:
+    def __init__(self, bridge, actions: BrokerActions | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
+        self.actions = actions if actions is not None else BrokerActions(bridge, self)
+        self.effects = fx.Effects(bridge.display_time)
         self._flights: list[fl.Flight] = []
         self._show_control = False
         self._strips: list[StripInfo] = []
         self._cells: list[tuple[QRectF, int, TopicPartition, int]] = []
         self._anchors: dict[tuple, QRectF] = {}
-        self._rows: dict[TopicPartition, _Row] = {}
+        self._rows: dict[TopicPartition, Row] = {}
         self._columns: dict[int, tuple[float, float]] = {}
+        self._chips: dict[int, QRectF] = {}
+        self._control_box = QRectF()
+        self._plane: ControlPlane | None = None
+        self._metadata_stamps: dict[int, float] = {}
+        self._metadata_end: int | None = None
+        self._menu = None
         self._clients_w = float(CLIENTS_W)
+        self._legend_h, self._legend_for = 78.0, -1.0
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAutoFillBackground(False)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)      # click the canvas, then Space/→ drive time
+        self.setMouseTracking(True)
         bridge.message_sent.connect(self._on_message)
+        bridge.event_emitted.connect(self._on_event)
         bridge.frame.connect(self._on_frame)
+        self.actions.selection_changed.connect(lambda _b: self.update())
 
     # -- binding -----------------------------------------------------------------
     def _on_message(self, msg) -> None:
@@ -78,23 +84,63 @@ class ClusterCanvas(QWidget):
         if len(self._flights) > 3000:           # 100x with lots of traffic: keep the newest
             del self._flights[:-2000]
 
+    def _on_event(self, event) -> None:
+        if event.kind in METADATA_KINDS:
+            view = self._bridge.view()
+            if event.kind in fx.KINDS:
+                self.effects.on_event(event, self._bridge.speed, view.controller_id, view.controller_mode)
+            self._stamp_metadata(view, self.effects.start_of(event.time, self._bridge.speed))
+
     def _on_frame(self, t: float) -> None:
+        self.effects.advance(t, self._bridge.speed)
+        self._stamp_metadata(self._bridge.view(), self.effects.playback)
         self._flights = [f for f in self._flights if f.arrive_at > t]
         self.update()
 
     def set_show_control_traffic(self, show: bool) -> None:
-        """Show the brokers' metadata fetches from the controller (hidden by default: constant chatter)."""
+        """Show metadata fetches, heartbeats and Raft fetches (hidden by default: constant chatter)."""
         self._show_control = show
         if not show:
             self._flights = [f for f in self._flights if f.kind != fl.CONTROL]
         self.update()
 
-    # -- introspection (tests, tooltips) ----------------------------------------------
+    # -- introspection (tests, tooltips, menus) -------------------------------------------
     def drawn_strips(self) -> list[StripInfo]:
         return list(self._strips)
 
     def flights(self) -> list[fl.Flight]:
         return list(self._flights)
+
+    def control_plane(self) -> ControlPlane:
+        """The control plane as the canvas shows it now."""
+        return control_plane(self._bridge.view())
+
+    def broker_badges(self) -> list[BrokerBadge]:
+        """Each broker header's state and tags as the canvas shows them now."""
+        view = self._bridge.view()
+        return broker_badges(view, control_plane(view, log_lines=0))
+
+    def captions(self) -> list[str]:
+        return [c.text for c, _ in self.effects.captions()[-MAX_CAPTIONS:]]
+
+    def broker_rect(self, broker_id: int) -> QRectF | None:
+        """The broker's header (click it for the fault menu)."""
+        return self._anchors.get(("broker", broker_id))
+
+    def controller_rect(self, node_id: int) -> QRectF | None:
+        return self._chips.get(node_id)
+
+    def hit(self, pos: QPointF) -> tuple[str, int] | None:
+        """("broker", id) for a broker's header or column, ("controller", id) for a voter, else None."""
+        for node_id, rect in self._chips.items():
+            if rect.contains(pos):
+                return ("controller", node_id)
+        bottom = self.height() - self._legend_h - MARGIN
+        for bid, (x, w) in self._columns.items():
+            header = self._anchors.get(("broker", bid))
+            if header is not None and x <= pos.x() <= x + w and header.top() <= pos.y() <= bottom:
+                return ("broker", bid)
+        return None
 
     def sizeHint(self) -> QSize:
         return QSize(1200, 760)
@@ -103,10 +149,12 @@ class ClusterCanvas(QWidget):
         return QSize(800, 480)
 
     # -- layout -------------------------------------------------------------------
-    def _layout(self, view) -> list[tuple[str, list]]:
-        """Compute anchors (clients, brokers, controller, strips) and rows; return topics' partitions."""
+    def _layout(self, view, plane: ControlPlane) -> list[tuple[str, list]]:
+        """Compute anchors (clients, brokers, controllers, strips) and rows; return topics' partitions."""
         w, h = float(self.width()), float(self.height())
         self._clients_w = max(180.0, min(float(CLIENTS_W), 0.18 * w))
+        if self._legend_for != w:
+            self._legend_h, self._legend_for = legend_height(w - 2 * MARGIN) + 12, w
         self._anchors = {}
         self._rows = {}
         self._columns = {}
@@ -116,16 +164,19 @@ class ClusterCanvas(QWidget):
         left = MARGIN + self._clients_w + MARGIN
         col_gap = 22.0
         col_w = (w - left - MARGIN - col_gap * (len(brokers) - 1)) / max(1, len(brokers))
+        head_top = MARGIN + TOP_H
         for i, b in enumerate(brokers):
             x = left + i * (col_w + col_gap)
             self._columns[b.broker_id] = (x, col_w)
-            self._anchors[("broker", b.broker_id)] = QRectF(x, MARGIN + TOP_H, col_w, HEADER_H)
-        if view.controller_id is not None:
-            cw = 330.0
-            cx = left + (w - left - MARGIN) / 2 - cw / 2
-            self._anchors[("controller", view.controller_id)] = QRectF(cx, MARGIN, cw, TOP_H - 10)
-        rows_top = MARGIN + TOP_H + HEADER_H + ROW_GAP
-        avail = h - rows_top - LEGEND_H - MARGIN
+            self._anchors[("broker", b.broker_id)] = QRectF(x, head_top, col_w, HEADER_H)
+        self._control_box = QRectF(left, MARGIN, w - left - MARGIN, CONTROL_H)
+        self._chips = chip_rects(self._control_box, plane)
+        for node_id, rect in self._chips.items():
+            self._anchors[("controller", node_id)] = rect
+        if plane.controller_broker is not None and ("broker", plane.controller_broker) in self._anchors:
+            self._anchors[("controller", plane.controller_broker)] = self._anchors[("broker", plane.controller_broker)]
+        rows_top = head_top + HEADER_H + ROW_GAP
+        avail = h - rows_top - self._legend_h - MARGIN
         strip_h = STRIP_MIN_H if n_rows == 0 else min(STRIP_MAX_H, max(STRIP_MIN_H, avail / n_rows - ROW_GAP))
         inner = col_w - 24
         n_cells = max(4, int(inner // CELL_W))
@@ -135,13 +186,13 @@ class ClusterCanvas(QWidget):
                 tp = TopicPartition(topic, pv.partition)
                 leo_max = max(pv.log_end_offsets.values(), default=pv.log_start_offset)
                 first = max(pv.log_start_offset, leo_max + 2 - n_cells)
-                self._rows[tp] = _Row(tp, y, first, n_cells)
+                self._rows[tp] = Row(tp, y, first, n_cells)
                 for bid in pv.replicas:
                     if bid in self._columns:
                         x, cw_ = self._columns[bid]
                         self._anchors[("replica", bid, tp)] = QRectF(x, y, cw_, strip_h)
                 y += strip_h + ROW_GAP
-        self.setMinimumHeight(int(y + LEGEND_H + MARGIN - ROW_GAP + 10))
+        self.setMinimumHeight(int(y + self._legend_h + MARGIN - ROW_GAP + 10))
         names = list(view.producers()) + [n for n in view.consumers() if n not in view.producers()]
         box_h, gap = 96.0, 18.0
         total = len(names) * box_h + max(0, len(names) - 1) * gap
@@ -152,25 +203,33 @@ class ClusterCanvas(QWidget):
             cy += box_h + gap
         return topics
 
-    def _cells_rect(self, strip: QRectF) -> QRectF:
-        return QRectF(strip.left() + 12, strip.top() + 37, strip.width() - 24, CELL_H)
-
-    def _offset_x(self, strip: QRectF, row: _Row, offset: int) -> float:
-        cells = self._cells_rect(strip)
+    def _offset_x(self, strip: QRectF, row: Row, offset: int) -> float:
+        cells = cells_rect(strip)
         return cells.left() + (offset - row.first) * cells.width() / row.cells
 
     # -- painting -----------------------------------------------------------------
     def paintEvent(self, event) -> None:
         view = self._bridge.view()
+        plane = control_plane(view)
+        self._plane = plane
+        badges = broker_badges(view, plane)
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         p.fillRect(self.rect(), COLORS["background"])
-        topics = self._layout(view)
+        topics = self._layout(view, plane)
         self._strips = []
         self._cells = []
-        self._draw_controller(p, view)
-        self._draw_brokers(p, view)
+        headers = {b.broker_id: self._anchors[("broker", b.broker_id)] for b in badges}
+        draw_links(p, self._control_box, headers, badges)
+        draw_control_plane(p, self._control_box, plane, self._chips, self._fresh_metadata(plane))
+        bottom = self.height() - self._legend_h - MARGIN
+        selected = self.actions.selected
+        for badge in badges:
+            x, w = self._columns[badge.broker_id]
+            header = headers[badge.broker_id]
+            draw_broker(p, badge, header, QRectF(x, header.top(), w, bottom - header.top()),
+                        badge.broker_id == selected)
         self._draw_clients(p, view)
         if not topics:
             p.setFont(font(15))
@@ -178,63 +237,42 @@ class ClusterCanvas(QWidget):
             p.drawText(QRectF(MARGIN + self._clients_w, MARGIN + TOP_H + HEADER_H + 30,
                               self.width() - self._clients_w - 40, 60),
                        Qt.AlignmentFlag.AlignCenter, "No topics yet: create one with Topic ▸ New topic… (Ctrl+N)")
-        brokers = {b.broker_id: b for b in view.brokers()}
+        by_id = {b.broker_id: b for b in badges}
+        zombies = {(z.broker_id, z.topic, z.partition): z for z in view.zombie_leaders()}
         for topic, parts in topics:
             for pv in parts:
-                self._draw_row(p, view, pv, brokers)
+                self._draw_row(p, view, pv, by_id, zombies)
         self._draw_flights(p, self._bridge.display_time)
-        draw_legend(p, QRectF(MARGIN, self.height() - LEGEND_H - MARGIN + 8, self.width() - 2 * MARGIN,
-                              LEGEND_H - 8))
+        legend_top = self.height() - self._legend_h - MARGIN + 8
+        draw_legend(p, QRectF(MARGIN, legend_top, self.width() - 2 * MARGIN, self._legend_h - 8))
+        captions = self.effects.captions()[-MAX_CAPTIONS:]
+        if captions:
+            left = MARGIN + self._clients_w + MARGIN
+            draw_captions(p, QRectF(left, legend_top - 3 * CAPTION_H, self.width() - left - MARGIN,
+                                    3 * CAPTION_H + self._legend_h - 8), captions)
         p.end()
 
-    def _draw_controller(self, p: QPainter, view) -> None:
-        rect = self._anchors.get(("controller", view.controller_id))
-        if rect is None:
+    def _stamp_metadata(self, view, when: float) -> None:
+        """Remember when metadata records appeared (playback time), to highlight them for a moment."""
+        nodes = view.controllers() or ()
+        ends = [c.log_end_offset for c in nodes if c.alive and c.role == "leader"] or \
+               [c.log_end_offset for c in nodes if c.alive] or [0]
+        end = max(ends)
+        if self._metadata_end is None or end < self._metadata_end:     # first look, or a new leader truncated
+            self._metadata_end = end
+            self._metadata_stamps = {o: t for o, t in self._metadata_stamps.items() if o < end}
             return
-        p.setPen(QPen(COLORS["controller"], 2))
-        p.setBrush(COLORS["controller_bg"])
-        p.drawRoundedRect(rect, 8, 8)
-        p.setPen(COLORS["controller"])
-        p.setFont(font(14, bold=True))
-        p.drawText(rect.adjusted(10, 0, -10, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                   f"◆ controller {view.controller_id}")
-        p.setFont(font(12))
-        p.drawText(rect.adjusted(10, 0, -10, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                   "KRaft, active")
+        for offset in range(max(self._metadata_end, end - 50), end):
+            self._metadata_stamps[offset] = when
+        self._metadata_end = end
+        if len(self._metadata_stamps) > 100:
+            self._metadata_stamps = {o: t for o, t in self._metadata_stamps.items() if o >= end - 50}
 
-    def _draw_brokers(self, p: QPainter, view) -> None:
-        bottom = self.height() - LEGEND_H - MARGIN
-        for b in view.brokers():
-            rect = self._anchors[("broker", b.broker_id)]
-            x, w = self._columns[b.broker_id]
-            # the column body: a faint band from the header down to the legend
-            p.setPen(Qt.PenStyle.NoPen)
-            p.setBrush(COLORS["column"] if b.alive else COLORS["column_dead"])
-            p.drawRoundedRect(QRectF(x, rect.top(), w, bottom - rect.top()), 10, 10)
-            p.setBrush(COLORS["broker"] if b.alive else COLORS["dead"])
-            p.drawRoundedRect(rect, 10, 10)
-            if b.alive and not b.fenced:
-                state, colour = "● alive", COLORS["alive"]
-            elif b.alive:
-                state, colour = "● fenced", COLORS["warning"]
-            else:
-                state, colour = "✕ down", COLORS["dead_text"]
-            name = f"Broker {b.broker_id}"
-            name_font = font(18, bold=True)
-            room = rect.width() - 28
-            if QFontMetricsF(name_font).horizontalAdvance(name) + QFontMetricsF(font(13, bold=True)) \
-                    .horizontalAdvance(state) + 12 > room:
-                name_font = font(15, bold=True)
-                if QFontMetricsF(name_font).horizontalAdvance(name + "  ●") > room:
-                    name = str(b.broker_id)
-                state = state.split()[0]                # narrow column: the symbol says it
-            p.setPen(COLORS["on_dark"])
-            p.setFont(name_font)
-            p.drawText(rect.adjusted(14, 0, -14, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, name)
-            p.setPen(colour)
-            p.setFont(font(13, bold=True))
-            p.drawText(rect.adjusted(14, 0, -14, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight,
-                       state)
+    def _fresh_metadata(self, plane: ControlPlane) -> dict[int, float]:
+        """Metadata records that appeared recently, with how faded their highlight is (0 new .. 1 gone)."""
+        now = self.effects.playback
+        ages = {o: (now - self._metadata_stamps[o]) / FRESH_MS for o, _ in plane.log if o in self._metadata_stamps}
+        return {o: a for o, a in ages.items() if 0.0 <= a < 1.0}
 
     def _draw_clients(self, p: QPainter, view) -> None:
         top = MARGIN + TOP_H
@@ -277,165 +315,19 @@ class ClusterCanvas(QWidget):
             p.setFont(font(14, bold=True))
             p.drawText(rect.adjusted(12, 8, -12, -8), Qt.AlignmentFlag.AlignLeft, f"consumer\n{name}")
 
-    def _draw_row(self, p: QPainter, view, pv, brokers) -> None:
+    def _draw_row(self, p: QPainter, view, pv, badges: dict, zombies: dict) -> None:
         tp = TopicPartition(pv.topic, pv.partition)
         row = self._rows[tp]
         hosted = set(pv.replicas)
         for bid, (x, w) in self._columns.items():
-            if bid in hosted:
-                continue
-            # this broker has no replica of the partition: say so faintly (RF < brokers)
-            rect = QRectF(x + 10, row.top + 20, w - 20, 44)
-            p.setPen(QPen(COLORS["faint"], 1.5, Qt.PenStyle.DashLine))
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.drawRoundedRect(rect, 6, 6)
-            p.setPen(COLORS["muted"])
-            p.setFont(font(12))
-            p.drawText(rect, Qt.AlignmentFlag.AlignCenter, f"{tp}: no replica here")
+            if bid not in hosted:
+                draw_no_replica(p, QRectF(x + 10, row.top + 20, w - 20, 44), tp)
         for bid in pv.replicas:
             rect = self._anchors.get(("replica", bid, tp))
             if rect is not None:
-                self._draw_strip(p, view, pv, bid, rect, row, brokers.get(bid))
-
-    def _draw_strip(self, p: QPainter, view, pv, bid: int, rect: QRectF, row: _Row, broker) -> None:
-        tp = row.tp
-        leader = pv.leader == bid
-        in_isr = bid in pv.isr
-        log = view.replica_log(bid, pv.topic, pv.partition)
-        alive = broker is None or broker.alive
-        if leader:
-            pen, bg = QPen(COLORS["leader"], 5), COLORS["leader_bg"]
-        elif in_isr:
-            pen, bg = QPen(COLORS["follower"], 2), COLORS["strip_bg"]
-        else:
-            pen, bg = QPen(COLORS["error"], 3, Qt.PenStyle.DashLine), COLORS["out_of_isr_bg"]
-        if log is None or not alive:
-            pen.setStyle(Qt.PenStyle.DashLine)
-        p.setPen(pen)
-        p.setBrush(bg)
-        p.drawRoundedRect(rect, 8, 8)
-        self._draw_strip_title(p, rect, tp, pv.leader_epoch, leader, in_isr)
-        cells = self._cells_rect(rect)
-        cw = cells.width() / row.cells
-        if log is None:
-            p.setPen(COLORS["muted"])
-            p.setFont(font(12, italic=True))
-            p.drawText(cells, Qt.AlignmentFlag.AlignCenter, "waiting for metadata…")
-            self._strips.append(StripInfo(bid, pv.topic, pv.partition, leader, in_isr, 0, 0, rect))
-            return
-        leo, hw, start = log.log_end_offset, log.high_watermark, log.log_start_offset
-        self._strips.append(StripInfo(bid, pv.topic, pv.partition, leader, in_isr, leo, hw, rect))
-        p.setFont(font(12, bold=True))
-        for i in range(row.cells):
-            off = row.first + i
-            cell = QRectF(cells.left() + i * cw + 1.5, cells.top(), cw - 3, cells.height())
-            if off < start:
-                continue
-            if off < hw:
-                fill, text, border = COLORS["committed"], COLORS["on_dark"], COLORS["committed"]
-            elif off < leo:
-                fill, text, border = COLORS["uncommitted"], COLORS["text"], COLORS["uncommitted_edge"]
-            else:
-                fill, text, border = COLORS["empty"], COLORS["faint_text"], COLORS["faint"]
-            p.setPen(QPen(border, 1.5))
-            p.setBrush(fill)
-            p.drawRoundedRect(cell, 4, 4)
-            p.setPen(text)
-            p.drawText(cell, Qt.AlignmentFlag.AlignCenter, str(off))
-            if off < leo:
-                self._cells.append((cell, bid, tp, off))
-        if row.first > start:
-            p.setPen(COLORS["muted"])
-            p.setFont(font(12, bold=True))
-            p.drawText(QRectF(rect.left(), cells.top(), 12, cells.height()), Qt.AlignmentFlag.AlignCenter, "‹")
-        self._draw_markers(p, cells, row, cw, hw, leo)
-
-    def _draw_strip_title(self, p: QPainter, rect: QRectF, tp: TopicPartition, epoch: int, leader: bool,
-                          in_isr: bool) -> None:
-        """`orders/0  epoch 0      [★ LEADER] [ISR]`, shortened to fit narrow columns."""
-        head = QRectF(rect.left() + 12, rect.top() + 6, rect.width() - 24, 28)
-        cy = head.center().y()
-        isr = ("ISR", COLORS["isr"], COLORS["on_dark"]) if in_isr else ("NOT IN ISR", COLORS["error"],
-                                                                         COLORS["on_dark"])
-        badges = tag_width(isr[0]) + (tag_width("★ LEADER") if leader else 0) + 14
-        for size in (15, 13, 12):
-            title_font = font(size, bold=True)
-            title_w = QFontMetricsF(title_font).horizontalAdvance(str(tp))
-            if title_w + badges <= head.width():
-                break
-        role = None
-        if leader:
-            role = ("★ LEADER", COLORS["leader"], COLORS["text"])
-            if title_w + tag_width(isr[0]) + tag_width(role[0]) + 14 > head.width():
-                role = ("★ L", COLORS["leader"], COLORS["text"])
-        elif title_w + tag_width(isr[0]) + tag_width("follower") + 14 <= head.width():
-            role = ("follower", COLORS["follower_tag"], COLORS["text"])
-        right = draw_tag(p, head.right(), cy, *isr)
-        if role is not None:
-            right = draw_tag(p, right - 6, cy, *role)
-        room = right - head.left() - 8
-        p.setPen(COLORS["text"])
-        p.setFont(title_font)
-        title = QFontMetricsF(title_font).elidedText(str(tp), Qt.TextElideMode.ElideMiddle, room)
-        p.drawText(QRectF(head.left(), head.top(), room, head.height()),
-                   Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, title)
-        epoch_text = f"epoch {epoch}"
-        p.setFont(font(12))
-        if room - title_w - 10 > QFontMetricsF(p.font()).horizontalAdvance(epoch_text):
-            p.setPen(COLORS["muted"])
-            p.drawText(QRectF(head.left() + title_w + 10, head.top(), room - title_w - 10, head.height()),
-                       Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, epoch_text)
-
-    def _draw_markers(self, p: QPainter, cells: QRectF, row: _Row, cw: float, hw: int, leo: int) -> None:
-        """Vertical HW and LEO lines between cells, labelled underneath.
-
-        An offset left of the shown window (a follower far behind) is pinned to
-        the left edge with a dashed line and a `‹` in its label.
-        """
-        last = row.first + row.cells
-
-        def place(offset: int) -> tuple[float, str, str]:
-            if offset < row.first:
-                return cells.left(), "‹ ", ""
-            if offset > last:
-                return cells.right(), "", " ›"
-            return cells.left() + (offset - row.first) * cw, "", ""
-
-        def line(x: float, colour: QColor, off_window: bool) -> None:
-            style = Qt.PenStyle.DashLine if off_window else Qt.PenStyle.SolidLine
-            p.setPen(QPen(colour, 4, style, Qt.PenCapStyle.FlatCap))
-            p.drawLine(QPointF(x, cells.top() - 6), QPointF(x, cells.bottom() + 5))
-
-        p.setFont(font(12, bold=True))
-        fm = QFontMetricsF(p.font())
-        below = cells.bottom() + 3
-        label_h = fm.height() + 2
-        (hx, hpre, hpost), (lx, lpre, lpost) = place(hw), place(leo)
-        hw_off, leo_off = bool(hpre or hpost), bool(lpre or lpost)
-        line(lx, COLORS["leo"], leo_off)
-        line(hx - (3 if hw == leo else 0), COLORS["hw"], hw_off)
-
-        def label(text: str, x0: float, colour: QColor) -> float:
-            tw = fm.horizontalAdvance(text) + 4
-            x0 = max(cells.left() - 10, min(x0, cells.right() + 10 - tw))
-            x0 = max(x0, cells.left() - 10)
-            p.setPen(colour)
-            p.drawText(QRectF(x0, below, tw, label_h), Qt.AlignmentFlag.AlignLeft, text)
-            return x0 + tw
-
-        def width(text: str) -> float:
-            return fm.horizontalAdvance(text) + 4
-
-        # Labels sit under the cells, below the ends of the lines, so no line crosses them.
-        if hw == leo:
-            text = f"{hpre}HW = LEO = {leo}{hpost}"
-            fits_right = hx - 4 + width(text) <= cells.right() + 10
-            label(text, hx - 4 if fits_right else hx - width(text) + 4, COLORS["text"])
-            return
-        hw_text, leo_text = f"{hpre}HW {hw}{hpost}", f"{lpre}LEO {leo}{lpost}"
-        hw_left = hx - width(hw_text) + 4               # ends at its line, if there is room
-        end = label(hw_text, hw_left if hw_left >= cells.left() - 10 else hx - 4, COLORS["hw"])
-        label(leo_text, max(lx - 4, end + 8), COLORS["leo"])
+                info = draw_strip(p, view, pv, bid, rect, row, badges.get(bid), zombies.get((bid, pv.topic, pv.partition)),
+                                  self.effects.for_strip(bid, pv.topic, pv.partition), self._cells)
+                self._strips.append(info)
 
     # -- flights --------------------------------------------------------------------
     def _end_point(self, end: tuple, flight: fl.Flight, is_src: bool) -> QPointF | None:
@@ -452,7 +344,7 @@ class ClusterCanvas(QWidget):
             return QPointF(rect.center().x(), rect.bottom())
         if end[0] == "broker":          # client requests arrive at the header's left edge
             return QPointF(rect.left() + 8, rect.center().y() + (8 if is_src else -8))
-        cells = self._cells_rect(rect)
+        cells = cells_rect(rect)
         if kind == fl.ACK:                      # the answer leaves from the leader strip's left edge
             return QPointF(rect.left(), cells.center().y())
         if kind == fl.PRODUCE:                  # records land where the leader will append them
@@ -476,6 +368,8 @@ class ClusterCanvas(QWidget):
         elif flight.kind == fl.FETCH:
             bend = min(46.0, 0.12 * dist)           # arc below the row
             ctrl = QPointF((a.x() + b.x()) / 2, (a.y() + b.y()) / 2 + bend)
+        elif flight.kind == fl.VOTE or (flight.src[0] == flight.dst[0] == "controller"):
+            ctrl = QPointF((a.x() + b.x()) / 2, max(a.y(), b.y()) + 36)     # between voters: dip below them
         else:
             sign = -1 if flight.kind != fl.ACK else 1
             nx, ny = -dy / dist, dx / dist
@@ -536,6 +430,39 @@ class ClusterCanvas(QWidget):
         p.setPen(colour.darker(130) if not thin else colour)
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
 
+    # -- mouse: the fault menus -------------------------------------------------------------
+    def mousePressEvent(self, e) -> None:
+        hit = self.hit(e.position())
+        if hit is None:
+            super().mousePressEvent(e)
+            return
+        kind, node = hit
+        if kind == "broker":
+            self.actions.select(node)
+            menu = self.actions.broker_menu(node, self)
+        else:
+            menu = self.actions.controller_menu(node, self)
+        if self._menu is not None:
+            self._menu.deleteLater()
+        self._menu = menu
+        menu.popup(e.globalPosition().toPoint())
+        e.accept()
+
+    def open_menu(self, broker_id: int):
+        """The fault menu of a broker, popped up under its header (keyboard: M)."""
+        rect = self.broker_rect(broker_id)
+        if rect is None:
+            return None
+        self.actions.select(broker_id)
+        if self._menu is not None:
+            self._menu.deleteLater()
+        self._menu = self.actions.broker_menu(broker_id, self)
+        self._menu.popup(self.mapToGlobal(rect.bottomLeft().toPoint()))
+        return self._menu
+
+    def current_menu(self):
+        return self._menu
+
     # -- tooltips ---------------------------------------------------------------------
     def event(self, e) -> bool:
         if e.type() == QEvent.Type.ToolTip:
@@ -549,6 +476,15 @@ class ClusterCanvas(QWidget):
         return super().event(e)
 
     def _tooltip_at(self, pos: QPointF) -> str | None:
+        hit = self.hit(pos)
+        header = self.broker_rect(hit[1]) if hit and hit[0] == "broker" else None
+        if header is not None and header.contains(pos):
+            key = next((b.key for b in self.broker_badges() if b.broker_id == hit[1]), None)
+            keys = f"select with {key}, then " if key else "select it, then "
+            return (f"<b>Broker {hit[1]}</b>: click for Kill · Restart · Isolate · Heal · Slow down<br>"
+                    f"Keyboard: {keys}K kill · R restart · I isolate · H heal · S slow down")
+        if hit and hit[0] == "controller":
+            return f"<b>Controller {hit[1]}</b>: click to kill or restart it (C kills the active controller)"
         for rect, bid, tp, off in self._cells:
             if rect.contains(pos):
                 log = self._bridge.view().replica_log(bid, tp.topic, tp.partition)

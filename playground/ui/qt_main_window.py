@@ -1,17 +1,21 @@
 """The main window: time controls on top, the cluster canvas in the middle,
-the produce panel on the right and the event log at the bottom."""
+the produce and guarantees panels on the right, the event log at the bottom
+and a status bar that tells what a command did (or Kafka's reason for refusing it)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QMainWindow, QMessageBox, QScrollArea, QToolBar, QVBoxLayout,
-                               QWidget)
+from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QToolBar,
+                               QVBoxLayout, QWidget)
 
 from playground.engine import Cluster
 
 from .bridge import SimulationBridge, Timeline
+from .qt_broker_actions import BrokerActions
 from .qt_canvas import ClusterCanvas
+from .qt_guarantees import GuaranteesPanel
+from .qt_help import ShortcutsDialog
 from .qt_panels import CreateTopicDialog, EventLogModel, EventLogView, ProducePanel, TimeControls
 from .qt_theme import font
 
@@ -25,7 +29,8 @@ class MainWindow(QMainWindow):
         self.bridge = SimulationBridge(cluster, timeline, running=running, parent=self, **kwargs)
         self.bridge.failed.connect(self._on_failed)
 
-        self.canvas = ClusterCanvas(self.bridge)
+        self.broker_actions = BrokerActions(self.bridge, self)
+        self.canvas = ClusterCanvas(self.bridge, self.broker_actions)
         scroll = QScrollArea()
         scroll.setWidget(self.canvas)
         scroll.setWidgetResizable(True)
@@ -49,6 +54,28 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
         dock.setTitleBarWidget(QWidget())
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+
+        self.guarantees = GuaranteesPanel(self.bridge)
+        guarantees_dock = QDockWidget("Guarantees (audit)", self)
+        guarantees_dock.setObjectName("guarantees-dock")
+        guarantees_scroll = QScrollArea()         # small windows scroll the panel rather than grow
+        guarantees_scroll.setWidget(self.guarantees)
+        guarantees_scroll.setWidgetResizable(True)
+        guarantees_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        guarantees_dock.setWidget(guarantees_scroll)
+        guarantees_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                                    | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                                    | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, guarantees_dock)
+        self.splitDockWidget(dock, guarantees_dock, Qt.Orientation.Vertical)
+        self._guarantees_dock = guarantees_dock
+        # The right column runs the full height; the event log sits under the canvas only.
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+
+        self.status_label = QLabel("Click a broker (or press its number, 1–9) to kill, isolate or slow it.")
+        self.status_label.setFont(font(13))
+        self.statusBar().addWidget(self.status_label, 1)
+        self.broker_actions.message.connect(self.show_status)
 
         self.event_model = EventLogModel(self.bridge, self)
         self.event_log = EventLogView(self.event_model)
@@ -93,15 +120,63 @@ class MainWindow(QMainWindow):
             toggle.setShortcut(QKeySequence(key))
             view.addAction(toggle)
             self.addAction(toggle)
-        control = self._action(view, "Show controller metadata fetches", self.canvas.set_show_control_traffic,
-                               checkable=True)
+        guarantees = self._guarantees_dock.toggleViewAction()
+        guarantees.setShortcut(QKeySequence("Ctrl+3"))
+        view.addAction(guarantees)
+        self.addAction(guarantees)
+        control = self._action(view, "Show controller chatter (metadata fetches, heartbeats, Raft fetches)",
+                               self.canvas.set_show_control_traffic, checkable=True)
         control.setChecked(False)
+        self._build_broker_actions(bar)
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "Keyboard shortcuts…", self.open_shortcuts, "F1", "?")
+
+    def _build_broker_actions(self, bar) -> None:
+        acts = self.broker_actions
+        brokers = bar.addMenu("&Brokers")
+        select = brokers.addMenu("Select broker")
+        ids = acts.broker_ids()
+        for i in range(1, 10):
+            if i <= len(ids):
+                self._action(select, f"Broker {ids[i - 1]}", lambda _=False, n=i: acts.select_index(n), str(i))
+            else:                               # no such broker: the key says so instead of doing nothing
+                extra = QAction(self)
+                extra.setShortcut(QKeySequence(str(i)))
+                extra.triggered.connect(lambda _=False, n=i: acts.select_index(n))
+                self.addAction(extra)
+        self._action(brokers, "Clear the selection", lambda: acts.select(None), "Esc")
+        brokers.addSeparator()
+        self._action(brokers, "Kill the selected broker", lambda: acts.kill(), "K")
+        self._action(brokers, "Restart the selected broker", lambda: acts.restart(), "R")
+        self._action(brokers, "Isolate the selected broker (clients still reach it)", lambda: acts.isolate(), "I")
+        self._action(brokers, "Heal the selected broker's network", lambda: acts.heal(), "H")
+        self._action(brokers, "Slow down the selected broker (0 → 500 ms → 2 s → 10 s)", lambda: acts.cycle_slow(),
+                     "S")
+        self._action(brokers, "Open the selected broker's menu", self._open_selected_menu, "M")
+        brokers.addSeparator()
+        self._action(brokers, "Kill the active controller", lambda: acts.kill_active_controller(), "C")
+
+    def _open_selected_menu(self) -> None:
+        if self.broker_actions.selected is None:
+            self.show_status("Select a broker first: press its number key or click it.", True)
+            return
+        self.canvas.open_menu(self.broker_actions.selected)
+
+    def show_status(self, text: str, error: bool = False) -> None:
+        """One line at the bottom: what a command did, or Kafka's error name and sentence in red."""
+        self.status_label.setStyleSheet("color: #c62828; font-weight: bold;" if error else "color: #1b5e20;")
+        self.status_label.setText(text)
+
+    def open_shortcuts(self) -> ShortcutsDialog:
+        dialog = ShortcutsDialog(self.menuBar(), self)
+        dialog.open()
+        return dialog
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if not self._docks_fitted:                      # the canvas gets most of any window size
             self._docks_fitted = True
-            self.resizeDocks([self._log_dock], [max(110, int(self.height() * 0.2))], Qt.Orientation.Vertical)
+            self.resizeDocks([self._log_dock], [max(110, int(self.height() * 0.17))], Qt.Orientation.Vertical)
             self.resizeDocks([self._side_dock], [340 if self.width() >= 1500 else 290],
                              Qt.Orientation.Horizontal)
 

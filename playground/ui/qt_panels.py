@@ -283,7 +283,7 @@ class EventLogModel(QAbstractListModel):
         # Coalesce: one row insertion per burst, not one per event.
         if not self._flush_pending:
             self._flush_pending = True
-            QTimer.singleShot(0, self.flush)
+            QTimer.singleShot(0, self, self.flush)
 
     def flush(self) -> None:
         self._flush_pending = False
@@ -314,4 +314,4 @@ class EventLogView(QListView):
 
     def _on_rows(self, *_args) -> None:
         if self._follow:
-            QTimer.singleShot(0, self.scrollToBottom)
+            QTimer.singleShot(0, self, self.scrollToBottom)

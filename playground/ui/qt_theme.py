@@ -20,8 +20,20 @@ COLORS = {
     "column": QColor("#f1f4f7"),
     "column_dead": QColor("#fbe9e7"),
     "broker": QColor("#263238"),
-    "dead": QColor("#8d6e63"),
-    "dead_text": QColor("#ffcdd2"),
+    "dead": QColor("#b71c1c"),
+    "dead_text": QColor("#ffffff"),
+    "isolated": QColor("#ef6c00"),
+    "column_isolated": QColor("#fff3e0"),
+    "zombie": QColor("#212121"),
+    "zombie_text": QColor("#c6ff00"),
+    "zombie_bg": QColor("#f9fbe7"),
+    "selected": QColor("#2962ff"),
+    "slow": QColor("#ffd54f"),
+    "crown": QColor("#ffd700"),
+    "flash": QColor("#ffab00"),
+    "election": QColor("#6a1b9a"),
+    "good": QColor("#2e7d32"),
+    "info": QColor("#455a64"),
     "alive": QColor("#69f0ae"),
     "warning": QColor("#ffd54f"),
     "controller": QColor("#6a1b9a"),
@@ -55,6 +67,7 @@ FLIGHT_COLORS = {
     "consume": QColor("#00838f"),
     "client": QColor("#757575"),
     "control": QColor("#6a1b9a"),
+    "vote": QColor("#8e24aa"),
     "lost": QColor("#c62828"),
 }
 
@@ -87,74 +100,74 @@ def draw_tag(p: QPainter, right: float, cy: float, text: str, bg: QColor, fg: QC
     return rect.left()
 
 
-def draw_legend(p: QPainter, rect: QRectF) -> None:
-    """What every mark on the canvas means, flowing over as many lines as it needs."""
-    p.setPen(QPen(COLORS["faint"], 1))
-    p.drawLine(QPointF(rect.left(), rect.top() - 4), QPointF(rect.right(), rect.top() - 4))
-    p.setFont(font(12))
-    fm = QFontMetricsF(p.font())
+def _legend_items() -> list[tuple[str, tuple, str]]:
+    return [
+        ("cell", (COLORS["committed"], COLORS["committed"]), "committed (below HW)"),
+        ("cell", (COLORS["uncommitted"], COLORS["uncommitted_edge"]), "not committed yet"),
+        ("line", (COLORS["hw"],), "HW high watermark"),
+        ("line", (COLORS["leo"],), "LEO log end offset"),
+        ("box", (QPen(COLORS["leader"], 5),), "leader replica"),
+        ("box", (QPen(COLORS["follower"], 2),), "follower"),
+        ("dot", (FLIGHT_COLORS["produce"], False), "produce"),
+        ("dot", (FLIGHT_COLORS["replicate"], False), "replication"),
+        ("dot", (FLIGHT_COLORS["fetch"], True), "follower fetch"),
+        ("dot", (FLIGHT_COLORS["hw"], True), "HW update"),
+        ("dot", (FLIGHT_COLORS["ack"], False), "ack"),
+        ("dot", (FLIGHT_COLORS["vote"], False), "controller vote"),
+        ("dot", (FLIGHT_COLORS["lost"], False), "error / lost"),
+    ]
+
+
+_MARK_W = {"cell": 28, "line": 14, "box": 34, "dot": 22}
+
+
+def legend_height(width: float) -> float:
+    """How tall the legend is when it flows over `width`."""
+    return draw_legend(None, QRectF(0, 0, width, 0))
+
+
+def draw_legend(p: QPainter | None, rect: QRectF) -> float:
+    """What every mark on the canvas means, flowing over as many lines as it needs; returns the height used.
+
+    With no painter it only measures.
+    """
+    fm = QFontMetricsF(font(12))
     line_h = fm.height() + 10
     x, y = rect.left(), rect.top() + 4
-
-    def room(width: float) -> None:
-        nonlocal x, y
-        if x + width > rect.right():
+    if p is not None:
+        p.setPen(QPen(COLORS["faint"], 1))
+        p.drawLine(QPointF(rect.left(), rect.top() - 4), QPointF(rect.right(), rect.top() - 4))
+        p.setFont(font(12))
+    for kind, args, label in _legend_items():
+        w = _MARK_W[kind] + fm.horizontalAdvance(label)
+        if x + w > rect.right() and x > rect.left():
             x = rect.left()
             y += line_h
-
-    def text(t: str) -> None:
-        nonlocal x
-        p.setPen(COLORS["text"])
-        w = fm.horizontalAdvance(t)
-        p.drawText(QRectF(x, y, w + 2, line_h - 6), Qt.AlignmentFlag.AlignVCenter, t)
+        if p is not None:
+            _legend_mark(p, kind, args, x, y, line_h)
+            p.setPen(COLORS["text"])
+            p.drawText(QRectF(x + _MARK_W[kind], y, fm.horizontalAdvance(label) + 2, line_h - 6),
+                       Qt.AlignmentFlag.AlignVCenter, label)
         x += w + 22
+    return y + line_h - rect.top()
 
-    def cell(fill: QColor, edge: QColor, label: str) -> None:
-        nonlocal x
-        room(30 + fm.horizontalAdvance(label))
+
+def _legend_mark(p: QPainter, kind: str, args: tuple, x: float, y: float, line_h: float) -> None:
+    if kind == "cell":
+        fill, edge = args
         p.setPen(QPen(edge, 1.5))
         p.setBrush(fill)
         p.drawRoundedRect(QRectF(x, y + 2, 22, line_h - 10), 3, 3)
-        x += 28
-        text(label)
-
-    def line(colour: QColor, label: str) -> None:
-        nonlocal x
-        room(20 + fm.horizontalAdvance(label))
-        p.setPen(QPen(colour, 4))
+    elif kind == "line":
+        p.setPen(QPen(args[0], 4))
         p.drawLine(QPointF(x + 5, y), QPointF(x + 5, y + line_h - 6))
-        x += 14
-        text(label)
-
-    def dot(colour: QColor, label: str, thin: bool = False) -> None:
-        nonlocal x
-        room(26 + fm.horizontalAdvance(label))
+    elif kind == "box":
+        p.setPen(args[0])
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawRoundedRect(QRectF(x + 2, y + 2, 26, line_h - 10), 4, 4)
+    else:
+        colour, thin = args
         r = 5 if thin else 8
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(colour)
         p.drawEllipse(QPointF(x + 8, y + (line_h - 6) / 2), r, r)
-        x += 22
-        text(label)
-
-    def box(pen: QPen, label: str) -> None:
-        nonlocal x
-        room(36 + fm.horizontalAdvance(label))
-        p.setPen(pen)
-        p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawRoundedRect(QRectF(x + 2, y + 2, 26, line_h - 10), 4, 4)
-        x += 34
-        text(label)
-
-    cell(COLORS["committed"], COLORS["committed"], "committed (below this replica's HW)")
-    cell(COLORS["uncommitted"], COLORS["uncommitted_edge"], "written, not yet committed")
-    cell(COLORS["empty"], COLORS["faint"], "next offsets")
-    line(COLORS["hw"], "HW high watermark")
-    line(COLORS["leo"], "LEO log end offset")
-    box(QPen(COLORS["leader"], 5), "leader replica")
-    box(QPen(COLORS["follower"], 2), "follower")
-    dot(FLIGHT_COLORS["produce"], "produce")
-    dot(FLIGHT_COLORS["replicate"], "replication (fetch response)")
-    dot(FLIGHT_COLORS["fetch"], "follower fetch", thin=True)
-    dot(FLIGHT_COLORS["hw"], "HW update", thin=True)
-    dot(FLIGHT_COLORS["ack"], "ack")
-    dot(FLIGHT_COLORS["lost"], "error / lost")

@@ -89,9 +89,10 @@ def test_acks_all_is_refused_once_the_isr_is_below_min_insync_replicas():
     assert c.view().partitions("orders")[0].log_end_offsets[leader] == 0
 
 
-def test_partition_goes_offline_when_no_isr_member_is_left_unless_unclean_election():
+@pytest.mark.parametrize("elr", [1, 0])
+def test_partition_goes_offline_when_no_isr_member_is_left_unless_unclean_election(elr):
     for unclean, expect_leader in ((False, False), (True, True)):
-        c = Cluster(seed=4)
+        c = Cluster(seed=4, config={"eligible.leader.replicas.version": elr})
         c.create_topic("orders", 1, 3, {"unclean.leader.election.enable": unclean}, immediate=True)
         leader = _leader(c)
         others = [b for b in c.brokers if b != leader]
@@ -105,8 +106,16 @@ def test_partition_goes_offline_when_no_isr_member_is_left_unless_unclean_electi
         c.advance(15_000)
         pv = c.view().partitions("orders")[0]
         assert (pv.leader >= 0) is expect_leader, f"unclean={unclean}: leader {pv.leader}"
+        if not unclean and elr:
+            # KIP-966: the ISR may empty; the last member is kept as ELR and as the last known leader.
+            assert (pv.isr, pv.elr, pv.last_known_elr) == ((), (leader,), (leader,))
+        elif not unclean:
+            assert pv.isr == (leader,), "without ELR Kafka keeps the last ISR member of an offline partition"
         if not unclean:
-            assert pv.isr == (leader,), "Kafka keeps the last ISR member of an offline partition"
+            c.restart_broker(leader)
+            c.advance(15_000)
+            pv = c.view().partitions("orders")[0]
+            assert pv.leader == leader and pv.isr[0] == leader, "the last leader leads again once it is back"
 
 
 def test_bad_fault_commands_change_nothing():

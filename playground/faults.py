@@ -1,0 +1,181 @@
+"""Seeded random fault schedules over a simulated cluster.
+
+One function, `run_fault_schedule(seed)`, shared by the property test
+(`tests/engine/test_fault_schedules.py`) and the benchmark
+(`python -m playground.bench faults`), so the benchmark measures exactly what
+the test runs. Everything random comes from `random.Random(seed)`: a seed
+names one run, and running it again replays it step for step.
+
+The run: 3 brokers, one topic with 3 partitions, replication factor 3,
+`min.insync.replicas=2`, unclean leader election off; two acks=all
+producers (one keyed, one not) send all along while faults come and go —
+`kill_broker`/`restart_broker` and `isolate_broker`/`heal` with at most one
+broker down or isolated at a time, and `slow_broker` on any broker. Then
+every fault is undone and the cluster settles, and `audit()` compares what
+producers were told with the logs.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+from playground.engine import Cluster
+from playground.engine.audit import AuditSummary
+from playground.engine.invariants import InvariantChecker, InvariantViolation
+
+TOPIC = "orders"
+PARTITIONS = 3
+
+
+@dataclass
+class FaultRun:
+    seed: int
+    duration_ms: int
+    max_fault_ms: int
+    schedule: list[str] = field(default_factory=list)     # what was done, when, to whom
+    audit: AuditSummary | None = None
+    violation: InvariantViolation | None = None
+    settled: bool = False
+    steps_checked: int = 0
+    steps: int = 0                      # every scheduler step, client steps included
+    events: int = 0
+    virtual_ms: int = 0
+    cluster: Cluster | None = None
+
+    def describe(self) -> str:
+        """The seed and its schedule, for an assertion message."""
+        lines = [f"seed {self.seed} (replay: run_fault_schedule({self.seed}, duration_ms={self.duration_ms}, "
+                 f"max_fault_ms={self.max_fault_ms})); schedule:"]
+        lines += [f"  {step}" for step in self.schedule] or ["  (no faults)"]
+        return "\n".join(lines)
+
+
+def run_fault_schedule(seed: int, *, duration_ms: int = 20_000, max_fault_ms: int = 20_000,
+                       settle_ms: int = 60_000, check_invariants: bool = True, acks: str = "all",
+                       min_insync_replicas: int = 2) -> FaultRun:
+    """Run one seeded schedule; an invariant violation is caught and returned, not raised.
+
+    A broker stays down or isolated between 1 s and `max_fault_ms`: past
+    broker.session.timeout.ms (9 s) it is fenced, past replica.lag.time.max.ms
+    (30 s) an isolated leader also tries to shrink its ISR.
+    """
+    rng = random.Random(seed)
+    cluster = Cluster(brokers=3, seed=seed)
+    cluster.create_topic(TOPIC, PARTITIONS, 3, {"min.insync.replicas": min_insync_replicas,
+                                                "unclean.leader.election.enable": False}, immediate=True)
+    run = FaultRun(seed, duration_ms, max_fault_ms, cluster=cluster)
+    checker = InvariantChecker(cluster) if check_invariants else None
+    steps = [0]
+
+    def count(_timer) -> None:
+        steps[0] += 1
+
+    stop_counting = cluster.clock.observe(count)
+    keyed = cluster.producer("keyed", acks=acks)
+    unkeyed = cluster.producer("unkeyed", acks=acks, linger_ms=rng.choice([0, 5, 20]))
+    brokers = sorted(cluster.brokers)
+
+    def log(action: str) -> None:
+        run.schedule.append(f"t={cluster.now} ms {action}")
+
+    def target() -> int:
+        # Half the time hit whoever leads a partition now: that is where faults hurt.
+        if rng.random() < 0.5:
+            pv = cluster.view().partitions(TOPIC)[rng.randrange(PARTITIONS)]
+            if pv.leader >= 0:
+                return pv.leader
+        return rng.choice(brokers)
+
+    down: tuple[str, int, int] | None = None        # (kill | isolate, broker, when to undo)
+    slowed: dict[int, int] = {}                     # broker -> when to speed it up again
+    n = 0
+    try:
+        while cluster.now < duration_ms:
+            for _ in range(rng.randrange(1, 4)):
+                keyed.send(TOPIC, b"k-%d" % n, key=b"user-%d" % rng.randrange(20))
+                unkeyed.send(TOPIC, b"u-%d" % n)
+                n += 1
+            now = cluster.now
+            if down is not None and now >= down[2]:
+                kind, broker, _ = down
+                if kind == "kill":
+                    cluster.restart_broker(broker)
+                    log(f"restart_broker({broker})")
+                else:
+                    cluster.heal(broker)
+                    log(f"heal({broker})")
+                down = None
+            elif down is None and rng.random() < 0.06:
+                broker = target()
+                # Some shorter than broker.session.timeout.ms (back before being fenced), most longer.
+                until = now + rng.randrange(1_000, max_fault_ms)
+                if rng.random() < 0.5:
+                    cluster.kill_broker(broker)
+                    log(f"kill_broker({broker})")
+                    down = ("kill", broker, until)
+                else:
+                    cluster.isolate_broker(broker)
+                    log(f"isolate_broker({broker})")
+                    down = ("isolate", broker, until)
+            for broker, until in sorted(slowed.items()):
+                if now >= until:
+                    cluster.slow_broker(broker, 0)
+                    log(f"slow_broker({broker}, 0)")
+                    del slowed[broker]
+            if rng.random() < 0.02:
+                broker = rng.choice(brokers)
+                delay = rng.choice([200, 1_000, 3_000])
+                cluster.slow_broker(broker, delay)
+                log(f"slow_broker({broker}, {delay})")
+                slowed[broker] = now + rng.randrange(2_000, 15_000)
+            cluster.advance(rng.randrange(50, 400))
+        # Undo every fault, then let the cluster settle.
+        if down is not None:
+            kind, broker, _ = down
+            if kind == "kill":
+                cluster.restart_broker(broker)
+                log(f"restart_broker({broker})")
+            else:
+                cluster.heal(broker)
+                log(f"heal({broker})")
+        for broker in sorted(slowed):
+            cluster.slow_broker(broker, 0)
+            log(f"slow_broker({broker}, 0)")
+        run.settled = _settle(cluster, settle_ms)
+        if checker is not None:
+            checker.check()
+    except InvariantViolation as exc:
+        run.violation = exc
+    finally:
+        stop_counting()
+        run.steps = steps[0]
+        if checker is not None:
+            run.steps_checked = checker.steps_checked
+            checker.close()
+    run.audit = cluster.view().audit()
+    run.events = len(cluster.events.history)
+    run.virtual_ms = cluster.now
+    return run
+
+
+def _settle(cluster: Cluster, limit_ms: int) -> bool:
+    """Advance until every send is answered and every replica is in sync (or `limit_ms` passes)."""
+    deadline = cluster.now + limit_ms
+    while cluster.now < deadline:
+        cluster.advance(500)
+        if _quiet(cluster):
+            return True
+    return False
+
+
+def _quiet(cluster: Cluster) -> bool:
+    for p in cluster.producers.values():
+        if p.stats.acked + p.stats.failed < p.stats.sent:
+            return False
+    for pv in cluster.view().partitions(TOPIC):
+        if pv.leader < 0 or len(pv.isr) < len(pv.replicas):
+            return False
+        if any(leo != pv.high_watermark for leo in pv.log_end_offsets.values()):
+            return False
+    return True

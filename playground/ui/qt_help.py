@@ -1,0 +1,65 @@
+"""Help ▸ Keyboard shortcuts: every shortcut of the window's menus, plus the mouse gestures."""
+
+from __future__ import annotations
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem,
+                               QVBoxLayout, QWidget)
+
+from .qt_theme import font
+
+MOUSE = (
+    ("Mouse", "Click (or right-click) a broker", "menu: Kill · Restart · Isolate · Heal · Slow down"),
+    ("Mouse", "Click a controller in the control plane", "menu: Kill · Restart that controller"),
+    ("Mouse", "Hover an offset cell", "the record: key, value, headers, timestamp, leader epoch"),
+)
+
+
+def shortcut_rows(menu_bar) -> list[tuple[str, str, str]]:
+    """(menu, action, keys) for every action with a shortcut, in menu order."""
+    rows = []
+
+    def walk(menu, path: str) -> None:
+        for action in menu.actions():
+            if action.menu() is not None:
+                walk(action.menu(), f"{path} ▸ {action.menu().title().replace('&', '')}")
+                continue
+            keys = [k.toString(QKeySequence.SequenceFormat.NativeText) for k in action.shortcuts()]
+            if keys and not action.isSeparator():
+                rows.append((path, action.text().replace("&", "").split("\t")[0], " or ".join(keys)))
+
+    for action in menu_bar.actions():
+        if action.menu() is not None:
+            walk(action.menu(), action.menu().title().replace("&", ""))
+    return rows
+
+
+class ShortcutsDialog(QDialog):
+    def __init__(self, menu_bar, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Keyboard shortcuts")
+        rows = shortcut_rows(menu_bar) + list(MOUSE)
+        self.table = QTableWidget(len(rows), 3)
+        self.table.setHorizontalHeaderLabels(["Menu", "What", "Keys"])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setFont(font(13))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setWordWrap(False)
+        note = QLabel("Broker faults work on the selected broker: press its number (1–9, shown on its header), "
+                      "then K, R, I, H or S. Typing in a text field never triggers these keys.")
+        note.setWordWrap(True)
+        note.setFont(font(12))
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(note)
+        layout.addWidget(self.table)
+        layout.addWidget(buttons)
+        self.resize(1120, 700)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [tuple(self.table.item(r, c).text() for c in range(3)) for r in range(self.table.rowCount())]
