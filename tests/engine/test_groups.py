@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-pytest.importorskip("playground.engine.assignors")
-
-from playground.engine import Cluster, Errors, EventKind, KafkaError, TopicPartition  # noqa: E402
-from playground.engine.group_offsets import OFFSETS_TOPIC, java_string_hash, partition_for  # noqa: E402
-from playground.engine.group_protocol import (DescribeGroupsRequest, FindCoordinatorRequest,  # noqa: E402
-                                              HeartbeatRequest, JoinGroupProtocol, JoinGroupRequest,
-                                              ListGroupsRequest, OffsetFetchRequest, SyncGroupRequest)
-from playground.engine.invariants import InvariantChecker  # noqa: E402
-
+from playground.engine import Cluster, Errors, EventKind, KafkaError, TopicPartition
+from playground.engine.assignors import Subscription
+from playground.engine.group_offsets import OFFSETS_TOPIC, java_string_hash, partition_for
+from playground.engine.group_protocol import (DescribeGroupsRequest, FindCoordinatorRequest, HeartbeatRequest,
+                                              JoinGroupProtocol, JoinGroupRequest, ListGroupsRequest,
+                                              OffsetFetchRequest, SyncGroupRequest)
+from playground.engine.invariants import InvariantChecker
 
 def _cluster(partitions: int = 3, records: int = 0, seed: int = 1, **config) -> Cluster:
     c = Cluster(seed=seed, config=config or None)
@@ -103,7 +101,6 @@ class RawClient:
 
 
 def _join(member_id: str = "", group: str = "g", topics=("orders",)) -> JoinGroupRequest:
-    from playground.engine.assignors import Subscription
     sub = Subscription(topics=tuple(topics))
     return JoinGroupRequest(group, 10000, 20000, member_id, [JoinGroupProtocol("range", sub)], client_id="raw")
 
