@@ -6,8 +6,8 @@ One function, `run_fault_schedule(seed)`, shared by the property test
 the test runs. Everything random comes from `random.Random(seed)`: a seed
 names one run, and running it again replays it step for step.
 
-The run: 3 brokers, one topic with 3 partitions, replication factor 3,
-`min.insync.replicas=2`, unclean leader election off; two acks=all
+The run (by default): 3 brokers, one topic with 3 partitions, replication
+factor 3, `min.insync.replicas=2`, unclean leader election off; two acks=all
 producers (one keyed, one not) send all along while faults come and go —
 `kill_broker`/`restart_broker` and `isolate_broker`/`heal` with at most one
 broker down or isolated at a time, and `slow_broker` on any broker. Then
@@ -31,12 +31,12 @@ PARTITIONS = 3
 @dataclass
 class FaultRun:
     seed: int
-    duration_ms: int
-    max_fault_ms: int
+    options: dict                       # run_fault_schedule's keyword arguments, to replay it
     schedule: list[str] = field(default_factory=list)     # what was done, when, to whom
     audit: AuditSummary | None = None
     violation: InvariantViolation | None = None
     settled: bool = False
+    unsettled: str | None = None        # what still was not in order when settling gave up
     steps_checked: int = 0
     steps: int = 0                      # every scheduler step, client steps included
     events: int = 0
@@ -45,15 +45,15 @@ class FaultRun:
 
     def describe(self) -> str:
         """The seed and its schedule, for an assertion message."""
-        lines = [f"seed {self.seed} (replay: run_fault_schedule({self.seed}, duration_ms={self.duration_ms}, "
-                 f"max_fault_ms={self.max_fault_ms})); schedule:"]
+        args = "".join(f", {k}={v!r}" for k, v in self.options.items())
+        lines = [f"seed {self.seed} (replay: run_fault_schedule({self.seed}{args})); schedule:"]
         lines += [f"  {step}" for step in self.schedule] or ["  (no faults)"]
         return "\n".join(lines)
 
 
 def run_fault_schedule(seed: int, *, duration_ms: int = 20_000, max_fault_ms: int = 20_000,
                        settle_ms: int = 60_000, check_invariants: bool = True, acks: str = "all",
-                       min_insync_replicas: int = 2) -> FaultRun:
+                       min_insync_replicas: int = 2, mode: str = "kraft") -> FaultRun:
     """Run one seeded schedule; an invariant violation is caught and returned, not raised.
 
     A broker stays down or isolated between 1 s and `max_fault_ms`: past
@@ -61,10 +61,11 @@ def run_fault_schedule(seed: int, *, duration_ms: int = 20_000, max_fault_ms: in
     (30 s) an isolated leader also tries to shrink its ISR.
     """
     rng = random.Random(seed)
-    cluster = Cluster(brokers=3, seed=seed)
+    cluster = Cluster(brokers=3, seed=seed) if mode == "kraft" else Cluster(brokers=3, seed=seed, mode=mode)
     cluster.create_topic(TOPIC, PARTITIONS, 3, {"min.insync.replicas": min_insync_replicas,
                                                 "unclean.leader.election.enable": False}, immediate=True)
-    run = FaultRun(seed, duration_ms, max_fault_ms, cluster=cluster)
+    run = FaultRun(seed, {"duration_ms": duration_ms, "max_fault_ms": max_fault_ms, "acks": acks,
+                          "min_insync_replicas": min_insync_replicas, "mode": mode}, cluster=cluster)
     checker = InvariantChecker(cluster) if check_invariants else None
     steps = [0]
 
@@ -87,6 +88,14 @@ def run_fault_schedule(seed: int, *, duration_ms: int = 20_000, max_fault_ms: in
                 return pv.leader
         return rng.choice(brokers)
 
+    def undo(kind: str, broker: int) -> None:
+        if kind == "kill":
+            cluster.restart_broker(broker)
+            log(f"restart_broker({broker})")
+        else:
+            cluster.heal(broker)
+            log(f"heal({broker})")
+
     down: tuple[str, int, int] | None = None        # (kill | isolate, broker, when to undo)
     slowed: dict[int, int] = {}                     # broker -> when to speed it up again
     n = 0
@@ -98,17 +107,11 @@ def run_fault_schedule(seed: int, *, duration_ms: int = 20_000, max_fault_ms: in
                 n += 1
             now = cluster.now
             if down is not None and now >= down[2]:
-                kind, broker, _ = down
-                if kind == "kill":
-                    cluster.restart_broker(broker)
-                    log(f"restart_broker({broker})")
-                else:
-                    cluster.heal(broker)
-                    log(f"heal({broker})")
+                undo(down[0], down[1])
                 down = None
             elif down is None and rng.random() < 0.06:
                 broker = target()
-                # Some shorter than broker.session.timeout.ms (back before being fenced), most longer.
+                # Some come back before broker.session.timeout.ms (9 s) fences them, most after.
                 until = now + rng.randrange(1_000, max_fault_ms)
                 if rng.random() < 0.5:
                     cluster.kill_broker(broker)
@@ -132,17 +135,12 @@ def run_fault_schedule(seed: int, *, duration_ms: int = 20_000, max_fault_ms: in
             cluster.advance(rng.randrange(50, 400))
         # Undo every fault, then let the cluster settle.
         if down is not None:
-            kind, broker, _ = down
-            if kind == "kill":
-                cluster.restart_broker(broker)
-                log(f"restart_broker({broker})")
-            else:
-                cluster.heal(broker)
-                log(f"heal({broker})")
+            undo(down[0], down[1])
         for broker in sorted(slowed):
             cluster.slow_broker(broker, 0)
             log(f"slow_broker({broker}, 0)")
-        run.settled = _settle(cluster, settle_ms)
+        run.unsettled = _settle(cluster, settle_ms)
+        run.settled = run.unsettled is None
         if checker is not None:
             checker.check()
     except InvariantViolation as exc:
@@ -159,23 +157,26 @@ def run_fault_schedule(seed: int, *, duration_ms: int = 20_000, max_fault_ms: in
     return run
 
 
-def _settle(cluster: Cluster, limit_ms: int) -> bool:
-    """Advance until every send is answered and every replica is in sync (or `limit_ms` passes)."""
+def _settle(cluster: Cluster, limit_ms: int) -> str | None:
+    """Advance until every send is answered and every replica is in sync; else say what is not."""
     deadline = cluster.now + limit_ms
-    while cluster.now < deadline:
+    while True:
         cluster.advance(500)
-        if _quiet(cluster):
-            return True
-    return False
+        unsettled = _unsettled(cluster)
+        if unsettled is None or cluster.now >= deadline:
+            return unsettled
 
 
-def _quiet(cluster: Cluster) -> bool:
-    for p in cluster.producers.values():
+def _unsettled(cluster: Cluster) -> str | None:
+    for name, p in sorted(cluster.producers.items()):
         if p.stats.acked + p.stats.failed < p.stats.sent:
-            return False
+            return f"producer {name} still waits for {p.stats.sent - p.stats.acked - p.stats.failed} record(s)"
     for pv in cluster.view().partitions(TOPIC):
-        if pv.leader < 0 or len(pv.isr) < len(pv.replicas):
-            return False
+        if pv.leader < 0:
+            return f"{TOPIC}/{pv.partition} has no leader"
+        if len(pv.isr) < len(pv.replicas):
+            return f"{TOPIC}/{pv.partition} has ISR {list(pv.isr)} of replicas {list(pv.replicas)}"
         if any(leo != pv.high_watermark for leo in pv.log_end_offsets.values()):
-            return False
-    return True
+            return (f"{TOPIC}/{pv.partition} has high watermark {pv.high_watermark}, log end offsets "
+                    f"{pv.log_end_offsets}")
+    return None

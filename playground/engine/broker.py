@@ -13,6 +13,7 @@ from typing import Any
 
 from .broker_groups import GROUP_APIS, BrokerGroups
 from .broker_liveness import BrokerLiveness
+from .broker_zk import ZK_APIS, BrokerZk
 from .config import BrokerConfig
 from .controller import MetadataFetch, MetadataFetchResponse, NotController
 from .errors import Errors, KafkaError
@@ -39,16 +40,19 @@ class ParkedFetch:
         self.timer = None
 
 
-class Broker(BrokerLiveness, BrokerGroups):
+class Broker(BrokerLiveness, BrokerGroups, BrokerZk):
     def __init__(self, broker_id: int, network: Network, events: EventLog, config: BrokerConfig,
-                 voters: list[int]) -> None:
+                 voters: list[int], zk_nodes: list[int] | None = None) -> None:
         self.broker_id = broker_id
         self.network = network
         self.clock = network.clock
         self.events = events
         self.config = config
         self.voters = list(voters)
-        self.controller_id = self.voters[0]       # the broker's guess at the active controller
+        self.zk_nodes = list(zk_nodes or [])     # ZooKeeper mode when set
+        self.zk_controller = None
+        self.controller_epoch_seen = 0
+        self.controller_id = self.voters[0] if self.voters else -1   # its guess at the active controller
         self.incarnation = 0                      # a restart is a new incarnation (an unclean shutdown)
         self.alive = True
         self.disk: dict[TopicPartition, PartitionLog] = {}
@@ -98,6 +102,8 @@ class Broker(BrokerLiveness, BrokerGroups):
 
     def find_controller(self, resp: Any) -> None:
         """Follow a voter's hint to the active controller, or try the next voter."""
+        if not self.voters:
+            return                  # ZooKeeper mode: the controller is learned from ZooKeeper
         if isinstance(resp, NotController) and resp.leader_id is not None:
             self.controller_id = resp.leader_id
         elif resp is None or isinstance(resp, (NotController, Disconnected)):
@@ -212,6 +218,10 @@ class Broker(BrokerLiveness, BrokerGroups):
             self.network.respond(env, self._list_offsets(env.body))
         elif api in GROUP_APIS:
             self.handle_group_request(env)
+        elif api in ZK_APIS:
+            self.handle_zk(env)
+        elif api in ("alter_partition", "create_topics"):
+            self.controller_request(env)
 
     def _maybe_auto_create(self, req: MetadataRequest) -> None:
         """auto.create.topics.enable: a client asking for an unknown topic makes the

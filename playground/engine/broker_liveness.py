@@ -29,6 +29,12 @@ class BrokerLiveness:
     def _heartbeat(self) -> None:
         if not self.alive:
             return
+        if self.zk_nodes:
+            # ZooKeeper mode: a session ping instead (the client pings at a third of the timeout).
+            self._zk_ping()
+            self._heartbeat_timer = self.clock.call_later(self.config.get("zookeeper.session.timeout.ms") // 3,
+                                                          self._heartbeat)
+            return
         self.network.request(self.broker_id, self.controller_id, "broker_heartbeat",
                              BrokerHeartbeat(self.broker_id, self.image.offset, self.incarnation),
                              self._on_heartbeat_response)
@@ -64,21 +70,30 @@ class BrokerLiveness:
         self.fetchers = {}
         self._alter_in_flight.clear()
         self.image = MetadataImage()
+        self.zk_controller = None
+        self.controller_epoch_seen = 0
+        if self.zk_nodes:
+            notice = ("ZooKeeper will expire its session after zookeeper.session.timeout.ms "
+                      f"({self.config.get('zookeeper.session.timeout.ms')} ms)")
+        else:
+            notice = ("the controller will notice after broker.session.timeout.ms "
+                      f"({self.config.get('broker.session.timeout.ms')} ms)")
         self.events.emit(EventKind.BROKER_KILLED,
                          f"Broker {self.broker_id} crashed. Its log files survive on disk, but it answers "
-                         "nothing and sends no heartbeats; the controller will notice after "
-                         f"broker.session.timeout.ms ({self.config.get('broker.session.timeout.ms')} ms).",
-                         broker=self.broker_id)
+                         f"nothing and sends no heartbeats; {notice}.", broker=self.broker_id)
 
     def restart(self) -> None:
         self.alive = True
         self.incarnation += 1
         self.network.set_alive(self.broker_id, True)
         self.events.emit(EventKind.BROKER_RESTARTED,
-                         f"Broker {self.broker_id} restarted with its old logs; it reloads the metadata and "
-                         "registers with the controller, fenced until it has caught up.",
+                         f"Broker {self.broker_id} restarted with its old logs; it "
+                         + ("opens a new ZooKeeper session and waits for the controller to send it the state."
+                            if self.zk_nodes else
+                            "reloads the metadata and registers with the controller, fenced until it has caught up."),
                          broker=self.broker_id)
-        self.start_metadata_fetch()
+        if not self.zk_nodes:
+            self.start_metadata_fetch()
         self.start_heartbeats()
 
     # -- ISR upkeep (leader side) -------------------------------------------------

@@ -17,6 +17,7 @@ from .clock import Scheduler
 from .config import BrokerConfig
 from .consumer import Consumer
 from .controller import QuorumController
+from .zookeeper import ZooKeeperEnsemble
 from .errors import Errors, KafkaError
 from .events import EventKind, EventLog
 from .metadata import describe_record
@@ -30,7 +31,7 @@ FIRST_BROKER_ID = 101
 
 class Cluster:
     def __init__(self, brokers: int = 3, seed: int = 0, controllers: int = 3, network_latency: int = 1,
-                 config: dict[str, Any] | None = None) -> None:
+                 config: dict[str, Any] | None = None, mode: str = "kraft") -> None:
         if brokers < 1:
             raise ValueError("a cluster needs at least one broker")
         self.seed = seed
@@ -40,6 +41,41 @@ class Cluster:
         self.network = Network(self.clock, network_latency)
         self.broker_config = BrokerConfig(config)
         self.audit = Audit()
+        if mode not in ("kraft", "zookeeper"):
+            raise ValueError(f"controller mode is kraft or zookeeper, not {mode!r}")
+        self.controller_mode = mode
+        self.zookeeper: ZooKeeperEnsemble | None = None
+        if mode == "zookeeper":
+            self._init_zookeeper(brokers)
+        else:
+            self._init_kraft(brokers, controllers)
+        for broker in self.brokers.values():
+            if mode == "kraft":
+                broker.start_metadata_fetch()
+            broker.start_heartbeats()
+
+    def _init_zookeeper(self, brokers: int) -> None:
+        self.zookeeper = zk = ZooKeeperEnsemble([1, 2, 3], self.network, self.events, self.broker_config)
+        self.controllers = {}
+        self._last_active = None
+        self.brokers = {FIRST_BROKER_ID + i: Broker(FIRST_BROKER_ID + i, self.network, self.events,
+                                                    self.broker_config, [], zk.node_ids) for i in range(brokers)}
+        self._init_clients()
+        for bid in self.brokers:
+            zk.open_session(bid, 0, notify=False)
+        # The first broker won /controller; it reads the (empty) state and registers everyone.
+        from .zookeeper import ZkState
+        first = self.brokers[zk.controller_id]
+        self._last_active = first.become_controller(zk.controller_epoch,
+                                                    ZkState([], zk.live_brokers(), zk.controller_epoch))
+        self._sync_metadata()
+
+    def _init_clients(self) -> None:
+        self.producers: dict[str, Producer] = {}
+        self.consumers: dict[str, Consumer] = {}
+        self._client_rng = random.Random(self.rng.getrandbits(64))
+
+    def _init_kraft(self, brokers: int, controllers: int) -> None:
         if controllers < 1:
             raise ValueError("a KRaft cluster needs at least one controller")
         voters = list(range(1, controllers + 1))
@@ -53,9 +89,7 @@ class Cluster:
         for i in range(brokers):
             bid = FIRST_BROKER_ID + i
             self.brokers[bid] = Broker(bid, self.network, self.events, self.broker_config, voters)
-        self.producers: dict[str, Producer] = {}
-        self.consumers: dict[str, Consumer] = {}
-        self._client_rng = random.Random(self.rng.getrandbits(64))
+        self._init_clients()
         # A formatted cluster starts with voter 1 leading epoch 1 (no election to watch).
         first = self.controllers[voters[0]]
         first.bootstrap_leader()
@@ -67,20 +101,32 @@ class Cluster:
                              f"Broker {bid} registered with the controller and is ready to host replicas.",
                              broker=bid)
         self._sync_metadata()
-        for broker in self.brokers.values():
-            broker.start_metadata_fetch()
-            broker.start_heartbeats()
+
 
     @property
-    def controller(self) -> QuorumController:
+    def controller(self):
         """The active controller; while the quorum elects one, the last one that was."""
+        if self.zookeeper is not None:
+            zc = self._active_zk_controller()
+            if zc is not None:
+                self._last_active = zc
+            return self._last_active
         for c in self.controllers.values():
             if c.active:
                 self._last_active = c
                 return c
         return self._last_active
 
+    def _active_zk_controller(self):
+        zk = self.zookeeper
+        broker = self.brokers.get(zk.controller_id) if zk.controller_id is not None else None
+        zc = broker.zk_controller if broker is not None and broker.alive else None
+        return zc if zc is not None and zc.active and zc.epoch == zk.controller_epoch else None
+
     def active_controller_id(self) -> int | None:
+        if self.zookeeper is not None:
+            zc = self._active_zk_controller()
+            return zc.node_id if zc is not None else None
         return next((v for v, c in sorted(self.controllers.items()) if c.active), None)
 
     # -- time ------------------------------------------------------------------
@@ -101,6 +147,15 @@ class Cluster:
     def _sync_metadata(self) -> None:
         """Replicate and commit the active controller's log at once, and hand it to
         every live broker (scenario and cluster set-up only)."""
+        if self.zookeeper is not None:
+            zc = self.controller
+            if zc is not None and zc.active:
+                if zc.epoch == self.zookeeper.controller_epoch:
+                    self.zookeeper.store = list(zc.records)     # the znode writes land at once
+                for broker in self.brokers.values():
+                    if broker.alive:
+                        broker.apply_metadata(list(enumerate(zc.records)))
+            return
         active = self.controller
         if not active.active:
             return
@@ -169,7 +224,7 @@ class Cluster:
         if active is None:
             raise KafkaError(Errors.NOT_CONTROLLER, "there is no active controller right now: the quorum "
                                                     "is still electing one")
-        self.controllers[active].kill()
+        self._node(active).kill()
         return active
 
     def restart_broker(self, broker_id: int) -> None:
@@ -233,6 +288,10 @@ class Cluster:
 
     def controller_views(self):
         from .view import ControllerView
+        if self.zookeeper is not None:
+            zk = self.zookeeper
+            n = len(zk.store)
+            return [ControllerView(node, True, "zookeeper", zk.controller_epoch, n, n) for node in zk.node_ids]
         return [ControllerView(v, c.alive, c.raft.role if c.alive else "dead", c.raft.epoch,
                                c.raft.log_end_offset, c.committed)
                 for v, c in sorted(self.controllers.items())]

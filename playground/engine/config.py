@@ -103,6 +103,7 @@ BROKER_CONFIGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "broker.heartbeat.interval.ms": (2000, _int(1)),
     "broker.session.timeout.ms": (9000, _int(1)),
     "controller.quorum.fetch.timeout.ms": (2000, _int(1)),
+    "zookeeper.session.timeout.ms": (18000, _int(1)),
     "controller.quorum.request.timeout.ms": (2000, _int(1)),
     # A feature level in Kafka (kafka-features), a cluster setting here: 1 turns on
     # Eligible Leader Replicas (KIP-966), the default for new 4.1+ clusters.

@@ -43,6 +43,9 @@ class AlterPartition:
 
 
 class ControllerDecisions:
+    # ELR is a KRaft feature (KIP-966); ZooKeeper mode never had it.
+    elr_supported = True
+
     # -- helpers -------------------------------------------------------------
     def _new_topic_id(self) -> str:
         raw = bytes(self.rng.getrandbits(8) for _ in range(16))
@@ -59,7 +62,7 @@ class ControllerDecisions:
 
     def _rules(self, usable: set[int], unclean_shutdown: frozenset[int] = frozenset()) -> Rules:
         topics = list(self.image.topics)
-        return Rules(usable, bool(self._setting(None, "eligible.leader.replicas.version")),
+        return Rules(usable, self.elr_supported and bool(self._setting(None, "eligible.leader.replicas.version")),
                      {t: int(self._setting(t, "min.insync.replicas")) for t in topics},
                      {t: bool(self._setting(t, "unclean.leader.election.enable")) for t in topics},
                      unclean_shutdown)

@@ -69,8 +69,11 @@ class ControllerExplainer:
                 continue
             if isinstance(r, UnfenceBrokerRecord):
                 self.events.emit(EventKind.BROKER_UNFENCED,
-                                 f"Controller {self.node_id} unfenced broker {r.broker_id}: it is heartbeating and "
-                                 "has caught up with the metadata, so it may lead and rejoin ISRs again.",
+                                 (f"Controller {self.node_id} sees broker {r.broker_id} registered in ZooKeeper "
+                                  f"(/brokers/ids/{r.broker_id}) and sends it the cluster state: it may lead and "
+                                  "rejoin ISRs again." if not self.elr_supported else
+                                  f"Controller {self.node_id} unfenced broker {r.broker_id}: it is heartbeating and "
+                                  "has caught up with the metadata, so it may lead and rejoin ISRs again."),
                                  broker=r.broker_id)
                 continue
             if isinstance(r, PartitionChangeRecord) and i in before:

@@ -141,7 +141,6 @@ class InvariantChecker:
         self._state_keys: dict[Any, tuple[str, int]] = {}      # LeaderPartition -> (topic id, partition)
         self._unclean_cache: tuple[Any, int, dict[str, bool]] = (None, -1, {})
         self._client_types = (Producer, Consumer, ClientMetadata)
-        self._servers = set(cluster.brokers) | set(getattr(cluster, "controllers", ()))
         self._unsubscribe = [cluster.clock.observe(self._after_step), cluster.events.subscribe(self._on_event)]
 
     def close(self) -> None:
@@ -174,9 +173,12 @@ class InvariantChecker:
         if owner is self._c.network and timer.args:
             func = cb.__func__
             if func is Network._deliver_response:
-                return timer.args[0].src not in self._servers
-            if func is Network._deliver_request:
-                return timer.args[0].dst not in self._servers
+                node = timer.args[0].src
+            elif func is Network._deliver_request:
+                node = timer.args[0].dst
+            else:
+                return False
+            return node in self._c.producers or node in self._c.consumers
         return False
 
     # -- the checks ----------------------------------------------------------------
@@ -226,11 +228,10 @@ class InvariantChecker:
                                 self._fail(timer, HW_WITHIN_ISR, tp, f"replica on broker {r} has high "
                                            f"watermark {flog.high_watermark} above its log end offset {leo}")
         if acting and self.committed_stability is not False:
-            controller = self._c.controller
-            image = controller.image
-            # While the quorum elects, `controller` is the last active one: its image may name
-            # a leader long replaced, which need not hold what was committed since.
-            elected = getattr(controller, "active", True)
+            image = self._c.controller.image
+            # While a controller is being elected, `controller` is the last active one: its
+            # image may name a leader long replaced, which need not hold what was committed since.
+            elected = self._c.active_controller_id() is not None
             for key, leaders in acting.items():
                 if self.committed_stability or self._stability_on(image, key):
                     self._check_committed(timer, image if elected else None, key, leaders)

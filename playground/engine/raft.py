@@ -3,7 +3,9 @@
 KRaft (KIP-595) is Raft with pull replication: followers Fetch from the
 leader, the leader learns their log end offsets from those fetches and
 moves the high watermark to what a majority holds. A follower that hears
-nothing from the leader for `controller.quorum.fetch.timeout.ms` becomes a
+nothing from the leader for `controller.quorum.fetch.timeout.ms` first asks
+the others whether it could win (a pre-vote, KIP-996, granted only by voters
+that have not heard from a leader either); with a majority it becomes a
 candidate: it bumps the epoch, votes for itself and asks the other voters
 (Vote); a voter grants one vote per epoch, and only to a candidate whose log
 is at least as up to date as its own. The winner writes a LeaderChange
@@ -52,6 +54,7 @@ class Vote:
     epoch: int
     last_epoch: int
     last_offset: int
+    pre_vote: bool = False
 
 
 @dataclass(slots=True)
@@ -60,6 +63,7 @@ class VoteResponse:
     epoch: int
     granted: bool
     leader_id: int | None
+    pre_vote: bool = False
 
 
 @dataclass(slots=True)
@@ -97,6 +101,8 @@ class RaftNode:
         self._timer = None            # election / fetch timeout
         self._check_quorum_timer = None
         self._fetch_attempt = 0
+        self._last_leader_contact = -1 << 40
+        self._why = ""
         self.alive = True
 
     # -- configuration ---------------------------------------------------------
@@ -148,7 +154,7 @@ class RaftNode:
             self._become_follower(leader, self.epoch)
             return
         self.role = "unattached"
-        self._arm(self._election_timeout(), self._become_candidate, "no leader is known yet")
+        self._arm(self._election_timeout(), self._become_prospective, "no leader is known yet")
 
     def stop(self) -> None:
         self.alive = False
@@ -168,6 +174,28 @@ class RaftNode:
         self._timer = self.clock.call_later(delay, fn, *args)
 
     # -- roles -----------------------------------------------------------------
+    def _become_prospective(self, why: str) -> None:
+        """KIP-996 pre-vote: ask whether an election could be won before bumping the
+        epoch, so a voter that was cut off cannot unseat a healthy leader."""
+        if not self.alive:
+            return
+        was_leader = self.role == "leader"
+        self.role = "prospective"
+        self.leader_id = None
+        self.votes = {self.node_id}
+        self._fetch_attempt += 1
+        self._why = why
+        if was_leader:
+            self._on_resign(why)
+        if len(self.votes) >= self.majority():
+            self._become_candidate(why)
+            return
+        self._arm(self._election_timeout(), self._election_lost)
+        req = Vote(self.node_id, self.epoch + 1, self.last_epoch(), len(self.log), pre_vote=True)
+        for v in self.voters:
+            if v != self.node_id:
+                self.network.request(self.node_id, v, "vote", req, self._on_vote_response)
+
     def _become_candidate(self, why: str) -> None:
         if not self.alive:
             return
@@ -194,13 +222,19 @@ class RaftNode:
         # No majority in time: back off a random while, then try a higher epoch
         # (controller.quorum.election.backoff.max.ms).
         backoff = self.rng.randrange(max(1, self.config.get("controller.quorum.election.backoff.max.ms")))
-        self._arm(backoff, self._become_candidate, f"the election for epoch {self.epoch} found no majority")
+        self._arm(backoff, self._become_prospective, f"the election for epoch {self.epoch} found no majority")
 
     def _on_vote_response(self, resp: Any) -> None:
         if not self.alive or not isinstance(resp, VoteResponse):
             return
         if resp.epoch > self.epoch:
             self._observe_epoch(resp.epoch, resp.leader_id)
+            return
+        if resp.pre_vote:
+            if self.role == "prospective" and resp.granted:
+                self.votes.add(resp.voter_id)
+                if len(self.votes) >= self.majority():
+                    self._become_candidate(self._why)
             return
         if self.role != "candidate" or resp.epoch != self.epoch or not resp.granted:
             return
@@ -251,18 +285,19 @@ class RaftNode:
         for env, _ in parked:
             self._answer_not_leader(env)
         self._on_resign(why)
-        self._arm(self._election_timeout(), self._become_candidate, why)
+        self._arm(self._election_timeout(), self._become_prospective, why)
 
     def _become_follower(self, leader_id: int, epoch: int) -> None:
         was_leader = self.role == "leader"
         self.role = "follower"
         self.leader_id = leader_id
+        self._last_leader_contact = self.clock.now
         if epoch > self.epoch:
             self.epoch = epoch
             self.voted_for = None
         if was_leader:
             self._on_resign(f"voter {leader_id} leads epoch {epoch}")
-        self._arm(self._fetch_timeout(), self._become_candidate,
+        self._arm(self._fetch_timeout(), self._become_prospective,
                   f"it heard nothing from leader {leader_id} for {self._fetch_timeout()} ms "
                   "(controller.quorum.fetch.timeout.ms)")
         self._send_fetch()
@@ -279,7 +314,7 @@ class RaftNode:
         self.leader_id = None
         if was_leader:
             self._on_resign(f"a voter is at the higher epoch {epoch}")
-        self._arm(self._election_timeout(), self._become_candidate, f"epoch {epoch} has no known leader")
+        self._arm(self._election_timeout(), self._become_prospective, f"epoch {epoch} has no known leader")
 
     # -- follower fetching ---------------------------------------------------------
     def _send_fetch(self) -> None:
@@ -313,7 +348,8 @@ class RaftNode:
             self.clock.call_later(100, self._send_fetch)
             return
         # A response from the leader of our epoch: it is alive.
-        self._arm(self._fetch_timeout(), self._become_candidate,
+        self._last_leader_contact = self.clock.now
+        self._arm(self._fetch_timeout(), self._become_prospective,
                   f"it heard nothing from leader {self.leader_id} for {self._fetch_timeout()} ms "
                   "(controller.quorum.fetch.timeout.ms)")
         if resp.diverging_end_offset >= 0:
@@ -346,6 +382,15 @@ class RaftNode:
 
     def _handle_vote(self, env: Envelope) -> None:
         req: Vote = env.body
+        if req.pre_vote:
+            # Granted only by a voter that has no leader it heard from recently,
+            # and only to a log at least as up to date; nothing changes here.
+            heard = (self.role == "leader" or (self.role == "follower" and self.clock.now
+                                               - self._last_leader_contact < self._fetch_timeout()))
+            granted = (req.epoch > self.epoch and not heard
+                       and (req.last_epoch, req.last_offset) >= (self.last_epoch(), len(self.log)))
+            self.network.respond(env, VoteResponse(self.node_id, self.epoch, granted, self.leader_id, True))
+            return
         if req.epoch > self.epoch:
             self._observe_epoch(req.epoch, None)
         granted = False
@@ -354,7 +399,7 @@ class RaftNode:
                 granted = True
                 self.voted_for = req.candidate_id
                 if self.role != "candidate":
-                    self._arm(self._election_timeout(), self._become_candidate,
+                    self._arm(self._election_timeout(), self._become_prospective,
                               f"candidate {req.candidate_id} did not become leader in time")
         self.network.respond(env, VoteResponse(self.node_id, self.epoch, granted, self.leader_id))
 

@@ -77,11 +77,11 @@ class ClusterView:
 
     @property
     def controller_id(self) -> int | None:
-        return self._c.controller.node_id
+        return self._c.active_controller_id()
 
     @property
     def voters(self) -> list[int]:
-        return list(self._c.controller.voters)
+        return sorted(self._c.controllers)
 
     @property
     def seed(self) -> int:

@@ -42,9 +42,6 @@ def _to_bytes(value: Any) -> bytes | None:
 
 def check_supported(scn: Scenario) -> None:
     """Refuse, before anything runs, what this version cannot do yet."""
-    if scn.cluster.controller != "kraft":
-        raise ScenarioError(scn.filename, scn.cluster.line, "cluster.controller",
-                            f"{scn.cluster.controller} mode is not supported yet (only kraft runs so far)")
     for step in scn.steps:
         if step.action not in SUPPORTED_ACTIONS:
             raise ScenarioError(scn.filename, step.line, f"steps[{step.index}].{step.action}",
@@ -57,7 +54,7 @@ def build_cluster(scn: Scenario) -> Cluster:
     spec = scn.cluster
     try:
         cluster = Cluster(brokers=spec.brokers, seed=scn.seed, controllers=spec.controllers,
-                          network_latency=spec.network_latency, config=spec.config)
+                          network_latency=spec.network_latency, config=spec.config, mode=spec.controller)
     except KafkaError as exc:
         raise ScenarioError(scn.filename, spec.line, "cluster.config", f"{exc.error.name}: {exc.message}") from None
     for i, topic in enumerate(scn.topics):

@@ -29,9 +29,10 @@ TP = TopicPartition("orders", 0)
 
 
 def _assert_safe(run: FaultRun) -> None:
-    assert run.violation is None, f"{run.violation}\n{run.describe()}"
-    assert run.settled, f"the cluster did not settle after every fault was undone\n{run.describe()}"
-    audit = run.audit
+    # Plain values in the asserts: pytest would otherwise print the whole run.
+    violation, settled, audit = run.violation, run.settled, run.audit
+    assert violation is None, f"{violation}\n{run.describe()}"
+    assert settled, f"the cluster did not settle after every fault was undone: {run.unsettled}\n{run.describe()}"
     assert audit.acked > 0, f"nothing was acknowledged\n{run.describe()}"
     assert audit.acked_lost == 0, (f"{audit.acked_lost} acknowledged record(s) lost, first "
                                    f"{audit.lost[:3]}\n{run.describe()}")

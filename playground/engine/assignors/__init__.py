@@ -48,8 +48,9 @@ _CLASS_NAMES = {
 
 
 def protocol_name(config_value: str) -> str:
-    """The protocol name for a partition.assignment.strategy entry."""
-    value = config_value.strip()
+    """The protocol name for a partition.assignment.strategy entry: a protocol
+    name or an assignor class name, as ConsumerConfig accepts."""
+    value = config_value.strip() if isinstance(config_value, str) else ""
     if value in _ASSIGN:
         return value
     simple = value.rpartition(".")[2]

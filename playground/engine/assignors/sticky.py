@@ -67,8 +67,8 @@ def _bucket(h: int, cap: int) -> int:
 
 def _java_order(keys: Iterable[str]) -> list[str]:
     """Iteration order of a java.util.HashMap<String, _> filled in `keys` order:
-    by bucket, then insertion order within a bucket. (A bucket of 8+ keys gets
-    treeified or forces a resize in Java; with group-sized maps it does not occur.)"""
+    by bucket, then insertion order within a bucket. (Java resizes or treeifies a
+    bucket that reaches 9 keys; not modelled, and vanishingly rare for a group.)"""
     keys = list(keys)
     cap = _capacity(len(keys))
     return [k for _, _, k in sorted((_bucket(_string_hash(k), cap), i, k) for i, k in enumerate(keys))]
@@ -123,6 +123,8 @@ def _owned_partitions(counts: dict[str, int], members: list[str], subscriptions)
         elif topics != first_topics:
             all_equal = False
         generation = sub.generation
+        # Kafka keeps maxGeneration in the assignor instance across rebalances;
+        # generations only grow, so the highest in this round is the same number.
         max_generation = max(max_generation, generation)
         mine = owned[member] = []
         for tp in sub.owned_partitions:
@@ -365,8 +367,8 @@ class _General:
                 consumer = self.owner[tp]
                 size = len(self.current[consumer])
                 back = prev.get(tp, (None,))[0]
-                # Kafka would also move a partition back to an old owner that is
-                # fixed or no longer subscribed to it; we skip those impossible moves.
+                # Kafka assumes the old owner can take the partition back; one that
+                # has left its topic or sits out the balancing cannot, so skip it.
                 if back in self.current and tp.topic in self.consumer_topics[back] \
                         and size > len(self.current[back]) + 1:
                     self.reassign(tp, back)
