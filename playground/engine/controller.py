@@ -232,8 +232,11 @@ class QuorumController(ControllerDecisions, ControllerExplainer):
             self.apply(self.alter_partition(env.body), env=env)
         elif env.api == "create_topics":
             # A broker forwarding an auto-creation (Kafka's ForwardingManager).
-            self.apply(self.create_topics(env.body), env=env,
-                       reason=f" because a client asked broker {env.src} for it (auto.create.topics.enable=true)")
+            internal = all(t.name.startswith("__") for t in env.body.topics)
+            why = (f" because a client asked broker {env.src} for its coordinator (Kafka creates internal topics "
+                   "on first use)" if internal else
+                   f" because a client asked broker {env.src} for it (auto.create.topics.enable=true)")
+            self.apply(self.create_topics(env.body), env=env, reason=why)
         elif env.api == "metadata_fetch":
             req: MetadataFetch = env.body
             if req.fetch_offset < self.raft.high_watermark or req.max_wait_ms == 0:
