@@ -136,7 +136,10 @@ class BrokerLiveness:
         in_flight.add(state.tp)
         req = AlterPartition(self.broker_id, state.tp.topic, state.tp.partition, state.leader_epoch, new_isr)
 
+        answered = []
+
         def done(resp, tp: TopicPartition = state.tp) -> None:
+            answered.append(True)
             in_flight.discard(tp)
             if not isinstance(resp, Errors):
                 if self.alive:
@@ -149,3 +152,11 @@ class BrokerLiveness:
                                  refused=True)
 
         self.network.request(self.broker_id, self.controller_id, "alter_partition", req, done)
+
+        def give_up(tp: TopicPartition = state.tp) -> None:
+            # A request lost in the network (this broker was cut off) is given up
+            # after the request timeout, so the next ISR check can try again.
+            if not answered and tp in in_flight:
+                in_flight.discard(tp)
+
+        self.clock.call_later(self.config.get("controller.quorum.request.timeout.ms"), give_up)

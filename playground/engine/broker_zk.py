@@ -83,6 +83,9 @@ class BrokerZk:
         self.controller_epoch_seen = um.controller_epoch
         self.controller_id = um.controller_id
         if not um.snapshot:
+            if um.records and um.records[0][0] > self.image.offset + 1:
+                # It missed earlier pushes (cut off for a while): ask for the whole state.
+                return Errors.OFFSET_OUT_OF_RANGE
             self.apply_metadata(um.records)
             return Errors.NONE
         old_topics = set(self.image.topics)

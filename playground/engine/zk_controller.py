@@ -131,11 +131,16 @@ class ZkController(ControllerDecisions, ControllerExplainer):
             batch = [(first + i, r) for i, r in enumerate(result.records)]
             for bid in sorted(self.live - {self.node_id}):
                 self.network.request(self.node_id, bid, "update_metadata",
-                                     UpdateMetadata(self.node_id, self.epoch, batch), None)
+                                     UpdateMetadata(self.node_id, self.epoch, batch),
+                                     lambda resp, bid=bid: self._on_pushed(bid, resp))
             self.broker.on_update_metadata(UpdateMetadata(self.node_id, self.epoch, batch))
         if env is not None:
             self.network.respond(env, result.response)
         return result.response
+
+    def _on_pushed(self, bid: int, resp: Any) -> None:
+        if resp == Errors.OFFSET_OUT_OF_RANGE and self.active:
+            self.push_snapshot([bid])
 
     def _on_written(self, resp: Any) -> None:
         if isinstance(resp, tuple) and resp[0] == Errors.STALE_CONTROLLER_EPOCH and not self.resigned:

@@ -83,6 +83,9 @@ class ZooKeeperEnsemble:
         known = self.sessions.get(bid)
         if known is not None:
             known[1].cancel()
+        if known is not None and known[0] != incarnation and self.controller_id == bid:
+            # The old session is closed: its ephemeral /controller goes with it.
+            self._controller_gone(bid, "its broker restarted, closing the old session")
         timer = self.clock.call_later(self.session_timeout(), self._expire, bid)
         self.sessions[bid] = (incarnation, timer)
         if known is None or known[0] != incarnation:
@@ -138,14 +141,18 @@ class ZooKeeperEnsemble:
                          f"(zookeeper.session.timeout.ms), so /brokers/ids/{bid} is deleted.",
                          broker=bid, mode="zookeeper")
         if self.controller_id == bid:
-            self.controller_id = None
-            self.events.emit(EventKind.CONTROLLER_RESIGNED,
-                             f"/controller was broker {bid}'s ephemeral znode and is gone with its session; every "
-                             "live broker is told (a watch) and races to create it.",
-                             controller=bid, epoch=self.controller_epoch, mode="zookeeper")
-            for other in self.live_brokers():
-                self.network.request(self.node_ids[0], other, "zk_watch", ("controller_deleted", None, 0))
+            self._controller_gone(bid, "its session expired")
         self._notify_controller()
+
+    def _controller_gone(self, bid: int, why: str) -> None:
+        self.controller_id = None
+        self.events.emit(EventKind.CONTROLLER_RESIGNED,
+                         f"/controller was broker {bid}'s ephemeral znode and is gone because {why}; every "
+                         "live broker is told (a watch) and races to create it.",
+                         controller=bid, epoch=self.controller_epoch, mode="zookeeper")
+        for other in self.live_brokers():
+            if other != bid:
+                self.network.request(self.node_ids[0], other, "zk_watch", ("controller_deleted", None, 0))
 
     def _notify_controller(self) -> None:
         if self.controller_id is not None:

@@ -186,3 +186,12 @@ def test_dropped_produce_responses_make_a_retry_write_a_duplicate():
     assert p.stats.acked == 1 and audit.duplicates_in_log == 1
     with pytest.raises(KafkaError):
         c.drop_requests(999, "produce", 1)
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_zookeeper_mode_fault_schedules_lose_no_acknowledged_record(seed):
+    from playground.faults import run_fault_schedule
+    run = run_fault_schedule(seed, mode="zookeeper")
+    assert run.violation is None, f"{run.violation}\n{run.describe()}"
+    assert run.settled, f"did not settle: {run.unsettled}\n{run.describe()}"
+    assert run.audit.acked_lost == 0, run.describe()

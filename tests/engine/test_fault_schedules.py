@@ -1,7 +1,7 @@
 """Random fault schedules, and the ways Kafka loses data when configured to.
 
 Every run here has the invariant checker on (`playground/engine/invariants.py`):
-it checks after every step that each leader epoch has one leader, that no
+it checks after every engine step that each leader epoch has one leader, that no
 high watermark passes an in-sync replica, and that committed records never
 change. A failing seed prints its fault schedule and how to replay it.
 
