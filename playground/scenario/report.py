@@ -38,6 +38,21 @@ def partition_report(view, topic: str, pv) -> dict[str, Any]:
     }
 
 
+def group_report(gv) -> dict[str, Any]:
+    """The contract's group fields (and the leader), plus each member's member id and, for
+    static members, its group.instance.id."""
+    return {**gv.as_report(), "member_ids": dict(sorted(gv.member_ids.items())),
+            "static_members": dict(sorted(gv.static_members.items()))}
+
+
+def consumer_report(cv) -> dict[str, Any]:
+    """The contract's group, polled and processed, plus what the process is doing
+    (`state`: polling, processing, committing, paused, stopped, crashed, ...) and the
+    partitions it owns (none once it has stopped or crashed)."""
+    owned = sorted(cv.assignment) if cv.alive else []
+    return {**cv.as_report(), "state": cv.state, "assignment": [str(tp) for tp in owned]}
+
+
 def build_report(view, name: str, seed: int, step_errors: list[dict], with_events: bool = False) -> dict[str, Any]:
     audit = view.audit()
     report: dict[str, Any] = {
@@ -58,8 +73,8 @@ def build_report(view, name: str, seed: int, step_errors: list[dict], with_event
             pname: {"sent": s.sent, "acked": s.acked, "failed": s.failed, "errors": dict(sorted(s.errors.items()))}
             for pname, s in view.producers().items()
         },
-        "groups": {},
-        "consumers": {},
+        "groups": {gid: group_report(g) for gid, g in view.groups().items()},
+        "consumers": {name: consumer_report(c) for name, c in view.consumers().items()},
         "audit": audit.as_report(),
         "lost_records": [
             {"producer": r.producer, "serial": r.serial, "topic": r.topic, "partition": r.partition,

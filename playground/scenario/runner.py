@@ -22,14 +22,20 @@ from .schema import Scenario, Step, key_for, render_template
 # the issues that build their machinery, and are refused until then.
 SUPPORTED_ACTIONS = {"create_topic", "delete_topic", "add_partitions", "alter_config", "produce", "wait",
                      "kill_broker", "restart_broker", "slow_broker", "isolate_broker", "heal", "drop_requests",
-                     "elect_leaders"}
+                     "elect_leaders", "start_consumer", "stop_consumer", "crash_consumer", "pause_consumer",
+                     "resume_consumer", "reset_offsets"}
 LATER = {
-    "start_consumer": "consumer groups", "stop_consumer": "consumer groups",
-    "crash_consumer": "consumer groups", "pause_consumer": "consumer groups", "resume_consumer": "consumer groups",
-    "reset_offsets": "consumer groups", "start_producer": "the producer pipeline",
+    "start_producer": "the producer pipeline",
     "stop_producer": "the producer pipeline", "begin_transaction": "transactions",
     "commit_transaction": "transactions", "abort_transaction": "transactions",
 }
+
+
+# start_consumer arguments handed to the engine as consumer configuration (Kafka's names,
+# plus the playground's `commit`, `processing_time` and `assignor`).
+CONSUMER_CONFIG_KEYS = ("assignor", "auto.offset.reset", "enable.auto.commit", "auto.commit.interval.ms", "commit",
+                        "processing_time", "max.poll.records", "session.timeout.ms", "heartbeat.interval.ms",
+                        "max.poll.interval.ms", "isolation.level", "group.instance.id")
 
 
 def _to_bytes(value: Any) -> bytes | None:
@@ -43,9 +49,13 @@ def _to_bytes(value: Any) -> bytes | None:
 def check_supported(scn: Scenario) -> None:
     """Refuse, before anything runs, what this version cannot do yet."""
     for step in scn.steps:
+        where = f"steps[{step.index}].{step.action}"
         if step.action not in SUPPORTED_ACTIONS:
-            raise ScenarioError(scn.filename, step.line, f"steps[{step.index}].{step.action}",
+            raise ScenarioError(scn.filename, step.line, where,
                                 f"not supported yet: {step.action} arrives with {LATER.get(step.action, 'a later version')}")
+        if step.action == "start_consumer" and step.args["commit"] == "transactional":
+            raise ScenarioError(scn.filename, step.line, f"{where}.commit",
+                                "not supported yet: commit: transactional arrives with transactions")
 
 
 def build_cluster(scn: Scenario) -> Cluster:
@@ -190,6 +200,60 @@ class ScenarioRun:
     def _do_slow_broker(self, args: dict) -> None:
         for b in self._brokers(args["broker"]):
             self.cluster.slow_broker(b, args["replication_delay"])
+
+    # -- consumers -----------------------------------------------------------------
+    def _do_start_consumer(self, args: dict) -> None:
+        name = args["name"]
+        old = self.cluster.consumers.get(name)
+        if old is not None and old.alive:
+            raise KafkaError(Errors.INVALID_REQUEST,
+                             f"consumer {name} is already running (group {old.group_id}); stop_consumer or "
+                             f"crash_consumer it before starting it again")
+        config = {key: args[key] for key in CONSUMER_CONFIG_KEYS}
+        # A consumer that ran before under this name starts again: a restart (with
+        # group.instance.id, a static member coming back).
+        self.cluster.consumer(name, group_id=args["group"], topics=list(args["topics"]), **config)
+
+    def _running_consumer(self, name: str, action: str, closing_ok: bool = False):
+        """The consumer a stop/crash/pause/resume step names; refused unless it is running
+        (and, but for a crash, not already shutting down)."""
+        consumer = self.cluster.consumers.get(name)
+        if consumer is None:
+            known = sorted(self.cluster.consumers)
+            started = f"consumers started so far: {', '.join(known)}" if known else "no consumer has been started yet"
+            raise KafkaError(Errors.INVALID_REQUEST,
+                             f"cannot {action} consumer {name}: there is no such consumer; {started}")
+        if not consumer.alive:
+            raise KafkaError(Errors.INVALID_REQUEST,
+                             f"cannot {action} consumer {name}: it is not running (it {consumer.app_state}); "
+                             "start_consumer starts it again")
+        if consumer.closing and not closing_ok:
+            raise KafkaError(Errors.INVALID_REQUEST,
+                             f"cannot {action} consumer {name}: it is already shutting down (stop_consumer)")
+        return consumer
+
+    def _do_stop_consumer(self, args: dict) -> None:
+        self._running_consumer(args["name"], "stop").close()
+
+    def _do_crash_consumer(self, args: dict) -> None:
+        # A process may die while it shuts down (before its last commit and LeaveGroup).
+        self._running_consumer(args["name"], "crash", closing_ok=True).crash()
+
+    def _do_pause_consumer(self, args: dict) -> None:
+        consumer = self._running_consumer(args["name"], "pause")
+        if consumer.paused:
+            raise KafkaError(Errors.INVALID_REQUEST, f"consumer {consumer.name} is already paused")
+        consumer.pause()
+
+    def _do_resume_consumer(self, args: dict) -> None:
+        consumer = self._running_consumer(args["name"], "resume")
+        if not consumer.paused:
+            raise KafkaError(Errors.INVALID_REQUEST,
+                             f"consumer {consumer.name} is not paused; pause_consumer stops its poll loop first")
+        consumer.resume()
+
+    def _do_reset_offsets(self, args: dict) -> None:
+        self.cluster.reset_offsets(args["group"], args["topic"], args["to"], partition=args["partition"])
 
     # -- report --------------------------------------------------------------------
     def report(self, with_events: bool = False) -> dict[str, Any]:

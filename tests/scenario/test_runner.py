@@ -104,11 +104,11 @@ def test_action_of_a_later_version_is_refused_before_anything_runs(tmp_path, cap
 name: later
 steps:
   - wait: 1s
-  - start_consumer: {name: c1, group: g, topics: [t]}
+  - start_producer: {name: p1, topic: t, rate: 10}
 """)
     assert run_command(path) == 2
     captured = capsys.readouterr()
-    assert "s.yaml:5: steps[1].start_consumer: not supported yet" in captured.err
+    assert "s.yaml:5: steps[1].start_producer: not supported yet" in captured.err
     assert captured.out == ""
 
 
