@@ -420,7 +420,13 @@ class GroupMember(MemberCommits):
             self._hb_in_flight = True
             self.request("heartbeat", HeartbeatRequest(self.group_id, self.generation, self.member_id,
                                                        self.instance_id), self._on_heartbeat)
-        self._hb_timer = self.c.later(self.heartbeat_interval, self._heartbeat)
+        # Kafka's heartbeat thread also wakes when the poll timer is due, so a
+        # member that stopped polling leaves on time, not at its next heartbeat.
+        delay = self.heartbeat_interval
+        if self.c.app_state != "polling":
+            due = self.c.last_poll + int(self.c.config["max.poll.interval.ms"]) + 1 - self.c.clock.now
+            delay = max(1, min(delay, due))
+        self._hb_timer = self.c.later(delay, self._heartbeat)
 
     def _on_heartbeat(self, resp) -> None:
         self._hb_in_flight = False
