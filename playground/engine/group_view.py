@@ -31,6 +31,10 @@ class GroupView:
     static_members: dict[str, str] = field(default_factory=dict)                    # consumer name -> instance id
     committed: dict[TopicPartition, int] = field(default_factory=dict)
     lag: dict[TopicPartition, int | None] = field(default_factory=dict)
+    # consumer name -> virtual ms at which the coordinator expels the member unless a heartbeat
+    # (or a JoinGroup/SyncGroup) arrives first: session.timeout.ms after the last one
+    session_deadlines: dict[str, int] = field(default_factory=dict)
+    rebalance_reason: str | None = None     # why the current (or last) rebalance started
 
     def as_report(self) -> dict[str, Any]:
         """The scenario report's `groups.<id>` entry."""
@@ -56,6 +60,8 @@ class ConsumerView:
     member_state: str | None = None  # UNJOINED | PREPARING_REBALANCE | COMPLETING_REBALANCE | STABLE
     coordinator: int | None = None
     error: str | None = None
+    paused: bool = False             # the application stopped calling poll() (state turns "paused" after its batch)
+    subscription: tuple[str, ...] = ()   # the topics it subscribed to (empty with assign())
 
     def as_report(self) -> dict[str, Any]:
         return {"group": self.group, "polled": self.polled, "processed": self.processed}
@@ -65,7 +71,8 @@ def consumer_view(c) -> ConsumerView:
     g = c.group
     return ConsumerView(c.name, c.group_id, c.app_state, c.alive, c.polled, c.processed, tuple(c.assignment),
                         dict(c.positions), g.member_id if g else None, g.generation if g else -1,
-                        g.state if g else None, g.coordinator if g else None, c.error)
+                        g.state if g else None, g.coordinator if g else None, c.error, bool(c.paused),
+                        tuple(c.subscription))
 
 
 def _coordinator_of(cluster, group_id: str):
@@ -111,10 +118,12 @@ def describe_group(cluster, view, group_id: str) -> GroupView:
     members: dict[str, tuple[TopicPartition, ...]] = {}
     ids: dict[str, str] = {}
     static: dict[str, str] = {}
-    state, generation, assignor, leader = "Dead", -1, None, None
+    deadlines: dict[str, int] = {}
+    state, generation, assignor, leader, reason = "Dead", -1, None, None, None
     group = gc.groups.get(group_id) if gc is not None else None
     if group is not None:
         state, generation, assignor = group.state, group.generation_id, group.protocol_name
+        reason = group.rebalance_reason or None
         for mid, m in group.members.items():
             name = m.client_id if m.client_id not in members else f"{m.client_id} ({mid})"
             members[name] = tuple(sorted(m.assignment))
@@ -123,9 +132,12 @@ def describe_group(cluster, view, group_id: str) -> GroupView:
                 static[name] = m.group_instance_id
             if mid == group.leader_id:
                 leader = name
+            timer = m.heartbeat_timer
+            if timer is not None and not timer.cancelled:
+                deadlines[name] = timer.time
     lag: dict[TopicPartition, int | None] = {}
     for tp in sorted(set(committed) | {tp for tps in members.values() for tp in tps}):
         log = view.authoritative_log(tp.topic, tp.partition)
         lag[tp] = max(0, log.high_watermark - committed[tp]) if log is not None and tp in committed else None
     return GroupView(group_id, state, generation, assignor, coordinator, p, leader, members, ids, static,
-                     committed, lag)
+                     committed, lag, deadlines, reason)

@@ -228,6 +228,27 @@ class SimulationBridge(QObject):
     def kill_controller(self) -> int:
         return self._command(commands.kill_controller)
 
+    # Consumers and groups: the same, KafkaError when refused (nothing started, stopped or reset).
+    def start_consumer(self, name: str, group: str, topics: list[str], **options) -> None:
+        """options: assignor, commit, processing_time, max_poll_records, auto_offset_reset, session_timeout_ms
+        (see commands.start_consumer)."""
+        self._command(lambda c: commands.start_consumer(c, name, group, topics, **options))
+
+    def stop_consumer(self, name: str) -> None:
+        self._command(commands.stop_consumer, name)
+
+    def crash_consumer(self, name: str) -> None:
+        self._command(commands.crash_consumer, name)
+
+    def pause_consumer(self, name: str) -> None:
+        self._command(commands.pause_consumer, name)
+
+    def resume_consumer(self, name: str) -> None:
+        self._command(commands.resume_consumer, name)
+
+    def reset_offsets(self, group: str, topic: str, to: str) -> dict:
+        return self._command(commands.reset_offsets, group, topic, to)
+
     def _command(self, command, *args):
         result = command(self._cluster, *args)
         self.frame.emit(self._display)

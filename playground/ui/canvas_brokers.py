@@ -124,12 +124,16 @@ def _draw_header_tags(p: QPainter, badge: BrokerBadge, line: QRectF, selected: b
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, hint)
     for tag in badge.tags:
         room = line.right() - x
-        if tag.startswith("♛") or tag.startswith("SLOW"):
+        if tag.startswith(("♛", "SLOW", "⚑")):
             w = tag_width(tag)
+            if w > room and tag.startswith("⚑"):
+                tag = "⚑ " + tag.rpartition(" of ")[2]      # narrow column: just the group ids
+                w = tag_width(tag)
             if w > room:
                 break
-            colour = COLORS["crown"] if tag.startswith("♛") else COLORS["slow"]
-            draw_tag(p, x + w, cy, tag, colour, COLORS["text"])
+            colour = COLORS["crown"] if tag.startswith("♛") else COLORS["slow"] if tag.startswith("SLOW") \
+                else COLORS["rebalance"]
+            draw_tag(p, x + w, cy, tag, colour, COLORS["on_dark"] if tag.startswith("⚑") else COLORS["text"])
             x += w + 6
             continue
         p.setFont(font(12, italic=True))

@@ -92,7 +92,8 @@ def _draw_chip(p: QPainter, rect: QRectF, node: ControlNode, mode: str) -> None:
         tag = ("candidate", COLORS["leader"], COLORS["text"])
     else:
         bg, edge, fg, style = COLORS["background"], COLORS["controller"], COLORS["text"], Qt.PenStyle.SolidLine
-        tag = (node.role if mode != ZOOKEEPER else "ZK", COLORS["follower_tag"], COLORS["text"])
+        role = "pre-vote" if node.role == "prospective" else node.role
+        tag = (role if mode != ZOOKEEPER else "ZK", COLORS["follower_tag"], COLORS["text"])
     p.setPen(QPen(edge, 3 if node.active else 2, style))
     p.setBrush(bg)
     p.drawRoundedRect(rect, 8, 8)
@@ -200,7 +201,7 @@ def draw_links(p: QPainter, box: QRectF, headers: dict[int, QRectF], badges: lis
             p.drawLine(a, b)
 
 
-_TONES = {fx.ELECTION: "election", fx.BAD: "error", fx.GOOD: "good", fx.INFO: "info"}
+_TONES = {fx.ELECTION: "election", fx.BAD: "error", fx.GOOD: "good", fx.INFO: "info", fx.REBALANCE: "rebalance"}
 
 
 def draw_captions(p: QPainter, area: QRectF, captions: list) -> None:

@@ -61,12 +61,15 @@ class BrokerBadge:
     slow_ms: int            # replication delay set with slow_broker (0: full speed)
     controller: bool        # ZooKeeper mode: this broker is the controller
     key: int | None         # the number key that selects it (1-9)
+    coordinator_of: tuple[str, ...] = ()    # the consumer groups whose coordinator it is
 
     @property
     def tags(self) -> tuple[str, ...]:
         out = []
         if self.controller:
             out.append("♛ CONTROLLER")
+        if self.coordinator_of and self.state != DEAD:
+            out.append(f"⚑ coordinator of {', '.join(self.coordinator_of)}")
         if self.slow_ms:
             out.append(f"SLOW +{format_delay(self.slow_ms)}")
         if self.state == ISOLATED:
@@ -123,7 +126,10 @@ def control_plane(view, log_lines: int = 5) -> ControlPlane:
                         active.epoch if active else None, log, committed)
 
 
-def broker_badges(view, plane: ControlPlane) -> list[BrokerBadge]:
+def broker_badges(view, plane: ControlPlane, coordinators: dict[int, tuple[str, ...]] | None = None
+                  ) -> list[BrokerBadge]:
+    """`coordinators`: broker id -> the groups it coordinates (see group_model.coordinators)."""
+    coordinators = coordinators or {}
     out = []
     for i, b in enumerate(view.brokers()):
         isolated = bool(getattr(b, "isolated", False))
@@ -137,5 +143,6 @@ def broker_badges(view, plane: ControlPlane) -> list[BrokerBadge]:
             state = ALIVE
         out.append(BrokerBadge(b.broker_id, state, bool(b.fenced), isolated,
                                int(getattr(b, "replication_delay", 0) or 0),
-                               plane.controller_broker == b.broker_id, i + 1 if i < 9 else None))
+                               plane.controller_broker == b.broker_id, i + 1 if i < 9 else None,
+                               coordinators.get(b.broker_id, ())))
     return out

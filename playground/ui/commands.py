@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from playground.engine import Cluster
+from playground.engine import Cluster, Errors, KafkaError
 
 # The built-in cluster of `kafka-playground` with no arguments. A hop takes
 # 50 virtual ms so that, at the default speed of 0.1x, every request,
@@ -109,6 +109,101 @@ def slow_broker(cluster: Cluster, broker_id: int, replication_delay: int) -> Non
 def kill_controller(cluster: Cluster) -> int:
     """Crash the active KRaft controller; returns its id (KafkaError NOT_CONTROLLER if none is active)."""
     return cluster.kill_controller()
+
+
+# -- consumers and groups ----------------------------------------------------------------
+# The assignors of Kafka's consumer; the first choice is the consumer's default list
+# (range, cooperative-sticky), which rebalances eagerly because range does.
+DEFAULT_ASSIGNORS = "range + cooperative-sticky (default)"
+ASSIGNOR_CHOICES = (DEFAULT_ASSIGNORS, "range", "roundrobin", "sticky", "cooperative-sticky")
+COMMIT_CHOICES = ("auto", "after_processing", "before_processing")
+OFFSET_RESET_CHOICES = ("latest", "earliest")
+RESET_TO_CHOICES = ("earliest", "latest")
+
+
+def start_consumer(cluster: Cluster, name: str, group: str, topics: list[str], assignor: str = DEFAULT_ASSIGNORS,
+                   commit: str = "auto", processing_time: int = 0, auto_offset_reset: str = "latest",
+                   session_timeout_ms: int | None = None, max_poll_records: int | None = None) -> None:
+    """Start a consumer in `group` subscribed to `topics` (a stopped or crashed name restarts).
+
+    Refused with Kafka's error, and nothing started, for an empty group id, a
+    topic that does not exist, or a name that is already running.
+    """
+    name, group = name.strip(), group.strip()
+    topics = [t.strip() for t in topics if t.strip()]
+    if not name:
+        raise KafkaError(Errors.INVALID_REQUEST, "a consumer needs a name (its client.id)")
+    if not group:
+        raise KafkaError(Errors.INVALID_GROUP_ID, "The group id is empty: subscribe() needs a group.id.")
+    if not topics:
+        raise KafkaError(Errors.INVALID_REQUEST, "subscribe() needs at least one topic.")
+    known = cluster.view().topic_names()
+    missing = [t for t in topics if t not in known]
+    if missing:
+        raise KafkaError(Errors.UNKNOWN_TOPIC_OR_PARTITION,
+                         f"This server does not host topic {', '.join(missing)}. Create it first (Topic ▸ New "
+                         "topic…): the playground does not create topics on first use.")
+    old = cluster.consumers.get(name)
+    if old is not None and old.alive:
+        raise KafkaError(Errors.INVALID_REQUEST, f"consumer {name} is already running (group {old.group_id}); "
+                                                 "stop or crash it before starting it again")
+    if commit not in COMMIT_CHOICES:
+        raise KafkaError(Errors.INVALID_CONFIG, f"commit must be one of {', '.join(COMMIT_CHOICES)}, not {commit!r}")
+    config: dict = {"commit": commit, "processing_time": max(0, int(processing_time)),
+                    "auto.offset.reset": auto_offset_reset}
+    if assignor != DEFAULT_ASSIGNORS:
+        config["assignor"] = assignor
+    if session_timeout_ms is not None:
+        config["session.timeout.ms"] = int(session_timeout_ms)
+    if max_poll_records is not None:
+        if max_poll_records < 1:
+            raise KafkaError(Errors.INVALID_CONFIG, f"max.poll.records must be at least 1, got {max_poll_records}")
+        config["max.poll.records"] = int(max_poll_records)
+    cluster.consumer(name, group_id=group, topics=topics, **config)
+
+
+def _running_consumer(cluster: Cluster, name: str, action: str):
+    consumer = cluster.consumers.get(name)
+    if consumer is None:
+        raise KafkaError(Errors.INVALID_REQUEST, f"cannot {action} consumer {name}: there is no such consumer")
+    if not consumer.alive:
+        raise KafkaError(Errors.INVALID_REQUEST, f"cannot {action} consumer {name}: it is not running (it "
+                                                 f"{consumer.app_state}); add it again to restart it")
+    if consumer.closing:
+        raise KafkaError(Errors.INVALID_REQUEST, f"cannot {action} consumer {name}: it is already shutting down")
+    return consumer
+
+
+def stop_consumer(cluster: Cluster, name: str) -> None:
+    """close(): commit (auto commit), LeaveGroup, stop: the group rebalances at once."""
+    _running_consumer(cluster, name, "stop").close()
+
+
+def crash_consumer(cluster: Cluster, name: str) -> None:
+    """The process dies: no commit, no LeaveGroup; the coordinator notices after session.timeout.ms."""
+    _running_consumer(cluster, name, "crash").crash()
+
+
+def pause_consumer(cluster: Cluster, name: str) -> None:
+    """The application stops calling poll(); heartbeats go on until max.poll.interval.ms."""
+    consumer = _running_consumer(cluster, name, "pause")
+    if consumer.paused:
+        raise KafkaError(Errors.INVALID_REQUEST, f"consumer {name} is already paused")
+    consumer.pause()
+
+
+def resume_consumer(cluster: Cluster, name: str) -> None:
+    consumer = _running_consumer(cluster, name, "resume")
+    if not consumer.paused:
+        raise KafkaError(Errors.INVALID_REQUEST, f"consumer {name} is not paused")
+    consumer.resume()
+
+
+def reset_offsets(cluster: Cluster, group: str, topic: str, to: str) -> dict:
+    """kafka-consumer-groups --reset-offsets --to-earliest|--to-latest --execute (NON_EMPTY_GROUP while active)."""
+    if to not in RESET_TO_CHOICES:
+        raise KafkaError(Errors.INVALID_REQUEST, f"reset to earliest or latest, not {to!r}")
+    return cluster.reset_offsets(group, topic, to)
 
 
 def demo_timeline(cluster: Cluster) -> list[tuple[int, Callable[[], None]]]:

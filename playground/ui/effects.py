@@ -1,4 +1,5 @@
-"""Short-lived highlights made from engine events: elections, ISR changes, truncations, faults.
+"""Short-lived highlights made from engine events: elections, ISR changes, truncations, faults,
+and consumer-group rebalances (their captions and card highlights come from `group_effects`).
 
 The canvas draws state (who leads, who is in the ISR) from `ClusterView`;
 what *just changed* comes from events, and this module turns each event into
@@ -21,6 +22,8 @@ from typing import Any
 
 from playground.engine.events import EventKind
 
+from . import group_effects as gfx
+
 # Effect kinds on a replica strip.
 ELECTED = "elected"          # this replica just became leader
 EPOCH = "epoch"              # the partition's leader epoch just moved (every replica of it)
@@ -30,6 +33,7 @@ TRUNCATED = "truncated"      # offsets [offset, offset + removed) were just cut 
 
 # Caption tones.
 ELECTION, BAD, GOOD, INFO = "election", "bad", "good", "info"
+REBALANCE = gfx.REBALANCE
 
 # The events that make an effect or a caption (the canvas ignores the rest cheaply).
 KINDS = frozenset({
@@ -38,7 +42,8 @@ KINDS = frozenset({
     EventKind.BROKER_ISOLATED, EventKind.BROKER_HEALED, EventKind.BROKER_SLOWED,
     EventKind.CONTROLLER_ELECTION, EventKind.CONTROLLER_ACTIVE, EventKind.CONTROLLER_KILLED,
     EventKind.CONTROLLER_RESTARTED, EventKind.CONTROLLER_RESIGNED,
-})
+}) | gfx.KINDS
+GROUP_KINDS = gfx.KINDS
 
 STRIP_LIFE_MS = 5000.0       # real ms a strip flash lasts at any speed
 CAPTION_LIFE_MS = 8000.0     # real ms a caption stays
@@ -80,6 +85,7 @@ class Effects:
         self._display = float(display_time)
         self._playback = 0.0
         self._effects: list[Effect] = []
+        self._member_effects: list[Effect] = []     # on consumer cards: topic "" and data["consumer"], tp names
         self._captions: list[Caption] = []
 
     # -- time -----------------------------------------------------------------------
@@ -95,6 +101,8 @@ class Effects:
         now = self._playback
         if self._effects and now - self._effects[0].start > STRIP_LIFE_MS:
             self._effects = [e for e in self._effects if now - e.start <= STRIP_LIFE_MS]
+        if self._member_effects and now - self._member_effects[0].start > STRIP_LIFE_MS:
+            self._member_effects = [e for e in self._member_effects if now - e.start <= STRIP_LIFE_MS]
         if self._captions and now - self._captions[0].start > CAPTION_LIFE_MS:
             self._captions = [c for c in self._captions if now - c.start <= CAPTION_LIFE_MS]
 
@@ -111,6 +119,17 @@ class Effects:
         out = []
         for e in self._effects:
             if e.topic == topic and e.partition == partition and e.broker in (broker, None):
+                frac = (self._playback - e.start) / STRIP_LIFE_MS
+                if 0.0 <= frac < 1.0:
+                    out.append((e, frac))
+        return out
+
+    def for_member(self, consumer: str) -> list[tuple[Effect, float]]:
+        """(effect, fraction of its life gone) for one consumer's card: kind group_effects.REVOKED,
+        LOST or ASSIGNED, with data["partitions"] (names like "orders/0"), oldest first."""
+        out = []
+        for e in self._member_effects:
+            if e.data.get("consumer") == consumer:
                 frac = (self._playback - e.start) / STRIP_LIFE_MS
                 if 0.0 <= frac < 1.0:
                     out.append((e, frac))
@@ -138,6 +157,14 @@ class Effects:
             if len(self._captions) > 50:
                 del self._captions[:-MAX_CAPTIONS]
 
+        if kind in gfx.KINDS:
+            for k, consumer, partitions in gfx.member_effects(kind, d):
+                self._member_effects.append(Effect(k, start, None, "", -1,
+                                                   {"consumer": consumer, "partitions": partitions}))
+            said = gfx.caption(kind, d, event.text)
+            if said is not None:
+                caption(*said)
+            return
         tp = f"{d.get('topic')}/{d.get('partition')}"
         if kind == EventKind.LEADER_ELECTED:
             leader, epoch = d.get("leader", -1), d.get("leader_epoch", 0)

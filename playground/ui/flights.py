@@ -27,8 +27,13 @@ CLIENT = "client"              # client <-> broker: metadata, consumer fetch req
 CONTROL = "control"            # broker <-> controller: metadata, heartbeats (hidden unless asked), AlterPartition;
                                # controller <-> controller: Raft fetches of the metadata log (hidden unless asked)
 VOTE = "vote"                  # controller <-> controller: Vote and BeginQuorumEpoch, a KRaft election
+GROUP = "group"                # consumer <-> coordinator: FindCoordinator, JoinGroup, SyncGroup, LeaveGroup
+REBALANCE = "rebalance"        # coordinator -> consumer: "REBALANCE_IN_PROGRESS" (a heartbeat or SyncGroup answer)
+COMMIT = "commit"              # consumer <-> coordinator: OffsetCommit and OffsetFetch
 
-THIN = frozenset({FETCH, HW, CLIENT, CONTROL})
+THIN = frozenset({FETCH, HW, CLIENT, CONTROL, COMMIT})
+GROUP_APIS = frozenset({"find_coordinator", "join_group", "sync_group", "heartbeat", "leave_group", "offset_commit",
+                        "offset_fetch"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,13 +145,20 @@ def classify(msg: Any, view: Any, show_control: bool = False) -> list[Flight]:
         if request:
             if getattr(body, "replica_id", -1) >= 0:     # a follower's fetch: one thin dot per partition
                 return [flight(FETCH, ("replica", msg.src, tp), ("replica", msg.dst, tp),
-                               f"fetch @{part.fetch_offset}") for tp, part in partitions.items()]
+                               f"fetch @{part.fetch_offset}") for tp, part in partitions.items()
+                        if show_control or not _internal(tp)]
             return [flight(CLIENT, src, dst, "fetch")]
-        if dst[0] == "client":                            # records going to a consumer
-            n = sum(b.count for part in partitions.values() for b in getattr(part, "batches", ()))
-            return [flight(CONSUME, src, dst, f"{n} rec")] if n else []
+        if dst[0] == "client":                            # records going to a consumer, from each leader strip
+            out = []
+            for tp, part in partitions.items():
+                n = sum(b.count for b in getattr(part, "batches", ()))
+                if n:
+                    out.append(flight(CONSUME, ("replica", msg.src, tp), dst, f"{n} rec"))
+            return out
         out = []
         for tp, part in partitions.items():
+            if _internal(tp) and not show_control:
+                continue
             a, b = ("replica", msg.src, tp), ("replica", msg.dst, tp)
             batches = getattr(part, "batches", ())
             if batches:
@@ -161,6 +173,96 @@ def classify(msg: Any, view: Any, show_control: bool = False) -> list[Flight]:
                     out.append(flight(HW, a, b, f"HW {part.high_watermark}"))
         return out
 
+    if api in GROUP_APIS:
+        shown = _group(api, body, request, view, show_control)
+        if shown is None:
+            return []
+        kind, label, error = shown
+        return [flight(kind, src, dst, label, error)]
+
     if api in ("metadata", "list_offsets"):
         return [flight(CLIENT, src, dst, api.replace("_", " "))]
     return [flight(CLIENT, src, dst, api)]
+
+
+def _internal(tp) -> bool:
+    """__consumer_offsets and the like: not drawn as rows, their replication is chatter unless asked for."""
+    return tp.topic.startswith("__")
+
+
+def short_partitions(tps) -> str:
+    """(orders/0, orders/1, pay/2) -> "orders/0,1 pay/2"; () -> "nothing"."""
+    by_topic: dict[str, list[int]] = {}
+    for tp in sorted(tps):
+        by_topic.setdefault(tp.topic, []).append(tp.partition)
+    return " ".join(f"{t}/{','.join(map(str, ps))}" for t, ps in by_topic.items()) or "nothing"
+
+
+def _offsets(offsets: dict) -> str:
+    parts = sorted(offsets.items())
+    text = " ".join(f"{tp.partition}@{off}" for tp, off in parts[:4]) + (" …" if len(parts) > 4 else "")
+    topics = sorted({tp.topic for tp, _ in parts})
+    return f"{topics[0]} {text}" if len(topics) == 1 else text
+
+
+def _error_name(body) -> str:
+    error = getattr(body, "error", None)
+    return error.name if error is not None else "NONE"
+
+
+def _group(api: str, body: Any, request: bool, view: Any, show_control: bool) -> tuple[str, str, bool] | None:
+    """(kind, label, error) of a group-protocol message, or None when it is hidden chatter.
+
+    Heartbeats are hidden like the brokers' (unless asked for), except those
+    that matter: one sent while the group prepares a rebalance, and any answer
+    other than "ok" (REBALANCE_IN_PROGRESS tells a member to rejoin).
+    """
+    if not request and _error_name(body) == "REBALANCE_IN_PROGRESS":
+        return REBALANCE, "REBALANCE_IN_PROGRESS", False
+    if api == "heartbeat":
+        if request:
+            group = view.group(body.group_id) if not show_control else None
+            if show_control or group.state == "PreparingRebalance":
+                return (CONTROL if show_control else GROUP), "heartbeat", False
+            return None
+        error = _error_name(body)
+        if error != "NONE":
+            return GROUP, error, True
+        return (CONTROL, "heartbeat ok", False) if show_control else None
+    if api == "offset_commit":
+        if request:
+            offsets = {tp: p.committed_offset for tp, p in body.offsets.items()}
+            return COMMIT, f"commit {_offsets(offsets)}", False
+        error = _error_name(body)
+        return (COMMIT, "committed ✓", False) if error == "NONE" else (COMMIT, error, True)
+    if api == "offset_fetch":
+        if request:
+            return COMMIT, "OffsetFetch", False
+        if _error_name(body) != "NONE":
+            return COMMIT, _error_name(body), True
+        found = {tp: p.committed_offset for tp, p in body.partitions.items() if p.committed_offset >= 0}
+        return COMMIT, f"committed: {_offsets(found)}" if found else "no committed offset", False
+    if request:
+        if api == "find_coordinator":
+            return GROUP, f"FindCoordinator {body.key}", False
+        if api == "join_group":
+            return GROUP, "JoinGroup", False
+        if api == "sync_group":
+            return GROUP, "SyncGroup + assignment" if body.assignments else "SyncGroup", False
+        return GROUP, "LeaveGroup", False
+    error = _error_name(body)
+    if api == "find_coordinator":
+        return (GROUP, f"coordinator: {body.node_id}", False) if error == "NONE" else (GROUP, error, True)
+    if api == "join_group":
+        if error == "MEMBER_ID_REQUIRED":           # KIP-394: the normal first answer, not a failure
+            return GROUP, "MEMBER_ID_REQUIRED", False
+        if error != "NONE":
+            return GROUP, error, True
+        if body.leader and body.leader == body.member_id:
+            return GROUP, f"gen {body.generation_id} · you lead: run {body.protocol_name}", False
+        return GROUP, f"gen {body.generation_id} · wait for SyncGroup", False
+    if api == "sync_group":
+        if error != "NONE":
+            return GROUP, error, True
+        return GROUP, f"you own {short_partitions(body.assignment)}", False
+    return (GROUP, "left ✓", False) if error == "NONE" else (GROUP, error, True)

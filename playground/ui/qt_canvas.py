@@ -8,16 +8,18 @@ fetch travels along the row. Moving dots come from `bridge.message_sent`
 captions come from engine events (see `effects.py`) and fade out.
 
 Painting is split by what is painted: `canvas_brokers` (broker columns and
-replica strips), `canvas_control` (the control plane, links and captions);
-this module lays them out, draws clients and flights, and handles the mouse:
+replica strips), `canvas_control` (the control plane, links and captions),
+`canvas_clients` (producers and the consumer-group lanes), `canvas_flights`
+(moving messages); this module lays them out and handles the mouse:
 clicking a broker opens its fault menu (kill, restart, isolate, heal, slow
-down), clicking a controller opens kill / restart.
+down), clicking a controller opens kill / restart, clicking a consumer's card
+asks the window for its menu (stop, crash, pause, resume).
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from playground.engine.events import EventKind
@@ -26,15 +28,20 @@ from playground.engine.protocol import TopicPartition
 from . import effects as fx
 from . import flights as fl
 from .canvas_brokers import CELL_W, Row, StripInfo, cells_rect, draw_broker, draw_no_replica, draw_strip
+from .canvas_clients import (CLIENT_GAP, PRODUCER_H, PRODUCER_H_COMPACT, LaneLayout, draw_lane, draw_owner_tags,
+                             draw_producer, layout_lanes)
 from .canvas_control import CAPTION_H, CONTROL_H, chip_rects, draw_captions, draw_control_plane, draw_links
+from .canvas_flights import draw_flights
 from .canvas_model import BrokerBadge, ControlPlane, broker_badges, control_plane
+from .group_model import CRASHED, STOPPED, GroupLane, OwnerColours, coordinators, group_lanes, owners
 from .qt_broker_actions import BrokerActions
-from .qt_theme import COLORS, FLIGHT_COLORS, draw_legend, font, legend_height
+from .qt_theme import COLORS, draw_legend, font, legend_height
 
 __all__ = ["ClusterCanvas", "StripInfo"]
 
 MARGIN = 14
 CLIENTS_W = 230             # at most; narrower windows give the clients column less
+GROUPS_W = 290              # the clients column when it holds consumer groups
 LINK_H = 20                 # between the control plane and the broker headers: the heartbeat links
 TOP_H = CONTROL_H + LINK_H
 HEADER_H = 62
@@ -49,6 +56,8 @@ METADATA_KINDS = fx.KINDS | {EventKind.TOPIC_CREATED, EventKind.TOPIC_DELETED, E
 
 
 class ClusterCanvas(QWidget):
+    consumer_clicked = Signal(str, QPoint)      # a consumer's card was clicked: its name, where (global)
+
     def __init__(self, bridge, actions: BrokerActions | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
@@ -68,7 +77,10 @@ class ClusterCanvas(QWidget):
         self._metadata_end: int | None = None
         self._menu = None
         self._clients_w = float(CLIENTS_W)
-        self._legend_h, self._legend_for = 78.0, -1.0
+        self._legend_h, self._legend_for = 78.0, (-1.0, False)
+        self._colours = OwnerColours()          # consumer -> colour, kept so that colours never change
+        self._lanes: list[LaneLayout] = []
+        self._owner_tags: dict[tuple[int, TopicPartition], tuple[str, ...]] = {}
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAutoFillBackground(False)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)      # click the canvas, then Space/→ drive time
@@ -89,7 +101,8 @@ class ClusterCanvas(QWidget):
             view = self._bridge.view()
             if event.kind in fx.KINDS:
                 self.effects.on_event(event, self._bridge.speed, view.controller_id, view.controller_mode)
-            self._stamp_metadata(view, self.effects.start_of(event.time, self._bridge.speed))
+            if event.kind not in fx.GROUP_KINDS:
+                self._stamp_metadata(view, self.effects.start_of(event.time, self._bridge.speed))
 
     def _on_frame(self, t: float) -> None:
         self.effects.advance(t, self._bridge.speed)
@@ -118,7 +131,15 @@ class ClusterCanvas(QWidget):
     def broker_badges(self) -> list[BrokerBadge]:
         """Each broker header's state and tags as the canvas shows them now."""
         view = self._bridge.view()
-        return broker_badges(view, control_plane(view, log_lines=0))
+        return broker_badges(view, control_plane(view, log_lines=0), coordinators(group_lanes(view, self._colours)))
+
+    def group_lanes(self) -> list[GroupLane]:
+        """Each consumer group's lane as the canvas shows it now (state, members, partitions, lag)."""
+        return group_lanes(self._bridge.view(), self._colours)
+
+    def owner_tags(self) -> dict[tuple[int, TopicPartition], tuple[str, ...]]:
+        """(leader broker, partition) -> the "g1 ▸ c1 · lag 3" tags drawn on its strip in the last paint."""
+        return dict(self._owner_tags)
 
     def captions(self) -> list[str]:
         return [c.text for c, _ in self.effects.captions()[-MAX_CAPTIONS:]]
@@ -130,8 +151,17 @@ class ClusterCanvas(QWidget):
     def controller_rect(self, node_id: int) -> QRectF | None:
         return self._chips.get(node_id)
 
-    def hit(self, pos: QPointF) -> tuple[str, int] | None:
-        """("broker", id) for a broker's header or column, ("controller", id) for a voter, else None."""
+    def consumer_rect(self, name: str) -> QRectF | None:
+        """The consumer's card in its group's lane (click it for Stop · Crash · Pause · Resume)."""
+        return next((rect for lane in self._lanes for card, rect, _ in lane.cards if card.name == name), None)
+
+    def hit(self, pos: QPointF) -> tuple[str, int | str] | None:
+        """("broker", id) for a broker's header or column, ("controller", id) for a voter, ("consumer", name)
+        for a consumer's card, else None."""
+        for lane in self._lanes:
+            for card, rect, _lines in lane.cards:
+                if rect.contains(pos) and card.state not in (CRASHED, STOPPED):
+                    return ("consumer", card.name)
         for node_id, rect in self._chips.items():
             if rect.contains(pos):
                 return ("controller", node_id)
@@ -149,12 +179,16 @@ class ClusterCanvas(QWidget):
         return QSize(800, 480)
 
     # -- layout -------------------------------------------------------------------
-    def _layout(self, view, plane: ControlPlane) -> list[tuple[str, list]]:
+    def _layout(self, view, plane: ControlPlane, lanes: list[GroupLane]) -> list[tuple[str, list]]:
         """Compute anchors (clients, brokers, controllers, strips) and rows; return topics' partitions."""
         w, h = float(self.width()), float(self.height())
-        self._clients_w = max(180.0, min(float(CLIENTS_W), 0.18 * w))
-        if self._legend_for != w:
-            self._legend_h, self._legend_for = legend_height(w - 2 * MARGIN) + 12, w
+        groups = bool(lanes)
+        if groups:
+            self._clients_w = max(200.0, min(float(GROUPS_W), 0.22 * w))
+        else:
+            self._clients_w = max(180.0, min(float(CLIENTS_W), 0.18 * w))
+        if self._legend_for != (w, groups):
+            self._legend_h, self._legend_for = legend_height(w - 2 * MARGIN, groups) + 12, (w, groups)
         self._anchors = {}
         self._rows = {}
         self._columns = {}
@@ -192,16 +226,34 @@ class ClusterCanvas(QWidget):
                         x, cw_ = self._columns[bid]
                         self._anchors[("replica", bid, tp)] = QRectF(x, y, cw_, strip_h)
                 y += strip_h + ROW_GAP
-        self.setMinimumHeight(int(y + self._legend_h + MARGIN - ROW_GAP + 10))
-        names = list(view.producers()) + [n for n in view.consumers() if n not in view.producers()]
-        box_h, gap = 96.0, 18.0
-        total = len(names) * box_h + max(0, len(names) - 1) * gap
-        mid = (rows_top + max(rows_top + 2 * box_h, y - ROW_GAP)) / 2
-        cy = max(rows_top, mid - total / 2)
-        for name in names:
+        bottom = self._layout_clients(view, lanes, rows_top, y - ROW_GAP)
+        self.setMinimumHeight(int(max(y - ROW_GAP, bottom) + self._legend_h + MARGIN + 10))
+        return topics
+
+    def _layout_clients(self, view, lanes: list[GroupLane], rows_top: float, rows_bottom: float) -> float:
+        """Producers, then the group lanes (their cards are the consumers' anchors); returns the bottom."""
+        producers = list(view.producers())
+        box_h = PRODUCER_H_COMPACT if lanes else PRODUCER_H
+        gap = CLIENT_GAP if lanes else 18.0
+        total = len(producers) * box_h + max(0, len(producers) - 1) * gap
+        if lanes:
+            cy = rows_top
+        else:                               # producers alone: centred on the partition rows
+            mid = (rows_top + max(rows_top + 2 * box_h, rows_bottom)) / 2
+            cy = max(rows_top, mid - total / 2)
+        for name in producers:
             self._anchors[("client", name)] = QRectF(MARGIN, cy, self._clients_w, box_h)
             cy += box_h + gap
-        return topics
+        self._lanes = layout_lanes(lanes, self.effects, MARGIN, cy, self._clients_w)
+        for lane in self._lanes:
+            for card, rect, _lines in lane.cards:
+                self._anchors.setdefault(("client", card.name), rect)
+        cy = self._lanes[-1].rect.bottom() + gap if self._lanes else cy
+        for name, c in view.consumers().items():       # consumers outside any group (assign())
+            if c.group is None and ("client", name) not in self._anchors:
+                self._anchors[("client", name)] = QRectF(MARGIN, cy, self._clients_w, 64)
+                cy += 64 + gap
+        return cy - gap
 
     def _offset_x(self, strip: QRectF, row: Row, offset: int) -> float:
         cells = cells_rect(strip)
@@ -212,14 +264,16 @@ class ClusterCanvas(QWidget):
         view = self._bridge.view()
         plane = control_plane(view)
         self._plane = plane
-        badges = broker_badges(view, plane)
+        lanes = group_lanes(view, self._colours)
+        badges = broker_badges(view, plane, coordinators(lanes))
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         p.fillRect(self.rect(), COLORS["background"])
-        topics = self._layout(view, plane)
+        topics = self._layout(view, plane, lanes)
         self._strips = []
         self._cells = []
+        self._owner_tags = {}
         headers = {b.broker_id: self._anchors[("broker", b.broker_id)] for b in badges}
         draw_links(p, self._control_box, headers, badges)
         draw_control_plane(p, self._control_box, plane, self._chips, self._fresh_metadata(plane))
@@ -230,7 +284,7 @@ class ClusterCanvas(QWidget):
             header = headers[badge.broker_id]
             draw_broker(p, badge, header, QRectF(x, header.top(), w, bottom - header.top()),
                         badge.broker_id == selected)
-        self._draw_clients(p, view)
+        self._draw_clients(p, view, lanes)
         if not topics:
             p.setFont(font(15))
             p.setPen(COLORS["muted"])
@@ -239,12 +293,16 @@ class ClusterCanvas(QWidget):
                        Qt.AlignmentFlag.AlignCenter, "No topics yet: create one with Topic ▸ New topic… (Ctrl+N)")
         by_id = {b.broker_id: b for b in badges}
         zombies = {(z.broker_id, z.topic, z.partition): z for z in view.zombie_leaders()}
+        readers = owners(lanes)
+        lag = {(lane.group_id, tp): v for lane in lanes for tp, v in lane.lag.items()}
+        committed = {(lane.group_id, tp): v for lane in lanes for tp, v in lane.committed.items()}
         for topic, parts in topics:
             for pv in parts:
                 self._draw_row(p, view, pv, by_id, zombies)
+                self._draw_owners(p, pv, readers, lag, committed)
         self._draw_flights(p, self._bridge.display_time)
         legend_top = self.height() - self._legend_h - MARGIN + 8
-        draw_legend(p, QRectF(MARGIN, legend_top, self.width() - 2 * MARGIN, self._legend_h - 8))
+        draw_legend(p, QRectF(MARGIN, legend_top, self.width() - 2 * MARGIN, self._legend_h - 8), bool(lanes))
         captions = self.effects.captions()[-MAX_CAPTIONS:]
         if captions:
             left = MARGIN + self._clients_w + MARGIN
@@ -274,39 +332,27 @@ class ClusterCanvas(QWidget):
         ages = {o: (now - self._metadata_stamps[o]) / FRESH_MS for o, _ in plane.log if o in self._metadata_stamps}
         return {o: a for o, a in ages.items() if 0.0 <= a < 1.0}
 
-    def _draw_clients(self, p: QPainter, view) -> None:
+    def _draw_clients(self, p: QPainter, view, lanes: list[GroupLane]) -> None:
         top = MARGIN + TOP_H
         p.setPen(COLORS["muted"])
         p.setFont(font(14, bold=True))
         p.drawText(QRectF(MARGIN, top, self._clients_w, HEADER_H), Qt.AlignmentFlag.AlignCenter, "Clients")
         producers = view.producers()
-        if not producers and not view.consumers():
+        consumers = view.consumers()
+        if not producers and not consumers:
             p.setFont(font(12))
             p.drawText(QRectF(MARGIN, top + HEADER_H + ROW_GAP, self._clients_w, 120),
                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
                        "No producers yet.\nSend a record from the Produce panel (Ctrl+Enter).")
             return
         for name, stats in producers.items():
-            rect = self._anchors[("client", name)]
-            acks = view.producer_config(name).get("acks", "?")
-            p.setPen(QPen(COLORS["produce"], 3))
-            p.setBrush(COLORS["producer_bg"])
-            p.drawRoundedRect(rect, 10, 10)
-            inner = rect.adjusted(12, 8, -12, -8)
-            p.setPen(COLORS["text"])
-            p.setFont(font(12))
-            p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, "producer")
-            p.setFont(font(12, bold=True))
-            p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight, f"acks={acks}")
-            p.setFont(font(14, bold=True))
-            p.drawText(inner.adjusted(0, 22, 0, 0), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, name)
-            p.setFont(font(12))
-            failed = f" · failed {stats.failed}" if stats.failed else ""
-            p.drawText(inner, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
-                       f"sent {stats.sent} · acked {stats.acked}{failed}")
-        for name in view.consumers():
+            draw_producer(p, self._anchors[("client", name)], name, stats,
+                          view.producer_config(name).get("acks", "?"))
+        for lane in self._lanes:
+            draw_lane(p, lane)
+        for name, c in consumers.items():          # consumers outside any group (assign())
             rect = self._anchors.get(("client", name))
-            if rect is None or name in producers:
+            if rect is None or c.group is not None or name in producers:
                 continue
             p.setPen(QPen(COLORS["consume"], 3))
             p.setBrush(COLORS["background"])
@@ -314,6 +360,14 @@ class ClusterCanvas(QWidget):
             p.setPen(COLORS["text"])
             p.setFont(font(14, bold=True))
             p.drawText(rect.adjusted(12, 8, -12, -8), Qt.AlignmentFlag.AlignLeft, f"consumer\n{name}")
+
+    def _draw_owners(self, p: QPainter, pv, readers: dict, lag: dict, committed: dict) -> None:
+        """Who reads the partition: tags on its leader strip, in each reader's colour."""
+        tp = TopicPartition(pv.topic, pv.partition)
+        found = readers.get(tp)
+        strip = self._anchors.get(("replica", pv.leader, tp))
+        if found and strip is not None:
+            self._owner_tags[(pv.leader, tp)] = draw_owner_tags(p, strip, found, lag, committed, self._rows[tp], tp)
 
     def _draw_row(self, p: QPainter, view, pv, badges: dict, zombies: dict) -> None:
         tp = TopicPartition(pv.topic, pv.partition)
@@ -345,7 +399,7 @@ class ClusterCanvas(QWidget):
         if end[0] == "broker":          # client requests arrive at the header's left edge
             return QPointF(rect.left() + 8, rect.center().y() + (8 if is_src else -8))
         cells = cells_rect(rect)
-        if kind == fl.ACK:                      # the answer leaves from the leader strip's left edge
+        if kind in (fl.ACK, fl.CONSUME):        # answers leave from the leader strip's left edge
             return QPointF(rect.left(), cells.center().y())
         if kind == fl.PRODUCE:                  # records land where the leader will append them
             row = self._rows.get(end[2])
@@ -359,76 +413,8 @@ class ClusterCanvas(QWidget):
             return QPointF(rect.center().x(), rect.bottom() + 5)
         return QPointF(rect.center().x(), rect.top() - 5)
 
-    def _path(self, a: QPointF, b: QPointF, flight: fl.Flight) -> QPainterPath:
-        dx, dy = b.x() - a.x(), b.y() - a.y()
-        dist = max(1.0, (dx * dx + dy * dy) ** 0.5)
-        if flight.kind in (fl.REPLICATE, fl.HW, fl.TRUNCATE):
-            bend = -min(46.0, 0.12 * dist)          # arc above the row
-            ctrl = QPointF((a.x() + b.x()) / 2, (a.y() + b.y()) / 2 + bend)
-        elif flight.kind == fl.FETCH:
-            bend = min(46.0, 0.12 * dist)           # arc below the row
-            ctrl = QPointF((a.x() + b.x()) / 2, (a.y() + b.y()) / 2 + bend)
-        elif flight.kind == fl.VOTE or (flight.src[0] == flight.dst[0] == "controller"):
-            ctrl = QPointF((a.x() + b.x()) / 2, max(a.y(), b.y()) + 36)     # between voters: dip below them
-        else:
-            sign = -1 if flight.kind != fl.ACK else 1
-            nx, ny = -dy / dist, dx / dist
-            ctrl = QPointF((a.x() + b.x()) / 2 + sign * nx * 40, (a.y() + b.y()) / 2 + sign * ny * 40)
-        path = QPainterPath(a)
-        path.quadTo(ctrl, b)
-        return path
-
     def _draw_flights(self, p: QPainter, t: float) -> None:
-        """Trails first, then dots, then labels placed where they hide no dot and no other label."""
-        live = [f for f in self._flights if f.sent_at <= t < f.arrive_at]
-        live.sort(key=lambda f: (not f.thin, f.kind))           # thin ones underneath
-        drawn = []
-        for f in live[-400:]:
-            a = self._end_point(f.src, f, True)
-            b = self._end_point(f.dst, f, False)
-            if a is None or b is None:
-                continue
-            path = self._path(a, b, f)
-            colour = QColor(FLIGHT_COLORS["lost" if f.lost or f.error else f.kind])
-            trail = QColor(colour)
-            trail.setAlpha(70 if f.thin else 110)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.setPen(QPen(trail, 1.5 if f.thin else 3, Qt.PenStyle.DashLine if f.thin else Qt.PenStyle.SolidLine))
-            p.drawPath(path)
-            u = min(f.progress(t), 0.5) if f.lost else f.progress(t)     # a lost message stops half-way
-            drawn.append((f, path.pointAtPercent(u), 6.0 if f.thin else 11.0, colour))
-        taken: list[QRectF] = []
-        for f, pos, radius, colour in drawn:
-            p.setPen(QPen(COLORS["background"], 2))
-            p.setBrush(colour)
-            p.drawEllipse(pos, radius, radius)
-            taken.append(QRectF(pos.x() - radius, pos.y() - radius, 2 * radius, 2 * radius))
-        said: set[tuple] = set()                 # thin messages: one label per kind and destination
-        for f, pos, radius, colour in reversed(drawn):            # important ones choose first
-            label = ("✕ lost: " + f.label) if f.lost else f.label
-            if f.thin:
-                if (f.kind, label, f.dst) in said:
-                    continue
-                said.add((f.kind, label, f.dst))
-            self._draw_flight_label(p, pos, radius, label, colour, f.thin, taken)
-
-    def _draw_flight_label(self, p: QPainter, pos: QPointF, radius: float, text: str, colour: QColor,
-                           thin: bool, taken: list[QRectF]) -> None:
-        p.setFont(font(12, bold=not thin))
-        fm = QFontMetricsF(p.font())
-        w, h = fm.horizontalAdvance(text) + 12, fm.height() + 4
-        x, y = pos.x(), pos.y()
-        candidates = [QRectF(x + radius + 3, y - h / 2, w, h),       # right of the dot
-                      QRectF(x - radius - 3 - w, y - h / 2, w, h),   # left of it
-                      QRectF(x - w / 2, y - radius - 2 - h, w, h),   # above
-                      QRectF(x - w / 2, y + radius + 2, w, h)]       # below
-        box = next((c for c in candidates if not any(c.intersects(o) for o in taken)), candidates[0])
-        taken.append(box)
-        p.setPen(QPen(colour, 1.5))
-        p.setBrush(QColor(255, 255, 255, 235))
-        p.drawRoundedRect(box, 5, 5)
-        p.setPen(colour.darker(130) if not thin else colour)
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        draw_flights(p, self._flights, t, self._end_point)
 
     # -- mouse: the fault menus -------------------------------------------------------------
     def mousePressEvent(self, e) -> None:
@@ -437,6 +423,10 @@ class ClusterCanvas(QWidget):
             super().mousePressEvent(e)
             return
         kind, node = hit
+        if kind == "consumer":
+            self.consumer_clicked.emit(node, e.globalPosition().toPoint())
+            e.accept()
+            return
         if kind == "broker":
             self.actions.select(node)
             menu = self.actions.broker_menu(node, self)
@@ -485,6 +475,9 @@ class ClusterCanvas(QWidget):
                     f"Keyboard: {keys}K kill · R restart · I isolate · H heal · S slow down")
         if hit and hit[0] == "controller":
             return f"<b>Controller {hit[1]}</b>: click to kill or restart it (C kills the active controller)"
+        if hit and hit[0] == "consumer":
+            return (f"<b>Consumer {hit[1]}</b>: click for Stop (LeaveGroup) · Crash (no LeaveGroup: the group waits "
+                    "session.timeout.ms) · Pause poll() · Resume")
         for rect, bid, tp, off in self._cells:
             if rect.contains(pos):
                 log = self._bridge.view().replica_log(bid, tp.topic, tp.partition)

@@ -12,6 +12,7 @@ MOUSE = (
     ("Mouse", "Click (or right-click) a broker", "menu: Kill · Restart · Isolate · Heal · Slow down"),
     ("Mouse", "Click a controller in the control plane", "menu: Kill · Restart that controller"),
     ("Mouse", "Hover an offset cell", "the record: key, value, headers, timestamp, leader epoch"),
+    ("Mouse", "Click a consumer's card (in its group's lane)", "menu: Stop · Crash · Pause · Resume"),
 )
 
 

@@ -1,6 +1,7 @@
 """The main window: time controls on top, the cluster canvas in the middle,
-the produce and guarantees panels on the right, the event log at the bottom
-and a status bar that tells what a command did (or Kafka's reason for refusing it)."""
+the produce panel on the right over the guarantees and consumers panels (tabs),
+the event log and the consumer-lag chart at the bottom, and a status bar that
+tells what a command did (or Kafka's reason for refusing it)."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QToolBar,
                                QVBoxLayout, QWidget)
 
-from playground.engine import Cluster
+from playground.engine import Cluster, EventKind
 
 from .bridge import SimulationBridge, Timeline
 from .qt_broker_actions import BrokerActions
 from .qt_canvas import ClusterCanvas
+from .qt_consumers import ConsumersPanel
 from .qt_guarantees import GuaranteesPanel
 from .qt_help import ShortcutsDialog
+from .qt_lag_chart import LagChart
 from .qt_panels import CreateTopicDialog, EventLogModel, EventLogView, ProducePanel, TimeControls
 from .qt_theme import font
 
@@ -69,6 +72,11 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, guarantees_dock)
         self.splitDockWidget(dock, guarantees_dock, Qt.Orientation.Vertical)
         self._guarantees_dock = guarantees_dock
+        self.consumers_panel = ConsumersPanel(self.bridge)
+        self._consumers_dock = self._scrolled_dock("Consumers", "consumers-dock", self.consumers_panel)
+        self.tabifyDockWidget(guarantees_dock, self._consumers_dock)
+        # A scenario that starts consumers opens on their panel; otherwise the audit comes first.
+        (self._consumers_dock if cluster.view().consumers() else guarantees_dock).raise_()
         # The right column runs the full height; the event log sits under the canvas only.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
@@ -76,6 +84,8 @@ class MainWindow(QMainWindow):
         self.status_label.setFont(font(13))
         self.statusBar().addWidget(self.status_label, 1)
         self.broker_actions.message.connect(self.show_status)
+        self.consumers_panel.message.connect(self.show_status)
+        self.canvas.consumer_clicked.connect(self._open_consumer_menu)
 
         self.event_model = EventLogModel(self.bridge, self)
         self.event_log = EventLogView(self.event_model)
@@ -84,11 +94,38 @@ class MainWindow(QMainWindow):
         log_dock.setWidget(self.event_log)
         log_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, log_dock)
-        self._log_dock, self._side_dock = log_dock, dock
+        self.lag_chart = LagChart(self.bridge)
+        lag_dock = QDockWidget("Consumer lag (records behind the high watermark) over virtual time (s)", self)
+        lag_dock.setObjectName("lag-dock")
+        lag_dock.setWidget(self.lag_chart)
+        lag_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                             | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, lag_dock)
+        self.splitDockWidget(log_dock, lag_dock, Qt.Orientation.Horizontal)
+        self._log_dock, self._side_dock, self._lag_dock = log_dock, dock, lag_dock
+        # The lag chart appears with the first consumer group (once: closed by the user, it stays closed).
+        self._lag_shown = bool(cluster.view().consumers())
+        lag_dock.setVisible(self._lag_shown)
+        self.bridge.event_emitted.connect(self._maybe_show_lag)
         self._docks_fitted = False
+        self._consumer_menu = None
         self.event_log.scrollToBottom()
 
         self._build_actions()
+
+    def _scrolled_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
+        """A movable, closable dock whose panel scrolls in small windows rather than grows."""
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        scroll = QScrollArea()
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        dock.setWidget(scroll)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        return dock
 
     # -- menus and shortcuts -----------------------------------------------------------
     def _action(self, menu, text: str, slot, *keys, checkable: bool = False) -> QAction:
@@ -120,11 +157,14 @@ class MainWindow(QMainWindow):
             toggle.setShortcut(QKeySequence(key))
             view.addAction(toggle)
             self.addAction(toggle)
-        guarantees = self._guarantees_dock.toggleViewAction()
-        guarantees.setShortcut(QKeySequence("Ctrl+3"))
-        view.addAction(guarantees)
-        self.addAction(guarantees)
-        control = self._action(view, "Show controller chatter (metadata fetches, heartbeats, Raft fetches)",
+        for dock, key in ((self._guarantees_dock, "Ctrl+3"), (self._consumers_dock, "Ctrl+4"),
+                          (self._lag_dock, "Ctrl+5")):
+            toggle = dock.toggleViewAction()
+            toggle.setShortcut(QKeySequence(key))
+            view.addAction(toggle)
+            self.addAction(toggle)
+        control = self._action(view, "Show chatter (metadata fetches, heartbeats, Raft fetches, "
+                                     "__consumer_offsets replication)",
                                self.canvas.set_show_control_traffic, checkable=True)
         control.setChecked(False)
         self._build_broker_actions(bar)
@@ -156,6 +196,19 @@ class MainWindow(QMainWindow):
         brokers.addSeparator()
         self._action(brokers, "Kill the active controller", lambda: acts.kill_active_controller(), "C")
 
+    def _maybe_show_lag(self, event) -> None:
+        if not self._lag_shown and event.kind == EventKind.CONSUMER_STARTED:
+            self._lag_shown = True
+            self._lag_dock.show()
+            self.resizeDocks([self._log_dock, self._lag_dock], [int(self.width() * 0.4), int(self.width() * 0.4)],
+                             Qt.Orientation.Horizontal)
+
+    def _open_consumer_menu(self, name: str, where) -> None:
+        if self._consumer_menu is not None:
+            self._consumer_menu.deleteLater()
+        self._consumer_menu = self.consumers_panel.consumer_menu(name, self)
+        self._consumer_menu.popup(where)
+
     def _open_selected_menu(self) -> None:
         if self.broker_actions.selected is None:
             self.show_status("Select a broker first: press its number key or click it.", True)
@@ -177,6 +230,8 @@ class MainWindow(QMainWindow):
         if not self._docks_fitted:                      # the canvas gets most of any window size
             self._docks_fitted = True
             self.resizeDocks([self._log_dock], [max(110, int(self.height() * 0.17))], Qt.Orientation.Vertical)
+            self.resizeDocks([self._log_dock, self._lag_dock], [int(self.width() * 0.4), int(self.width() * 0.4)],
+                             Qt.Orientation.Horizontal)
             self.resizeDocks([self._side_dock], [340 if self.width() >= 1500 else 290],
                              Qt.Orientation.Horizontal)
 

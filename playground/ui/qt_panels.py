@@ -21,9 +21,13 @@ from .qt_theme import font
 
 TOPIC_EVENTS = {EventKind.TOPIC_CREATED, EventKind.TOPIC_DELETED, EventKind.PARTITIONS_ADDED}
 ERROR_EVENTS = {EventKind.PRODUCE_ERROR, EventKind.PRODUCE_FAILED, EventKind.STEP_ERROR,
-                EventKind.CONSUMER_ERROR, EventKind.REPLICA_TRUNCATED}
+                EventKind.CONSUMER_ERROR, EventKind.REPLICA_TRUNCATED, EventKind.CONSUMER_CRASHED,
+                EventKind.PARTITIONS_LOST, EventKind.OFFSET_COMMIT_FAILED}
 STRONG_EVENTS = {EventKind.LEADER_CHANGED, EventKind.ISR_CHANGED, EventKind.HIGH_WATERMARK_ADVANCED,
-                 EventKind.PRODUCE_ACKED, EventKind.TOPIC_CREATED}
+                 EventKind.PRODUCE_ACKED, EventKind.TOPIC_CREATED, EventKind.REBALANCE_STARTED,
+                 EventKind.GROUP_STABLE, EventKind.MEMBER_REMOVED, EventKind.PARTITIONS_REVOKED}
+REBALANCE_EVENTS = {EventKind.REBALANCE_STARTED, EventKind.JOIN_COMPLETED, EventKind.ASSIGNMENT_COMPUTED,
+                    EventKind.PARTITIONS_REVOKED, EventKind.MEMBER_REMOVED, EventKind.REJOIN_REQUESTED}
 AUTO_PARTITION = "auto (key hash, or sticky)"
 
 
@@ -272,6 +276,8 @@ class EventLogModel(QAbstractListModel):
                 return QBrush(QColor("#c62828"))
             if event.kind == EventKind.HIGH_WATERMARK_ADVANCED:
                 return QBrush(QColor("#0d47a1"))
+            if event.kind in REBALANCE_EVENTS:
+                return QBrush(QColor("#ad1457"))           # the group protocol's colour on the canvas
             return None
         if role == Qt.ItemDataRole.FontRole and event.kind in STRONG_EVENTS:
             return font(12, bold=True)

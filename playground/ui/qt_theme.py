@@ -55,6 +55,9 @@ COLORS = {
     "produce": QColor("#e65100"),
     "producer_bg": QColor("#fff3e0"),
     "consume": QColor("#00838f"),
+    "rebalance": QColor("#ad1457"),
+    "group_bg": QColor("#fce4ec"),
+    "lane_bg": QColor("#fafafa"),
 }
 
 FLIGHT_COLORS = {
@@ -69,6 +72,9 @@ FLIGHT_COLORS = {
     "control": QColor("#6a1b9a"),
     "vote": QColor("#8e24aa"),
     "lost": QColor("#c62828"),
+    "group": QColor("#ad1457"),
+    "rebalance": QColor("#ff8f00"),
+    "commit": QColor("#6d4c41"),
 }
 
 FONT_FAMILY = "DejaVu Sans"
@@ -100,8 +106,8 @@ def draw_tag(p: QPainter, right: float, cy: float, text: str, bg: QColor, fg: QC
     return rect.left()
 
 
-def _legend_items() -> list[tuple[str, tuple, str]]:
-    return [
+def _legend_items(groups: bool = False) -> list[tuple[str, tuple, str]]:
+    items = [
         ("cell", (COLORS["committed"], COLORS["committed"]), "committed (below HW)"),
         ("cell", (COLORS["uncommitted"], COLORS["uncommitted_edge"]), "not committed yet"),
         ("line", (COLORS["hw"],), "HW high watermark"),
@@ -116,29 +122,38 @@ def _legend_items() -> list[tuple[str, tuple, str]]:
         ("dot", (FLIGHT_COLORS["vote"], False), "controller vote"),
         ("dot", (FLIGHT_COLORS["lost"], False), "error / lost"),
     ]
+    if groups:
+        items += [
+            ("dot", (FLIGHT_COLORS["consume"], False), "to consumer"),
+            ("dot", (FLIGHT_COLORS["group"], False), "group protocol"),
+            ("dot", (FLIGHT_COLORS["rebalance"], False), "rebalance"),
+            ("dot", (FLIGHT_COLORS["commit"], True), "commit"),
+        ]
+    return items
 
 
 _MARK_W = {"cell": 28, "line": 14, "box": 34, "dot": 22}
 
 
-def legend_height(width: float) -> float:
+def legend_height(width: float, groups: bool = False) -> float:
     """How tall the legend is when it flows over `width`."""
-    return draw_legend(None, QRectF(0, 0, width, 0))
+    return draw_legend(None, QRectF(0, 0, width, 0), groups)
 
 
-def draw_legend(p: QPainter | None, rect: QRectF) -> float:
+def draw_legend(p: QPainter | None, rect: QRectF, groups: bool = False) -> float:
     """What every mark on the canvas means, flowing over as many lines as it needs; returns the height used.
 
     With no painter it only measures.
     """
     fm = QFontMetricsF(font(12))
     line_h = fm.height() + 10
+    spacing = 10 if groups else 22
     x, y = rect.left(), rect.top() + 4
     if p is not None:
         p.setPen(QPen(COLORS["faint"], 1))
         p.drawLine(QPointF(rect.left(), rect.top() - 4), QPointF(rect.right(), rect.top() - 4))
         p.setFont(font(12))
-    for kind, args, label in _legend_items():
+    for kind, args, label in _legend_items(groups):
         w = _MARK_W[kind] + fm.horizontalAdvance(label)
         if x + w > rect.right() and x > rect.left():
             x = rect.left()
@@ -148,7 +163,7 @@ def draw_legend(p: QPainter | None, rect: QRectF) -> float:
             p.setPen(COLORS["text"])
             p.drawText(QRectF(x + _MARK_W[kind], y, fm.horizontalAdvance(label) + 2, line_h - 6),
                        Qt.AlignmentFlag.AlignVCenter, label)
-        x += w + 22
+        x += w + spacing
     return y + line_h - rect.top()
 
 

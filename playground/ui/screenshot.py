@@ -48,7 +48,9 @@ def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | No
     app.processEvents()
     window.bridge.show_at(int(at_ms or 0))
     app.processEvents()          # event-log rows and repaints
-    window.guarantees.refresh()  # the panel throttles its refreshes; the picture must show this instant
+    window.guarantees.refresh()  # the panels throttle their refreshes; the picture must show this instant
+    window.consumers_panel.refresh()
+    window.lag_chart.redraw()
     window.event_log.scrollToBottom()
     app.processEvents()
     ok = window.grab().save(out_png)
