@@ -92,6 +92,15 @@ class Audit:
         if offset < starts.get(tp, offset + 1):
             starts[tp] = offset
 
+    def acked_records(self, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], Record]:
+        """The acknowledged records for (producer, send serial) pairs, as the producer sent them."""
+        out: dict[tuple[str, int], Record] = {}
+        for producer, _tp, records, _base in self._acked:
+            for rec in records:
+                if (producer, rec.trace) in wanted:
+                    out[(producer, rec.trace)] = rec
+        return out
+
     def record_acked(self, producer: str, tp: TopicPartition, base_offset: int, records: list[Record]) -> None:
         self._acked.append((producer, tp, records, base_offset))
         self.acked_count += len(records)

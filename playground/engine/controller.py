@@ -24,7 +24,7 @@ from .controller_decisions import AlterPartition, ControllerDecisions, Controlle
 from .controller_events import ControllerExplainer
 from .errors import Errors, KafkaError
 from .events import EventKind, EventLog
-from .metadata import MetadataImage, MetadataRecord, PartitionChangeRecord, RemoveTopicRecord
+from .metadata import MetadataImage, MetadataRecord
 from .network import Envelope, Network
 from .raft import RaftNode
 
@@ -149,7 +149,7 @@ class QuorumController(ControllerDecisions, ControllerExplainer):
     def _on_leader(self) -> None:
         # The new leader replays what it holds beyond the committed prefix: those
         # entries commit with its first record (Raft), so its image includes them.
-        self._replay_to(self.raft.log_end_offset, explain=False)
+        self._replay_to(self.raft.log_end_offset)
         if self.raft.votes:
             how = (f"won the vote for epoch {self.raft.epoch} (votes from "
                    f"{', '.join(map(str, sorted(self.raft.votes)))}) and")
@@ -170,14 +170,14 @@ class QuorumController(ControllerDecisions, ControllerExplainer):
         # the image from the committed prefix (Kafka reverts to the last
         # committed snapshot on renouncing).
         self.image, self.applied = MetadataImage(), 0
-        self._replay_to(self.raft.high_watermark, explain=False)
+        self._replay_to(self.raft.high_watermark)
         self.events.emit(EventKind.CONTROLLER_RESIGNED,
                          f"Controller {self.node_id} is no longer the active controller: {why}.",
                          controller=self.node_id, epoch=self.raft.epoch)
 
     def _on_commit(self) -> None:
         if self.raft.role != "leader":
-            self._replay_to(self.raft.high_watermark, explain=False)
+            self._replay_to(self.raft.high_watermark)
             return
         hw = self.raft.high_watermark
         ready = [(o, e, r) for o, e, r in self._awaiting_commit if o <= hw]
@@ -187,7 +187,7 @@ class QuorumController(ControllerDecisions, ControllerExplainer):
                 self.network.respond(env, response)
         self._wake_fetchers()
 
-    def _replay_to(self, end: int, explain: bool) -> None:
+    def _replay_to(self, end: int) -> None:
         log = self.raft.log
         while self.applied < min(end, len(log)):
             self.image.replay(self.applied, log[self.applied][1])
@@ -198,19 +198,11 @@ class QuorumController(ControllerDecisions, ControllerExplainer):
         """Append the records of a decision; `env`, if given, is answered once they commit."""
         if not self.active:
             raise KafkaError(Errors.NOT_CONTROLLER, f"controller {self.node_id} is not the active controller")
-        removed: dict[str, str] = {}
-        before: dict[int, tuple] = {}
-        for i, record in enumerate(result.records):
-            if isinstance(record, RemoveTopicRecord):
-                removed[record.topic_id] = self.image.topics_by_id[record.topic_id].name
-            elif isinstance(record, PartitionChangeRecord):
-                t = self.image.topics_by_id[record.topic_id]
-                p = t.partitions[record.partition]
-                before[i] = (t.name, p.leader, list(p.isr), list(p.elr), list(p.last_known_elr))
+        def replay(record) -> None:
             self.raft.append([record])
-            self._replay_to(self.raft.log_end_offset, explain=False)
-        if result.records:
-            self._explain(result.records, removed, reason, before)
+            self._replay_to(self.raft.log_end_offset)
+
+        self._replay_explained(result.records, reason, replay)
         if env is not None:
             end = self.raft.log_end_offset
             if end <= self.raft.high_watermark:

@@ -56,8 +56,23 @@ class ControllerExplainer:
                              f"ISR of {tp} is now {', '.join(map(str, p.isr)) or 'empty'}: {' and '.join(parts)}.",
                              topic=topic, partition=r.partition, isr=list(p.isr), left=left, joined=joined)
 
+    def _replay_explained(self, records: list[MetadataRecord], reason: str, replay) -> None:
+        """Replay each record with `replay(record)`, then explain them against the state before."""
+        removed: dict[str, str] = {}
+        before: dict[int, tuple] = {}
+        for i, record in enumerate(records):
+            if isinstance(record, RemoveTopicRecord):
+                removed[record.topic_id] = self.image.topics_by_id[record.topic_id].name
+            elif isinstance(record, PartitionChangeRecord):
+                t = self.image.topics_by_id[record.topic_id]
+                p = t.partitions[record.partition]
+                before[i] = (t.name, p.leader, list(p.isr), list(p.elr), list(p.last_known_elr))
+            replay(record)
+        if records:
+            self._explain(records, removed, reason, before)
+
     def _explain(self, records: list[MetadataRecord], removed: dict[str, str], reason: str,
-                 before: dict[int, tuple[str, int, list[int]]]) -> None:
+                 before: dict[int, tuple]) -> None:
         """Emit the learner-facing events for records just applied."""
         topics_by_id = {t.topic_id: t for t in self.image.topics.values()}
         for i, r in enumerate(records):

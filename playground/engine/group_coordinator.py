@@ -420,20 +420,25 @@ class GroupCoordinator(CoordinatorOffsets):
         elif group.is_in(PREPARING_REBALANCE) and group.has_all_members_joined():
             self._complete_join(group)
 
+    def _member_in_generation(self, req) -> tuple[ClassicGroup | None, Errors]:
+        """SyncGroup's and Heartbeat's shared checks: coordinator, group, member, generation."""
+        if not self.owns(req.group_id):
+            return None, Errors.NOT_COORDINATOR
+        group = self.groups.get(req.group_id)
+        if group is None:
+            return None, Errors.UNKNOWN_MEMBER_ID
+        if group.is_in(DEAD):
+            return group, Errors.COORDINATOR_NOT_AVAILABLE
+        error = self.validate_member(group, req.member_id, req.group_instance_id)
+        if error == Errors.NONE and req.generation_id != group.generation_id:
+            error = Errors.ILLEGAL_GENERATION
+        return group, error
+
     # -- SyncGroup ---------------------------------------------------------------------------
     def sync_group(self, env: Envelope) -> None:
         req: SyncGroupRequest = env.body
         answer = lambda error: self.network.respond(env, SyncGroupResponse(error))  # noqa: E731
-        if not self.owns(req.group_id):
-            return answer(Errors.NOT_COORDINATOR)
-        group = self.groups.get(req.group_id)
-        if group is None:
-            return answer(Errors.UNKNOWN_MEMBER_ID)
-        if group.is_in(DEAD):
-            return answer(Errors.COORDINATOR_NOT_AVAILABLE)
-        error = self.validate_member(group, req.member_id, req.group_instance_id)
-        if error == Errors.NONE and req.generation_id != group.generation_id:
-            error = Errors.ILLEGAL_GENERATION
+        group, error = self._member_in_generation(req)
         if error == Errors.NONE and req.protocol_name and group.protocol_name \
                 and req.protocol_name != group.protocol_name:
             error = Errors.INCONSISTENT_GROUP_PROTOCOL
@@ -493,16 +498,7 @@ class GroupCoordinator(CoordinatorOffsets):
     def heartbeat(self, env: Envelope) -> None:
         req: HeartbeatRequest = env.body
         answer = lambda error: self.network.respond(env, HeartbeatResponse(error))  # noqa: E731
-        if not self.owns(req.group_id):
-            return answer(Errors.NOT_COORDINATOR)
-        group = self.groups.get(req.group_id)
-        if group is None:
-            return answer(Errors.UNKNOWN_MEMBER_ID)
-        if group.is_in(DEAD):
-            return answer(Errors.COORDINATOR_NOT_AVAILABLE)
-        error = self.validate_member(group, req.member_id, req.group_instance_id)
-        if error == Errors.NONE and req.generation_id != group.generation_id:
-            error = Errors.ILLEGAL_GENERATION
+        group, error = self._member_in_generation(req)
         if error != Errors.NONE:
             return answer(error)
         if group.is_in(EMPTY):

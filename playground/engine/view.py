@@ -201,15 +201,7 @@ class ClusterView:
         (`AuditSummary.lost` names only producer and serial).
         """
         wanted = set(wanted)
-        out: dict[tuple[str, int], Any] = {}
-        if not wanted:
-            return out
-        for producer, _tp, records, _base in getattr(self._c.audit, "_acked", ()):
-            for rec in records:
-                ident = (producer, rec.trace)
-                if ident in wanted:
-                    out[ident] = rec
-        return out
+        return self._c.audit.acked_records(wanted) if wanted else {}
 
     def events(self, since: int = 0):
         return self._c.events.since(since)

@@ -19,7 +19,8 @@ from typing import Any
 from .controller_decisions import ControllerDecisions, ControllerResult
 from .controller_events import ControllerExplainer
 from .errors import Errors, KafkaError
-from .metadata import MetadataImage, PartitionChangeRecord, RemoveTopicRecord
+from .events import EventKind
+from .metadata import MetadataImage
 from .zookeeper import ZkState, ZkWrite
 
 
@@ -109,22 +110,14 @@ class ZkController(ControllerDecisions, ControllerExplainer):
     def apply(self, result: ControllerResult, reason: str = "", env=None) -> Any:
         if not self.active:
             raise KafkaError(Errors.NOT_CONTROLLER, f"broker {self.node_id} is not the controller")
-        removed: dict[str, str] = {}
-        before: dict[int, tuple] = {}
         first = len(self.records)
-        for i, record in enumerate(result.records):
-            if isinstance(record, RemoveTopicRecord):
-                removed[record.topic_id] = self.image.topics_by_id[record.topic_id].name
-            elif isinstance(record, PartitionChangeRecord):
-                t = self.image.topics_by_id[record.topic_id]
-                p = t.partitions[record.partition]
-                before[i] = (t.name, p.leader, list(p.isr), list(p.elr), list(p.last_known_elr))
+
+        def replay(record) -> None:
             self.image.replay(len(self.records), record)
             self.records.append(record)
-        if result.records and self.bootstrapping:
-            self._explain(result.records, removed, reason, before)
-        elif result.records:
-            self._explain(result.records, removed, reason, before)
+
+        self._replay_explained(result.records, reason, replay)
+        if result.records and not self.bootstrapping:
             zk = self.broker.zk_nodes[self.node_id % len(self.broker.zk_nodes)]
             self.network.request(self.node_id, zk, "zk_write",
                                  ZkWrite(self.node_id, self.epoch, first, list(result.records)), self._on_written)
@@ -149,7 +142,6 @@ class ZkController(ControllerDecisions, ControllerExplainer):
     def resign(self, why: str) -> None:
         self.resigned = True
         self.broker.zk_controller = None
-        from .events import EventKind
         self.events.emit(EventKind.CONTROLLER_RESIGNED, f"Broker {self.node_id} stops acting as controller: {why}.",
                          controller=self.node_id, epoch=self.epoch, mode="zookeeper")
 

@@ -181,7 +181,7 @@ def draw_strip(p: QPainter, view, pv, bid: int, rect: QRectF, row: Row, badge: B
     p.setBrush(bg)
     p.drawRoundedRect(rect, 8, 8)
     epoch_change = next(((e.data["old"], e.data["new"]) for e, _ in effects if e.kind == fx.EPOCH), None)
-    _draw_strip_title(p, rect, tp, pv.leader_epoch, leader, in_isr, epoch_change)
+    _draw_strip_title(p, rect, tp, pv.leader_epoch, leader, in_isr, epoch_change, bid in pv.elr)
     cells = cells_rect(rect)
     cw = cells.width() / row.cells
     kinds = tuple(e.kind for e, _ in effects)
@@ -323,15 +323,21 @@ def _draw_banners(p: QPainter, rect: QRectF, banners: list) -> tuple[str, ...]:
 
 
 def _draw_strip_title(p: QPainter, rect: QRectF, tp: TopicPartition, epoch: int, leader: bool, in_isr: bool,
-                      epoch_change: tuple[int, int] | None) -> None:
+                      epoch_change: tuple[int, int] | None, in_elr: bool = False) -> None:
     """`orders/0  epoch 0      [★ LEADER] [ISR]`, shortened to fit narrow columns.
 
-    Just after an election the epoch reads `epoch 0 → 1` on an amber tag.
+    Just after an election the epoch reads `epoch 0 → 1` on an amber tag. A
+    replica outside the ISR that is an eligible leader replica (KIP-966) says
+    ELR, so a learner sees who may still lead an offline partition.
     """
     head = QRectF(rect.left() + 12, rect.top() + 6, rect.width() - 24, 28)
     cy = head.center().y()
-    isr = ("ISR", COLORS["isr"], COLORS["on_dark"]) if in_isr else ("NOT IN ISR", COLORS["error"],
-                                                                     COLORS["on_dark"])
+    if in_isr:
+        isr = ("ISR", COLORS["isr"], COLORS["on_dark"])
+    elif in_elr:
+        isr = ("ELR · may lead", COLORS["controller"], COLORS["on_dark"])
+    else:
+        isr = ("NOT IN ISR", COLORS["error"], COLORS["on_dark"])
     badges = tag_width(isr[0]) + (tag_width("★ LEADER") if leader else 0) + 14
     for size in (15, 13, 12):
         title_font = font(size, bold=True)
