@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from .broker_fetch import BrokerFetch, ParkedFetch
 from .broker_groups import GROUP_APIS, BrokerGroups
 from .broker_liveness import BrokerLiveness
+from .broker_produce import BrokerProduce
 from .broker_zk import ZK_APIS, BrokerZk
 from .config import BrokerConfig
 from .controller import MetadataFetch, MetadataFetchResponse, NotController
@@ -21,26 +23,13 @@ from .events import EventKind, EventLog
 from .log import PartitionLog
 from .metadata import MetadataImage, PartitionInfo
 from .network import Disconnected, Envelope, Network
-from .protocol import (EARLIEST_TIMESTAMP, CreatableTopic, CreateTopicsRequest, LATEST_TIMESTAMP, FetchedPartition, FetchRequest, FetchResponse,
-                       ListedOffset, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest,
-                       MetadataResponse, PartitionMetadata, PartitionProduceResponse, ProduceRequest,
-                       ProduceResponse, TopicMetadata, TopicPartition)
-from .records import LOG_APPEND_TIME
-from .replication import DelayedProduce, LeaderPartition, ReplicaFetcher
+from .protocol import (EARLIEST_TIMESTAMP, CreatableTopic, CreateTopicsRequest, LATEST_TIMESTAMP, ListedOffset, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest,
+                       MetadataResponse, PartitionMetadata, TopicMetadata, TopicPartition)
+from .replication import LeaderPartition, ReplicaFetcher
 from .topics import validate_topic_name
 
 
-class ParkedFetch:
-    __slots__ = ("env", "req", "timer", "follower")
-
-    def __init__(self, env: Envelope, req: FetchRequest, follower: bool) -> None:
-        self.env = env
-        self.req = req
-        self.follower = follower
-        self.timer = None
-
-
-class Broker(BrokerLiveness, BrokerGroups, BrokerZk):
+class Broker(BrokerProduce, BrokerFetch, BrokerLiveness, BrokerGroups, BrokerZk):
     def __init__(self, broker_id: int, network: Network, events: EventLog, config: BrokerConfig,
                  voters: list[int], zk_nodes: list[int] | None = None) -> None:
         self.broker_id = broker_id
@@ -273,270 +262,6 @@ class Broker(BrokerLiveness, BrokerGroups, BrokerZk):
         if self.image.partition(tp.topic, tp.partition) is None:
             return Errors.UNKNOWN_TOPIC_OR_PARTITION, None
         return Errors.NOT_LEADER_OR_FOLLOWER, None
-
-    # -- produce -------------------------------------------------------------
-    def _handle_produce(self, env: Envelope) -> None:
-        req: ProduceRequest = env.body
-        results: dict[TopicPartition, PartitionProduceResponse] = {}
-        waiting: list[tuple[TopicPartition, int, LeaderPartition]] = []
-        now = self.clock.now
-        for tp, batch in req.partitions.items():
-            error, state = self._leader_for(tp)
-            if state is None:
-                results[tp] = PartitionProduceResponse(error, error_message=self._error_text(error, tp))
-                continue
-            min_isr = self.topic_config(tp.topic, "min.insync.replicas")
-            if req.acks == -1 and len(state.isr) < min_isr:
-                results[tp] = PartitionProduceResponse(
-                    Errors.NOT_ENOUGH_REPLICAS,
-                    error_message=f"The ISR of {tp} has {len(state.isr)} replica(s) "
-                                  f"({', '.join(map(str, state.isr))}), fewer than min.insync.replicas="
-                                  f"{min_isr}; the leader refused to write.")
-                continue
-            log = state.log
-            log_append = self.topic_config(tp.topic, "message.timestamp.type") == LOG_APPEND_TIME
-            stamped = batch.stamped(log.log_end_offset, state.leader_epoch, now if log_append else None)
-            log.append(stamped)
-            self.events.emit(EventKind.RECORDS_APPENDED,
-                             f"Leader {self.broker_id} appended {stamped.count} record(s) to {tp} at offsets "
-                             f"{stamped.base_offset}–{stamped.last_offset}; log end offset is now "
-                             f"{log.log_end_offset}.",
-                             topic=tp.topic, partition=tp.partition, broker=self.broker_id,
-                             base_offset=stamped.base_offset, count=stamped.count, acks=req.acks,
-                             producer=batch.origin.producer if batch.origin else None)
-            results[tp] = PartitionProduceResponse(base_offset=stamped.base_offset,
-                                                   log_append_time=now if log_append else -1,
-                                                   log_start_offset=log.log_start_offset)
-            if req.acks == -1:
-                waiting.append((tp, stamped.next_offset, state))
-            self._wake_followers(tp)
-            self._maybe_advance_hw(state)
-        if req.acks == 0:
-            return                          # acks=0: Kafka sends no response at all
-        pending = [w for w in waiting if w[2].log.high_watermark < w[1]]
-        if not pending:
-            self._finish_produce(env, results, waiting)
-            return
-        remaining = {tp for tp, _, _ in pending}
-        delayed_all: list[DelayedProduce] = []
-
-        def one_done(tp: TopicPartition, error: Errors) -> None:
-            if error != Errors.NONE:
-                results[tp] = PartitionProduceResponse(error, error_message=self._error_text(error, tp))
-            remaining.discard(tp)
-            if not remaining:
-                for d in delayed_all:
-                    if d.timer is not None:
-                        d.timer.cancel()
-                self._finish_produce(env, results, [])
-
-        for tp, required, state in pending:
-            d = DelayedProduce(required, lambda err, tp=tp: one_done(tp, err))
-            state.delayed.append(d)
-            delayed_all.append(d)
-        timer = self.clock.call_later(req.timeout_ms, self._expire_produce, delayed_all, pending)
-        for d in delayed_all:
-            d.timer = timer
-
-    def _expire_produce(self, delayed: list[DelayedProduce], pending) -> None:
-        for (tp, _, state), d in zip(pending, delayed):
-            if d in state.delayed:
-                state.delayed.remove(d)
-                d.timer = None
-                d.complete(Errors.REQUEST_TIMED_OUT)
-
-    def _finish_produce(self, env: Envelope, results, waiting) -> None:
-        # acks=all that completed at once (single-replica ISR) still checks min.insync.
-        for tp, _, state in waiting:
-            if len(state.isr) < self.topic_config(tp.topic, "min.insync.replicas"):
-                results[tp] = PartitionProduceResponse(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
-                                                       error_message=self._error_text(
-                                                           Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND, tp))
-        self.network.respond(env, ProduceResponse(results))
-
-    def _fail_delayed(self, state: LeaderPartition, error: Errors) -> None:
-        delayed, state.delayed = state.delayed, []
-        for d in delayed:
-            d.complete(error)
-
-    def _maybe_advance_hw(self, state: LeaderPartition) -> None:
-        tp = state.tp
-        # KAFKA-15583 (3.7): the high watermark stays put while the ISR is smaller than
-        # min.insync.replicas (capped at the replica count), so a replica that leaves the
-        # ISR still holds every committed record (what KIP-966's ELR relies on).
-        min_isr = min(self.topic_config(tp.topic, "min.insync.replicas"), len(state.replicas))
-        if len(state.isr) < min_isr:
-            return
-        hw = state.candidate_high_watermark(self.broker_id, self.clock.now,
-                                            self.config.get("replica.lag.time.max.ms"))
-        log = state.log
-        if hw <= log.high_watermark:
-            return
-        old = log.high_watermark
-        log.high_watermark = hw
-        self.events.emit(EventKind.HIGH_WATERMARK_ADVANCED,
-                         f"High watermark of {tp} moved {old} → {hw}: every in-sync replica "
-                         f"({', '.join(map(str, state.isr))}) has the records below {hw}, so consumers "
-                         "may read them.",
-                         topic=tp.topic, partition=tp.partition, broker=self.broker_id,
-                         old=old, high_watermark=hw)
-        if state.delayed:
-            keep = []
-            for d in state.delayed:
-                if d.required_offset <= hw:
-                    d.complete(Errors.NONE if len(state.isr) >= min_isr
-                               else Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND)
-                else:
-                    keep.append(d)
-            state.delayed = keep
-        # Consumers read up to the high watermark: their parked fetches may now complete.
-        self._complete_parked(lambda p: not p.follower and tp in p.req.partitions)
-
-    # -- fetch ---------------------------------------------------------------
-    def _handle_fetch(self, env: Envelope) -> None:
-        req: FetchRequest = env.body
-        follower = req.replica_id >= 0
-        if follower:
-            for tp, part in req.partitions.items():
-                state = self.leaders.get(tp)
-                if state is not None and part.current_leader_epoch == state.leader_epoch:
-                    if self._diverging(state, part) is None:
-                        state.update_follower(req.replica_id, part.fetch_offset, self.clock.now)
-                        self._maybe_advance_hw(state)
-                        self._maybe_expand_isr(state, req.replica_id)
-        resp, size, error = self._read(req, follower)
-        if error or size >= req.min_bytes or req.max_wait_ms <= 0:
-            self.network.respond(env, resp)
-            return
-        parked = ParkedFetch(env, req, follower)
-        parked.timer = self.clock.call_later(req.max_wait_ms, self._expire_fetch, parked)
-        self.parked.append(parked)
-
-    def _maybe_expand_isr(self, state: LeaderPartition, follower: int) -> None:
-        """Ask to add a caught-up follower to the ISR, and count it in the maximal ISR at once.
-
-        Kafka's PendingExpandIsr (KIP-497): the high watermark must not pass the
-        follower while the controller commits it, or the new ISR would name a
-        replica without every committed record.
-        """
-        proposing = follower not in state.isr and state.tp not in self._alter_in_flight
-        self.maybe_expand_isr(state, follower)
-        if proposing and state.tp in self._alter_in_flight and follower not in state.pending_isr:
-            state.pending_isr += (follower,)
-
-    def _diverging(self, state: LeaderPartition, part) -> tuple[int, int] | None:
-        """The (epoch, end offset) a follower must truncate to, if its log diverged."""
-        if part.last_fetched_epoch < 0:
-            return None
-        epoch, end = state.log.end_offset_for_epoch(part.last_fetched_epoch)
-        if epoch != part.last_fetched_epoch or end < part.fetch_offset:
-            return epoch, end
-        return None
-
-    def _read(self, req: FetchRequest, follower: bool) -> tuple[FetchResponse, int, bool]:
-        out: dict[TopicPartition, FetchedPartition] = {}
-        total = 0
-        any_error = False
-        for tp, part in req.partitions.items():
-            error, state = self._leader_for(tp)
-            if state is None:
-                out[tp] = FetchedPartition(error, error_message=self._error_text(error, tp))
-                any_error = True
-                continue
-            log = state.log
-            if part.current_leader_epoch >= 0 and part.current_leader_epoch != state.leader_epoch:
-                err = Errors.FENCED_LEADER_EPOCH if part.current_leader_epoch < state.leader_epoch \
-                    else Errors.UNKNOWN_LEADER_EPOCH
-                out[tp] = FetchedPartition(err, error_message=self._error_text(err, tp))
-                any_error = True
-                continue
-            if follower:
-                diverging = self._diverging(state, part)
-                if diverging is not None:
-                    out[tp] = FetchedPartition(high_watermark=log.high_watermark,
-                                               log_start_offset=log.log_start_offset,
-                                               diverging_epoch=diverging)
-                    any_error = True
-                    continue
-            limit = log.log_end_offset if follower else log.high_watermark
-            if part.fetch_offset < log.log_start_offset or part.fetch_offset > log.log_end_offset:
-                out[tp] = FetchedPartition(Errors.OFFSET_OUT_OF_RANGE, log.high_watermark, log.log_start_offset,
-                                           error_message=f"Offset {part.fetch_offset} is outside {tp}'s log "
-                                           f"[{log.log_start_offset}, {log.log_end_offset}).")
-                any_error = True
-                continue
-            batches = log.read(part.fetch_offset, limit, part.partition_max_bytes)
-            for b in batches:
-                total += b.size_bytes
-            out[tp] = FetchedPartition(Errors.NONE, log.high_watermark, log.log_start_offset, batches)
-        return FetchResponse(out), total, any_error
-
-    def _wake_followers(self, tp: TopicPartition) -> None:
-        self._complete_parked(lambda p: p.follower and tp in p.req.partitions)
-
-    def _complete_parked(self, pred) -> None:
-        if not self.parked:
-            return
-        keep = []
-        ready = []
-        for p in self.parked:
-            (ready if pred(p) else keep).append(p)
-        if not ready:
-            return
-        self.parked = keep
-        for p in ready:
-            resp, size, error = self._read(p.req, p.follower)
-            if error or size >= p.req.min_bytes:
-                p.timer.cancel()
-                self.network.respond(p.env, resp)
-            else:
-                self.parked.append(p)
-
-    def _expire_fetch(self, parked: ParkedFetch) -> None:
-        if parked in self.parked:
-            self.parked.remove(parked)
-            resp, _, _ = self._read(parked.req, parked.follower)
-            self.network.respond(parked.env, resp)
-
-    def follower_received(self, tp: TopicPartition, data: FetchedPartition) -> None:
-        """A fetch response arrived for a partition this broker follows."""
-        log = self.disk.get(tp)
-        if log is None:
-            return
-        if data.diverging_epoch is not None:
-            epoch, end = data.diverging_epoch
-            # Truncate to the leader's end of that epoch, never past our own end of it.
-            _, own_end = log.end_offset_for_epoch(epoch)
-            target = min(end, own_end) if own_end >= 0 else end
-            if target < 0:
-                target = log.log_start_offset
-            removed = log.truncate_to(target)
-            if removed:
-                self.events.emit(EventKind.REPLICA_TRUNCATED,
-                                 f"Broker {self.broker_id} truncated {tp} to offset {log.log_end_offset}, "
-                                 f"dropping {removed} record(s) the new leader never had (its log diverged "
-                                 f"after epoch {epoch}).",
-                                 topic=tp.topic, partition=tp.partition, broker=self.broker_id,
-                                 offset=log.log_end_offset, removed=removed)
-            return
-        if data.batches:
-            first = None
-            for b in data.batches:
-                if b.base_offset < log.log_end_offset:
-                    continue
-                if first is None:
-                    first = b.base_offset
-                log.append(b)
-            if first is not None:
-                self.events.emit(EventKind.REPLICA_FETCHED,
-                                 f"Follower {self.broker_id} fetched {tp} offsets {first}–"
-                                 f"{log.log_end_offset - 1} from the leader; its log end offset is now "
-                                 f"{log.log_end_offset}.",
-                                 topic=tp.topic, partition=tp.partition, broker=self.broker_id,
-                                 log_end_offset=log.log_end_offset)
-        hw = min(data.high_watermark, log.log_end_offset)
-        if hw > log.high_watermark:
-            log.high_watermark = hw
 
     # -- list offsets -----------------------------------------------------------
     def _list_offsets(self, req: ListOffsetsRequest) -> ListOffsetsResponse:

@@ -1,0 +1,173 @@
+"""A broker's fetch path: followers and consumers fetch, long polls park until data arrives.
+
+Mixed into `Broker`. A follower's fetch also reports its position, which
+moves the high watermark and may bring the follower back into the ISR; a
+diverged follower is told where to truncate. Consumers read only below the
+high watermark. A fetch that finds fewer than `fetch.min.bytes` waits up to
+`fetch.max.wait.ms` (`ParkedFetch`).
+"""
+
+from __future__ import annotations
+
+from .errors import Errors
+from .events import EventKind
+from .network import Envelope
+from .protocol import FetchedPartition, FetchRequest, FetchResponse, TopicPartition
+from .replication import LeaderPartition
+
+
+class ParkedFetch:
+    __slots__ = ("env", "req", "timer", "follower")
+
+    def __init__(self, env: Envelope, req: FetchRequest, follower: bool) -> None:
+        self.env = env
+        self.req = req
+        self.follower = follower
+        self.timer = None
+
+
+class BrokerFetch:
+    def _handle_fetch(self, env: Envelope) -> None:
+        req: FetchRequest = env.body
+        follower = req.replica_id >= 0
+        if follower:
+            for tp, part in req.partitions.items():
+                state = self.leaders.get(tp)
+                if state is not None and part.current_leader_epoch == state.leader_epoch:
+                    if self._diverging(state, part) is None:
+                        state.update_follower(req.replica_id, part.fetch_offset, self.clock.now)
+                        self._maybe_advance_hw(state)
+                        self._maybe_expand_isr(state, req.replica_id)
+        resp, size, error = self._read(req, follower)
+        if error or size >= req.min_bytes or req.max_wait_ms <= 0:
+            self.network.respond(env, resp)
+            return
+        parked = ParkedFetch(env, req, follower)
+        parked.timer = self.clock.call_later(req.max_wait_ms, self._expire_fetch, parked)
+        self.parked.append(parked)
+
+    def _maybe_expand_isr(self, state: LeaderPartition, follower: int) -> None:
+        """Ask to add a caught-up follower to the ISR, and count it in the maximal ISR at once.
+
+        Kafka's PendingExpandIsr (KIP-497): the high watermark must not pass the
+        follower while the controller commits it, or the new ISR would name a
+        replica without every committed record.
+        """
+        proposing = follower not in state.isr and state.tp not in self._alter_in_flight
+        self.maybe_expand_isr(state, follower)
+        if proposing and state.tp in self._alter_in_flight and follower not in state.pending_isr:
+            state.pending_isr += (follower,)
+
+    def _diverging(self, state: LeaderPartition, part) -> tuple[int, int] | None:
+        """The (epoch, end offset) a follower must truncate to, if its log diverged."""
+        if part.last_fetched_epoch < 0:
+            return None
+        epoch, end = state.log.end_offset_for_epoch(part.last_fetched_epoch)
+        if epoch != part.last_fetched_epoch or end < part.fetch_offset:
+            return epoch, end
+        return None
+
+    def _read(self, req: FetchRequest, follower: bool) -> tuple[FetchResponse, int, bool]:
+        out: dict[TopicPartition, FetchedPartition] = {}
+        total = 0
+        any_error = False
+        for tp, part in req.partitions.items():
+            error, state = self._leader_for(tp)
+            if state is None:
+                out[tp] = FetchedPartition(error, error_message=self._error_text(error, tp))
+                any_error = True
+                continue
+            log = state.log
+            if part.current_leader_epoch >= 0 and part.current_leader_epoch != state.leader_epoch:
+                err = Errors.FENCED_LEADER_EPOCH if part.current_leader_epoch < state.leader_epoch \
+                    else Errors.UNKNOWN_LEADER_EPOCH
+                out[tp] = FetchedPartition(err, error_message=self._error_text(err, tp))
+                any_error = True
+                continue
+            if follower:
+                diverging = self._diverging(state, part)
+                if diverging is not None:
+                    out[tp] = FetchedPartition(high_watermark=log.high_watermark,
+                                               log_start_offset=log.log_start_offset,
+                                               diverging_epoch=diverging)
+                    any_error = True
+                    continue
+            limit = log.log_end_offset if follower else log.high_watermark
+            if part.fetch_offset < log.log_start_offset or part.fetch_offset > log.log_end_offset:
+                out[tp] = FetchedPartition(Errors.OFFSET_OUT_OF_RANGE, log.high_watermark, log.log_start_offset,
+                                           error_message=f"Offset {part.fetch_offset} is outside {tp}'s log "
+                                           f"[{log.log_start_offset}, {log.log_end_offset}).")
+                any_error = True
+                continue
+            batches = log.read(part.fetch_offset, limit, part.partition_max_bytes)
+            for b in batches:
+                total += b.size_bytes
+            out[tp] = FetchedPartition(Errors.NONE, log.high_watermark, log.log_start_offset, batches)
+        return FetchResponse(out), total, any_error
+
+    def _wake_followers(self, tp: TopicPartition) -> None:
+        self._complete_parked(lambda p: p.follower and tp in p.req.partitions)
+
+    def _complete_parked(self, pred) -> None:
+        if not self.parked:
+            return
+        keep = []
+        ready = []
+        for p in self.parked:
+            (ready if pred(p) else keep).append(p)
+        if not ready:
+            return
+        self.parked = keep
+        for p in ready:
+            resp, size, error = self._read(p.req, p.follower)
+            if error or size >= p.req.min_bytes:
+                p.timer.cancel()
+                self.network.respond(p.env, resp)
+            else:
+                self.parked.append(p)
+
+    def _expire_fetch(self, parked: ParkedFetch) -> None:
+        if parked in self.parked:
+            self.parked.remove(parked)
+            resp, _, _ = self._read(parked.req, parked.follower)
+            self.network.respond(parked.env, resp)
+
+    def follower_received(self, tp: TopicPartition, data: FetchedPartition) -> None:
+        """A fetch response arrived for a partition this broker follows."""
+        log = self.disk.get(tp)
+        if log is None:
+            return
+        if data.diverging_epoch is not None:
+            epoch, end = data.diverging_epoch
+            # Truncate to the leader's end of that epoch, never past our own end of it.
+            _, own_end = log.end_offset_for_epoch(epoch)
+            target = min(end, own_end) if own_end >= 0 else end
+            if target < 0:
+                target = log.log_start_offset
+            removed = log.truncate_to(target)
+            if removed:
+                self.events.emit(EventKind.REPLICA_TRUNCATED,
+                                 f"Broker {self.broker_id} truncated {tp} to offset {log.log_end_offset}, "
+                                 f"dropping {removed} record(s) the new leader never had (its log diverged "
+                                 f"after epoch {epoch}).",
+                                 topic=tp.topic, partition=tp.partition, broker=self.broker_id,
+                                 offset=log.log_end_offset, removed=removed)
+            return
+        if data.batches:
+            first = None
+            for b in data.batches:
+                if b.base_offset < log.log_end_offset:
+                    continue
+                if first is None:
+                    first = b.base_offset
+                log.append(b)
+            if first is not None:
+                self.events.emit(EventKind.REPLICA_FETCHED,
+                                 f"Follower {self.broker_id} fetched {tp} offsets {first}–"
+                                 f"{log.log_end_offset - 1} from the leader; its log end offset is now "
+                                 f"{log.log_end_offset}.",
+                                 topic=tp.topic, partition=tp.partition, broker=self.broker_id,
+                                 log_end_offset=log.log_end_offset)
+        hw = min(data.high_watermark, log.log_end_offset)
+        if hw > log.high_watermark:
+            log.high_watermark = hw

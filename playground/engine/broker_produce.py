@@ -1,0 +1,135 @@
+"""A broker's produce path: leaders append, acks=all waits for the ISR, the high watermark moves.
+
+Mixed into `Broker`. A Produce request is checked per partition (leadership,
+min.insync.replicas), appended to the leader's log, and answered at once
+(acks=1) or parked as a `DelayedProduce` until the high watermark passes the
+appended records (acks=all), or never answered (acks=0).
+"""
+
+from __future__ import annotations
+
+from .errors import Errors
+from .events import EventKind
+from .network import Envelope
+from .protocol import PartitionProduceResponse, ProduceRequest, ProduceResponse, TopicPartition
+from .records import LOG_APPEND_TIME
+from .replication import DelayedProduce, LeaderPartition
+
+
+class BrokerProduce:
+    def _handle_produce(self, env: Envelope) -> None:
+        req: ProduceRequest = env.body
+        results: dict[TopicPartition, PartitionProduceResponse] = {}
+        waiting: list[tuple[TopicPartition, int, LeaderPartition]] = []
+        now = self.clock.now
+        for tp, batch in req.partitions.items():
+            error, state = self._leader_for(tp)
+            if state is None:
+                results[tp] = PartitionProduceResponse(error, error_message=self._error_text(error, tp))
+                continue
+            min_isr = self.topic_config(tp.topic, "min.insync.replicas")
+            if req.acks == -1 and len(state.isr) < min_isr:
+                results[tp] = PartitionProduceResponse(
+                    Errors.NOT_ENOUGH_REPLICAS,
+                    error_message=f"The ISR of {tp} has {len(state.isr)} replica(s) "
+                                  f"({', '.join(map(str, state.isr))}), fewer than min.insync.replicas="
+                                  f"{min_isr}; the leader refused to write.")
+                continue
+            log = state.log
+            log_append = self.topic_config(tp.topic, "message.timestamp.type") == LOG_APPEND_TIME
+            stamped = batch.stamped(log.log_end_offset, state.leader_epoch, now if log_append else None)
+            log.append(stamped)
+            self.events.emit(EventKind.RECORDS_APPENDED,
+                             f"Leader {self.broker_id} appended {stamped.count} record(s) to {tp} at offsets "
+                             f"{stamped.base_offset}–{stamped.last_offset}; log end offset is now "
+                             f"{log.log_end_offset}.",
+                             topic=tp.topic, partition=tp.partition, broker=self.broker_id,
+                             base_offset=stamped.base_offset, count=stamped.count, acks=req.acks,
+                             producer=batch.origin.producer if batch.origin else None)
+            results[tp] = PartitionProduceResponse(base_offset=stamped.base_offset,
+                                                   log_append_time=now if log_append else -1,
+                                                   log_start_offset=log.log_start_offset)
+            if req.acks == -1:
+                waiting.append((tp, stamped.next_offset, state))
+            self._wake_followers(tp)
+            self._maybe_advance_hw(state)
+        if req.acks == 0:
+            return                          # acks=0: Kafka sends no response at all
+        pending = [w for w in waiting if w[2].log.high_watermark < w[1]]
+        if not pending:
+            self._finish_produce(env, results, waiting)
+            return
+        remaining = {tp for tp, _, _ in pending}
+        delayed_all: list[DelayedProduce] = []
+
+        def one_done(tp: TopicPartition, error: Errors) -> None:
+            if error != Errors.NONE:
+                results[tp] = PartitionProduceResponse(error, error_message=self._error_text(error, tp))
+            remaining.discard(tp)
+            if not remaining:
+                for d in delayed_all:
+                    if d.timer is not None:
+                        d.timer.cancel()
+                self._finish_produce(env, results, [])
+
+        for tp, required, state in pending:
+            d = DelayedProduce(required, lambda err, tp=tp: one_done(tp, err))
+            state.delayed.append(d)
+            delayed_all.append(d)
+        timer = self.clock.call_later(req.timeout_ms, self._expire_produce, delayed_all, pending)
+        for d in delayed_all:
+            d.timer = timer
+
+    def _expire_produce(self, delayed: list[DelayedProduce], pending) -> None:
+        for (tp, _, state), d in zip(pending, delayed):
+            if d in state.delayed:
+                state.delayed.remove(d)
+                d.timer = None
+                d.complete(Errors.REQUEST_TIMED_OUT)
+
+    def _finish_produce(self, env: Envelope, results, waiting) -> None:
+        # acks=all that completed at once (single-replica ISR) still checks min.insync.
+        for tp, _, state in waiting:
+            if len(state.isr) < self.topic_config(tp.topic, "min.insync.replicas"):
+                results[tp] = PartitionProduceResponse(Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND,
+                                                       error_message=self._error_text(
+                                                           Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND, tp))
+        self.network.respond(env, ProduceResponse(results))
+
+    def _fail_delayed(self, state: LeaderPartition, error: Errors) -> None:
+        delayed, state.delayed = state.delayed, []
+        for d in delayed:
+            d.complete(error)
+
+    def _maybe_advance_hw(self, state: LeaderPartition) -> None:
+        tp = state.tp
+        # KAFKA-15583 (3.7): the high watermark stays put while the ISR is smaller than
+        # min.insync.replicas (capped at the replica count), so a replica that leaves the
+        # ISR still holds every committed record (what KIP-966's ELR relies on).
+        min_isr = min(self.topic_config(tp.topic, "min.insync.replicas"), len(state.replicas))
+        if len(state.isr) < min_isr:
+            return
+        hw = state.candidate_high_watermark(self.broker_id, self.clock.now,
+                                            self.config.get("replica.lag.time.max.ms"))
+        log = state.log
+        if hw <= log.high_watermark:
+            return
+        old = log.high_watermark
+        log.high_watermark = hw
+        self.events.emit(EventKind.HIGH_WATERMARK_ADVANCED,
+                         f"High watermark of {tp} moved {old} → {hw}: every in-sync replica "
+                         f"({', '.join(map(str, state.isr))}) has the records below {hw}, so consumers "
+                         "may read them.",
+                         topic=tp.topic, partition=tp.partition, broker=self.broker_id,
+                         old=old, high_watermark=hw)
+        if state.delayed:
+            keep = []
+            for d in state.delayed:
+                if d.required_offset <= hw:
+                    d.complete(Errors.NONE if len(state.isr) >= min_isr
+                               else Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND)
+                else:
+                    keep.append(d)
+            state.delayed = keep
+        # Consumers read up to the high watermark: their parked fetches may now complete.
+        self._complete_parked(lambda p: not p.follower and tp in p.req.partitions)
