@@ -15,6 +15,7 @@ from .broker_fetch import BrokerFetch, ParkedFetch
 from .broker_groups import GROUP_APIS, BrokerGroups
 from .broker_liveness import BrokerLiveness
 from .broker_produce import BrokerProduce
+from .broker_txn import BROKER_TXN_APIS, BrokerTxn, ProducerIdBlocks
 from .broker_zk import ZK_APIS, BrokerZk
 from .config import BrokerConfig
 from .controller import MetadataFetch, MetadataFetchResponse, NotController
@@ -29,9 +30,10 @@ from .replication import LeaderPartition, ReplicaFetcher
 from .topics import validate_topic_name
 
 
-class Broker(BrokerProduce, BrokerFetch, BrokerLiveness, BrokerGroups, BrokerZk):
+class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups, BrokerZk):
     def __init__(self, broker_id: int, network: Network, events: EventLog, config: BrokerConfig,
-                 voters: list[int], zk_nodes: list[int] | None = None) -> None:
+                 voters: list[int], zk_nodes: list[int] | None = None,
+                 producer_id_blocks: ProducerIdBlocks | None = None) -> None:
         self.broker_id = broker_id
         self.network = network
         self.clock = network.clock
@@ -58,6 +60,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerLiveness, BrokerGroups, BrokerZk)
         self._metadata_attempt = 0
         self._alter_in_flight: set[TopicPartition] = set()
         self.init_groups()
+        self.init_txn(producer_id_blocks or ProducerIdBlocks())
         network.register(broker_id, self.handle)
 
     # -- metadata ------------------------------------------------------------
@@ -205,6 +208,8 @@ class Broker(BrokerProduce, BrokerFetch, BrokerLiveness, BrokerGroups, BrokerZk)
             self._maybe_auto_create(env.body)
         elif api == "list_offsets":
             self.network.respond(env, self._list_offsets(env.body))
+        elif api in BROKER_TXN_APIS:
+            self.handle_txn_request(env)
         elif api in GROUP_APIS:
             self.handle_group_request(env)
         elif api in ZK_APIS:
@@ -275,7 +280,8 @@ class Broker(BrokerProduce, BrokerFetch, BrokerLiveness, BrokerGroups, BrokerZk)
             if ts == EARLIEST_TIMESTAMP:
                 out[tp] = ListedOffset(offset=log.log_start_offset, leader_epoch=state.leader_epoch)
             elif ts == LATEST_TIMESTAMP:
-                out[tp] = ListedOffset(offset=log.high_watermark, leader_epoch=state.leader_epoch)
+                end = self.last_stable_offset(tp) if req.isolation_level == "read_committed" else log.high_watermark
+                out[tp] = ListedOffset(offset=end, leader_epoch=state.leader_epoch)
             else:
                 off = log.offset_for_timestamp(ts)
                 if off is None or off >= log.high_watermark:

@@ -92,7 +92,11 @@ class BrokerFetch:
                                                diverging_epoch=diverging)
                     any_error = True
                     continue
+            committed_only = not follower and req.isolation_level == "read_committed"
             limit = log.log_end_offset if follower else log.high_watermark
+            if committed_only:
+                # read_committed reads up to the last stable offset: no open transaction's records.
+                limit = self.last_stable_offset(tp)
             if part.fetch_offset < log.log_start_offset or part.fetch_offset > log.log_end_offset:
                 out[tp] = FetchedPartition(Errors.OFFSET_OUT_OF_RANGE, log.high_watermark, log.log_start_offset,
                                            error_message=f"Offset {part.fetch_offset} is outside {tp}'s log "
@@ -103,6 +107,12 @@ class BrokerFetch:
             for b in batches:
                 total += b.size_bytes
             out[tp] = FetchedPartition(Errors.NONE, log.high_watermark, log.log_start_offset, batches)
+            if committed_only:
+                out[tp].last_stable_offset = limit
+                if batches:
+                    out[tp].aborted_transactions = [
+                        (a.producer_id, a.first_offset) for a in
+                        self.producer_state(tp).aborted_between(part.fetch_offset, batches[-1].next_offset)]
         return FetchResponse(out), total, any_error
 
     def _wake_followers(self, tp: TopicPartition) -> None:

@@ -69,6 +69,7 @@ class BrokerLiveness:
         self.following = {}
         self.fetchers = {}
         self._alter_in_flight.clear()
+        self.txn_killed()
         self.image = MetadataImage()
         self.zk_controller = None
         self.controller_epoch_seen = 0

@@ -36,6 +36,10 @@ class BrokerProduce:
                                   f"{min_isr}; the leader refused to write.")
                 continue
             log = state.log
+            if batch.producer_id >= 0:
+                refused = self._check_producer_state(tp, batch, req.acks, results, waiting, state)
+                if refused:
+                    continue
             log_append = self.topic_config(tp.topic, "message.timestamp.type") == LOG_APPEND_TIME
             stamped = batch.stamped(log.log_end_offset, state.leader_epoch, now if log_append else None)
             log.append(stamped)
@@ -79,6 +83,32 @@ class BrokerProduce:
         timer = self.clock.call_later(req.timeout_ms, self._expire_produce, delayed_all, pending)
         for d in delayed_all:
             d.timer = timer
+
+    def _check_producer_state(self, tp: TopicPartition, batch, acks: int, results, waiting, state) -> bool:
+        """Idempotence at the leader: True when the batch is not to be appended (refused, or a duplicate
+        answered with the offset it was first written at)."""
+        error, message, first_offset = self.producer_state(tp).check(batch)
+        if error == Errors.NONE:
+            return False
+        producer = batch.origin.producer if batch.origin else f"producer id {batch.producer_id}"
+        if error == Errors.DUPLICATE_SEQUENCE_NUMBER:
+            # Kafka answers a duplicate as a success, with the offset of the first write.
+            self.events.emit(EventKind.PRODUCE_DUPLICATE,
+                             f"Leader {self.broker_id} recognised a retried batch from {producer} on {tp}: {message}. "
+                             "It does not write it again and answers with the original offset (idempotence).",
+                             topic=tp.topic, partition=tp.partition, broker=self.broker_id, producer=producer,
+                             base_offset=first_offset, count=batch.count)
+            results[tp] = PartitionProduceResponse(base_offset=first_offset,
+                                                   log_start_offset=state.log.log_start_offset)
+            if acks == -1:
+                waiting.append((tp, first_offset + batch.count, state))
+            return True
+        self.events.emit(EventKind.PRODUCE_REJECTED,
+                         f"Leader {self.broker_id} refused a batch from {producer} on {tp} with {error.name}: "
+                         f"{message}.", topic=tp.topic, partition=tp.partition, broker=self.broker_id,
+                         producer=producer, error=error.name)
+        results[tp] = PartitionProduceResponse(error, error_message=message[0].upper() + message[1:] + ".")
+        return True
 
     def _expire_produce(self, delayed: list[DelayedProduce], pending) -> None:
         for (tp, _, state), d in zip(pending, delayed):

@@ -13,6 +13,7 @@ from typing import Any
 
 from .audit import Audit
 from .broker import Broker
+from .broker_txn import ProducerIdBlocks
 from .clock import Scheduler
 from .config import BrokerConfig
 from .consumer import Consumer
@@ -41,6 +42,7 @@ class Cluster:
         self.network = Network(self.clock, network_latency)
         self.broker_config = BrokerConfig(config)
         self.audit = Audit()
+        self.producer_id_blocks = ProducerIdBlocks()
         if mode not in ("kraft", "zookeeper"):
             raise ValueError(f"controller mode is kraft or zookeeper, not {mode!r}")
         self.controller_mode = mode
@@ -59,7 +61,8 @@ class Cluster:
         self.controllers = {}
         self._last_active = None
         self.brokers = {FIRST_BROKER_ID + i: Broker(FIRST_BROKER_ID + i, self.network, self.events,
-                                                    self.broker_config, [], zk.node_ids) for i in range(brokers)}
+                                                    self.broker_config, [], zk.node_ids, self.producer_id_blocks)
+                        for i in range(brokers)}
         self._init_clients()
         for bid in self.brokers:
             zk.open_session(bid, 0, notify=False)
@@ -88,7 +91,8 @@ class Cluster:
         self.brokers: dict[int, Broker] = {}
         for i in range(brokers):
             bid = FIRST_BROKER_ID + i
-            self.brokers[bid] = Broker(bid, self.network, self.events, self.broker_config, voters)
+            self.brokers[bid] = Broker(bid, self.network, self.events, self.broker_config, voters,
+                                       producer_id_blocks=self.producer_id_blocks)
         self._init_clients()
         # A formatted cluster starts with voter 1 leading epoch 1 (no election to watch).
         first = self.controllers[voters[0]]

@@ -113,6 +113,10 @@ BROKER_CONFIGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "log.retention.check.interval.ms": (300000, _int(1)),
     "log.cleaner.backoff.ms": (15000, _int(0)),
     "transaction.timeout.ms": (60000, _int(1)),
+    "transaction.state.log.replication.factor": (3, _int(1)),
+    "transaction.state.log.min.isr": (2, _int(1)),
+    "transaction.max.timeout.ms": (900000, _int(1)),
+    "transaction.abort.timed.out.transaction.cleanup.interval.ms": (10000, _int(1)),
     "eligible.leader.replicas.enable": (True, _bool),
     "auto.create.topics.enable": (True, _bool),
 }

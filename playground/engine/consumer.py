@@ -34,6 +34,7 @@ from .network import Network
 from .protocol import (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, FetchPartition, FetchRequest, FetchResponse,
                        ListOffsetsRequest, ListOffsetsResponse, TopicPartition)
 from .records import Record
+from .txn_protocol import marker_committed
 
 CONSUMER_DEFAULTS: dict[str, Any] = {
     "auto.offset.reset": "latest",
@@ -63,13 +64,20 @@ COMMIT_ALIASES = {"sync_after_processing": "after_processing", "sync_before_proc
 
 
 class ConsumedRecord:
-    __slots__ = ("topic", "partition", "offset", "record")
+    """A fetched record waiting in the buffer. `expect` is the position the consumer must be at
+    for it to be next (records skipped before it — control markers, aborted transactions — leave
+    gaps in the offsets); `record` None marks such a skip at the end of a fetch, which only moves
+    the position."""
 
-    def __init__(self, topic: str, partition: int, offset: int, record: Record) -> None:
+    __slots__ = ("topic", "partition", "offset", "record", "expect")
+
+    def __init__(self, topic: str, partition: int, offset: int, record: Record | None,
+                 expect: int | None = None) -> None:
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.record = record
+        self.expect = offset if expect is None else expect
 
 
 def _flag(value: Any) -> bool:
@@ -394,10 +402,11 @@ class Consumer:
         while buf and len(batch) < n:
             r = buf.popleft()
             tp = tp_of(r.topic, r.partition)
-            if positions.get(tp) != r.offset:
+            if positions.get(tp) != r.expect:
                 continue                   # stale after a seek or a revocation
             positions[tp] = r.offset + 1
-            batch.append(r)
+            if r.record is not None:
+                batch.append(r)
         self._buffered_tps = {tp_of(r.topic, r.partition) for r in buf} if buf else set()
         if not buf:
             # The buffer is drained: fetch again (Kafka's fetcher refetches a partition once
@@ -481,6 +490,27 @@ class Consumer:
             self.network.request(self.name, leader, "fetch", req,
                                  self.guard(lambda resp, leader=leader: self._on_fetch(leader, resp)))
 
+    def _visible_batches(self, data):
+        """(batch, visible) in log order: control batches are never visible; with read_committed
+        neither are batches of aborted transactions (Kafka's CompletedFetch: the aborted list from
+        the broker, by first offset, and each ABORT marker ends its producer's aborted range)."""
+        committed_only = self.config["isolation.level"] == "read_committed"
+        aborted = sorted(data.aborted_transactions or (), key=lambda a: a[1])
+        aborted_pids: set[int] = set()
+        i = 0
+        for batch in data.batches:
+            if committed_only and batch.is_transactional:
+                while i < len(aborted) and aborted[i][1] <= batch.last_offset:
+                    aborted_pids.add(aborted[i][0])
+                    i += 1
+                if batch.is_control:
+                    if not marker_committed(batch.records[0]):
+                        aborted_pids.discard(batch.producer_id)
+                elif batch.producer_id in aborted_pids:
+                    yield batch, False
+                    continue
+            yield batch, not batch.is_control
+
     def _reset_position(self, tp: TopicPartition, leader: int) -> None:
         if tp in self._listing:
             return
@@ -494,7 +524,7 @@ class Consumer:
                 return
             ts = EARLIEST_TIMESTAMP if policy == "earliest" else LATEST_TIMESTAMP
         self._listing.add(tp)
-        self.network.request(self.name, leader, "list_offsets", ListOffsetsRequest({tp: ts}),
+        self.network.request(self.name, leader, "list_offsets", ListOffsetsRequest({tp: ts}, self.config["isolation.level"]),
                              self.guard(lambda resp: self._on_list_offsets(tp, ts, resp)))
 
     def _on_list_offsets(self, tp: TopicPartition, ts: int, resp: Any) -> None:
@@ -535,9 +565,19 @@ class Consumer:
             if data.error != Errors.NONE:
                 self.meta.refresh()
                 continue
-            for batch in data.batches:
-                for off, rec in batch.iter_from(pos):
-                    self._buffer.append(ConsumedRecord(tp.topic, tp.partition, off, rec))
+            expect = pos
+            for batch, visible in self._visible_batches(data):
+                if not visible:
+                    if batch.next_offset > expect:
+                        skipped = batch.next_offset - 1
+                        self._buffer.append(ConsumedRecord(tp.topic, tp.partition, skipped, None, expect))
+                        expect = skipped + 1
+                        got = True
+                        self._buffered_tps.add(tp)
+                    continue
+                for off, rec in batch.iter_from(expect):
+                    self._buffer.append(ConsumedRecord(tp.topic, tp.partition, off, rec, expect))
+                    expect = off + 1
                     got = True
                     self._buffered_tps.add(tp)
         if got:

@@ -55,6 +55,9 @@ class CoordinatorOffsets:
             if value is not None:
                 self._restore(group, value)
             loaded.append(gid)
+        for pid, groups in data.pending.items():
+            for gid, offsets in groups.items():
+                self.pending_txn_offsets.setdefault(pid, {}).setdefault(gid, {}).update(offsets)
         self.loaded[partition] = leader_epoch
         if not loaded:
             return

@@ -19,6 +19,7 @@ import random
 from .errors import Errors
 from .events import EventKind
 from .group_commits import CoordinatorOffsets, append_error_to_response as append_error
+from .group_txn_offsets import CoordinatorTxnOffsets
 from .group_offsets import OFFSETS_TOPIC, partition_for
 from .group_protocol import (JoinGroupRequest, JoinGroupResponse, JoinGroupResponseMember, HeartbeatRequest,
                              HeartbeatResponse, LeaveGroupRequest, LeaveGroupResponse, SyncGroupRequest,
@@ -37,7 +38,7 @@ def _parts(tps) -> str:
     return ", ".join(map(str, sorted(tps))) or "nothing"
 
 
-class GroupCoordinator(CoordinatorOffsets):
+class GroupCoordinator(CoordinatorOffsets, CoordinatorTxnOffsets):
     def __init__(self, broker) -> None:
         self.broker = broker
         self.network = broker.network
@@ -45,6 +46,7 @@ class GroupCoordinator(CoordinatorOffsets):
         self.events = broker.events
         self.groups: dict[str, ClassicGroup] = {}
         self.offsets: dict[str, dict] = {}
+        self.init_txn_offsets()
         # Offsets partitions whose groups are loaded here, with the leader epoch they were loaded at.
         self.loaded: dict[int, int] = {}
         # Member ids are "<client id>-<uuid>"; the uuid comes from a seeded generator.

@@ -20,7 +20,7 @@ the partition's log (Kafka's `CoordinatorLoaderImpl`).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from .protocol import TopicPartition
@@ -98,6 +98,8 @@ class LoadedPartition:
 
     offsets: dict[str, dict[TopicPartition, OffsetAndMetadata]]
     groups: dict[str, dict[str, Any]]           # group id -> GroupMetadataValue data
+    # producer id -> group -> offsets of a transaction with no marker yet
+    pending: dict[int, dict[str, dict[TopicPartition, OffsetAndMetadata]]] = field(default_factory=dict)
 
 
 def parse(record: Record) -> tuple[str, str, TopicPartition | None, Any]:
@@ -115,22 +117,46 @@ def parse(record: Record) -> tuple[str, str, TopicPartition | None, Any]:
 def replay(records: Iterable[Record]) -> LoadedPartition:
     out = LoadedPartition({}, {})
     for rec in records:
-        if rec.key is None:
-            continue
-        kind, group, tp, value = parse(rec)
-        if kind == "offset":
-            offsets = out.offsets.setdefault(group, {})
-            if value is None:
-                offsets.pop(tp, None)
-            else:
-                offsets[tp] = value
-        elif value is None:
-            out.groups.pop(group, None)
-        else:
-            out.groups[group] = value
+        _apply(out, rec)
     return out
 
 
+def _apply(out: LoadedPartition, rec: Record) -> None:
+    if rec.key is None:
+        return
+    kind, group, tp, value = parse(rec)
+    if kind == "offset":
+        offsets = out.offsets.setdefault(group, {})
+        if value is None:
+            offsets.pop(tp, None)
+        else:
+            offsets[tp] = value
+    elif value is None:
+        out.groups.pop(group, None)
+    else:
+        out.groups[group] = value
+
+
 def replay_log(log, upto: int | None = None) -> LoadedPartition:
-    """Replay a partition log (below `upto`, e.g. the high watermark, when given)."""
-    return replay(rec for _, rec, _ in log.records(None, upto))
+    """Replay a partition log (below `upto`, e.g. the high watermark, when given).
+
+    Offsets written inside a transaction count only once its COMMIT marker
+    follows; those of a still-open transaction come back in `pending`.
+    """
+    from .txn_protocol import marker_committed
+    out = LoadedPartition({}, {})
+    open_txns: dict[int, list[Record]] = {}
+    for _, rec, batch in log.records(None, upto):
+        if batch.is_control:
+            held = open_txns.pop(batch.producer_id, [])
+            if marker_committed(rec):
+                for r in held:
+                    _apply(out, r)
+        elif batch.is_transactional:
+            open_txns.setdefault(batch.producer_id, []).append(rec)
+        else:
+            _apply(out, rec)
+    for pid, held in open_txns.items():
+        part = replay(held)
+        out.pending[pid] = part.offsets
+    return out

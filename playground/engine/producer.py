@@ -13,11 +13,12 @@ from __future__ import annotations
 import random
 from typing import Any, Callable
 
-from .errors import RETRIABLE, Errors
+from .errors import RETRIABLE, Errors, KafkaError
 from .events import EventKind, EventLog
 from .network import Disconnected, Network
 from .partitioner import RoundRobinPartitioner, StickyPartitioner, partition_for_key
 from .client import ClientMetadata
+from .producer_txn import TransactionManager
 from .protocol import ProduceRequest, ProduceResponse, TopicPartition
 from .records import Origin, Record, RecordBatch, BATCH_OVERHEAD
 
@@ -38,12 +39,14 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
     "partitioner": "sticky",
     "metadata.max.age.ms": 300000,
     "max.block.ms": 60000,
+    "transactional.id": None,
+    "transaction.timeout.ms": 60000,
 }
 
 
 class ProducerBatch:
     __slots__ = ("tp", "records", "size", "created_ms", "serial", "attempts", "linger_timer", "closed",
-                 "callbacks")
+                 "callbacks", "base_sequence")
 
     def __init__(self, tp: TopicPartition, created_ms: int, serial: int) -> None:
         self.tp = tp
@@ -55,6 +58,7 @@ class ProducerBatch:
         self.linger_timer = None
         self.closed = False
         self.callbacks: list[Callable | None] = []
+        self.base_sequence = -1                 # given when first sent by an idempotent producer
 
 
 class ProducerStats:
@@ -93,6 +97,38 @@ class Producer:
         self.in_flight: dict[int, int] = {}
         self.closed = False
         network.register(name, lambda env: None)
+        self.txn: TransactionManager | None = None
+        if self._idempotent(config or {}):
+            self.txn = TransactionManager(self)
+            self.txn.start()
+
+    def _idempotent(self, user: dict[str, Any]) -> bool:
+        """Kafka's ProducerConfig (3.2+): idempotence is on by default, and quietly off when acks,
+        retries or max.in.flight conflict with it, unless it was asked for explicitly."""
+        conflict = None
+        if self.acks != -1:
+            conflict = "Must set acks to all in order to use the idempotent producer."
+        elif int(self.config["retries"]) == 0:
+            conflict = "Must set retries to non-zero when using the idempotent producer."
+        elif int(self.config["max.in.flight.requests.per.connection"]) > 5:
+            conflict = "Must set max.in.flight.requests.per.connection to at most 5 to use the idempotent producer."
+        explicit = "enable.idempotence" in user
+        wanted = _flag(self.config["enable.idempotence"])
+        transactional = self.config.get("transactional.id") is not None
+        if transactional and explicit and not wanted:
+            raise KafkaError(Errors.INVALID_CONFIG, "Cannot set a transactional.id without also enabling "
+                                                    "idempotence (ConfigException).")
+        if conflict and ((explicit and wanted) or transactional):
+            raise KafkaError(Errors.INVALID_CONFIG, f"{conflict} (ConfigException)")
+        return wanted and conflict is None
+
+    @property
+    def idempotent(self) -> bool:
+        return self.txn is not None
+
+    @property
+    def transactional(self) -> bool:
+        return self.txn is not None and self.txn.transactional
 
     # -- public API ------------------------------------------------------------
     def send(self, topic: str, value: bytes | None, key: bytes | None = None, headers: tuple = (),
@@ -103,6 +139,10 @@ class Producer:
         self._serial += 1
         self.stats.sent += 1
         ts = self.clock.now if timestamp is None else timestamp
+        if self.txn is not None and (refused := self.txn.check_send()) is not None:
+            self._fail_record(TopicPartition(topic, -1 if partition is None else partition), serial, callback,
+                              *refused)
+            return serial
         record = Record(key, value, headers, ts, serial)
         self.meta.want(topic)
         meta = self.meta.topic(topic)
@@ -205,9 +245,17 @@ class Producer:
         leader_of = self.meta.leader_of
         in_flight = self.in_flight
         missing_leader = False
+        txn = self.txn
+        if txn is not None and not txn.has_producer_id:
+            return                          # InitProducerId first
+        held: set[TopicPartition] = set()   # partitions where an older batch must go first
         for batch in self.ready:
             if now - batch.created_ms >= timeout:
                 self._fail_batch(batch, Errors.REQUEST_TIMED_OUT, "delivery.timeout.ms expired")
+                continue
+            if batch.tp in held or (txn is not None and not txn.may_send(batch)):
+                held.add(batch.tp)
+                keep.append(batch)
                 continue
             leader = leader_of(batch.tp)
             if leader < 0:
@@ -221,6 +269,8 @@ class Producer:
                     continue
                 group = by_leader[leader] = {}
             if batch.tp in group:
+                if txn is not None:
+                    held.add(batch.tp)
                 keep.append(batch)
                 continue
             group[batch.tp] = batch
@@ -232,12 +282,20 @@ class Producer:
 
     def _send_request(self, leader: int, group: dict[TopicPartition, ProducerBatch]) -> None:
         partitions = {}
+        txn = self.txn
         for tp, batch in group.items():
             batch.attempts += 1
+            if txn is not None:
+                txn.assign(batch)
             partitions[tp] = RecordBatch(batch.records, origin=Origin(self.name),
                                          size_bytes=batch.size,
-                                         compression=self.config["compression.type"])
-        req = ProduceRequest(self.acks, int(self.config["request.timeout.ms"]), partitions, client_id=self.name)
+                                         compression=self.config["compression.type"],
+                                         producer_id=txn.producer_id if txn else -1,
+                                         producer_epoch=txn.epoch if txn else -1,
+                                         base_sequence=batch.base_sequence,
+                                         is_transactional=txn is not None and txn.transactional)
+        req = ProduceRequest(self.acks, int(self.config["request.timeout.ms"]), partitions,
+                             transactional_id=txn.transactional_id if txn else None, client_id=self.name)
         self.in_flight[leader] = self.in_flight.get(leader, 0) + 1
         n = sum(len(b.records) for b in group.values())
         self.events.emit(EventKind.PRODUCE_SENT,
@@ -271,7 +329,7 @@ class Producer:
         if isinstance(resp, ProduceResponse):
             for tp, batch in group.items():
                 part = resp.partitions.get(tp)
-                if part is None or part.error == Errors.NONE:
+                if part is None or part.error in (Errors.NONE, Errors.DUPLICATE_SEQUENCE_NUMBER):
                     self._succeed(batch, part.base_offset if part else -1, self.acks)
                 else:
                     self._retry_or_fail(batch, part.error, part.error_message or part.error.name)
@@ -286,6 +344,10 @@ class Producer:
         self.stats.errors[error.name] = self.stats.errors.get(error.name, 0) + 1
         now = self.clock.now
         retriable = error in RETRIABLE
+        if error == Errors.OUT_OF_ORDER_SEQUENCE_NUMBER:
+            retriable = self.txn is not None and self.txn.retriable_out_of_order(batch)
+        if self.txn is not None and self.txn.fatal is not None:
+            retriable = False
         in_time = now - batch.created_ms < self.config["delivery.timeout.ms"]
         if retriable and in_time and batch.attempts <= int(self.config["retries"]):
             self.events.emit(EventKind.PRODUCE_ERROR,
@@ -306,7 +368,15 @@ class Producer:
             self._fail_batch(batch, error, reason)
 
     def _requeue(self, batch: ProducerBatch) -> None:
-        self.ready.insert(0, batch)
+        if self.closed:
+            return
+        if batch.base_sequence < 0:
+            self.ready.insert(0, batch)
+        else:
+            # Kafka's insertInSequenceOrder: before every batch of the partition that is newer.
+            at = next((i for i, b in enumerate(self.ready) if b.tp == batch.tp
+                       and (b.base_sequence < 0 or b.base_sequence > batch.base_sequence)), len(self.ready))
+            self.ready.insert(at, batch)
         self._drain()
 
     def _succeed(self, batch: ProducerBatch, base_offset: int, acks: int) -> None:
@@ -324,6 +394,8 @@ class Producer:
         for i, cb in enumerate(batch.callbacks):
             if cb is not None:
                 cb(Errors.NONE, base_offset + i if base_offset >= 0 else -1)
+        if self.txn is not None:
+            self.txn.batch_done(batch)
 
     def _fail_batch(self, batch: ProducerBatch, error: Errors, message: str) -> None:
         n = len(batch.records)
@@ -335,6 +407,8 @@ class Producer:
         for cb in batch.callbacks:
             if cb is not None:
                 cb(error, -1)
+        if self.txn is not None:
+            self.txn.batch_done(batch, error, message)
 
     def _fail_record(self, tp, serial, callback, error: Errors, message: str) -> None:
         self.stats.failed += 1
@@ -344,3 +418,55 @@ class Producer:
                          producer=self.name, topic=tp.topic, partition=tp.partition, error=error.name, count=1)
         if callback is not None:
             callback(error, -1)
+
+    # -- transactions (KafkaProducer's transactional API) -----------------------------------
+    def on_ready(self) -> None:
+        """The TransactionManager has a producer id, or added partitions: send what waits."""
+        self._drain()
+
+    def has_pending(self) -> bool:
+        return bool(self.open_batches or self.ready or any(self.in_flight.values()))
+
+    def abort_unsent(self, reason: str, error: Errors = Errors.INVALID_TXN_STATE) -> None:
+        """Fail every batch not yet sent (abortTransaction(), or a fenced producer)."""
+        waiting, self._waiting_for_metadata = self._waiting_for_metadata, []
+        for topic, _record, partition, serial, callback in waiting:
+            self._fail_record(TopicPartition(topic, -1 if partition is None else partition), serial, callback,
+                              error, reason)
+        unsent = list(self.open_batches.values()) + [b for b in self.ready if b.base_sequence < 0]
+        for batch in unsent:
+            self._close(batch)
+        self.ready = [b for b in self.ready if b.base_sequence >= 0]
+        for batch in unsent:
+            self._fail_batch(batch, error, reason)
+
+    def begin_transaction(self) -> None:
+        self._require_transactional("beginTransaction")
+        self.txn.begin()
+
+    def commit_transaction(self, done: Callable[[Errors, str], None] | None = None) -> None:
+        self._require_transactional("commitTransaction")
+        self.txn.end(True, done or _ignore)
+
+    def abort_transaction(self, done: Callable[[Errors, str], None] | None = None) -> None:
+        self._require_transactional("abortTransaction")
+        self.txn.end(False, done or _ignore)
+
+    def send_offsets_to_transaction(self, offsets: dict[TopicPartition, int], group_id: str,
+                                    generation_id: int = -1, member_id: str = "",
+                                    done: Callable[[Errors, str], None] | None = None) -> None:
+        self._require_transactional("sendOffsetsToTransaction")
+        self.txn.send_offsets(offsets, group_id, generation_id, member_id, done or _ignore)
+
+    def _require_transactional(self, call: str) -> None:
+        if not self.transactional:
+            raise KafkaError(Errors.INVALID_TXN_STATE,
+                             f"{call}() needs a transactional producer: {self.name} has no transactional.id")
+
+
+def _ignore(_error: Errors, _message: str) -> None:
+    pass
+
+
+def _flag(value: Any) -> bool:
+    return value if isinstance(value, bool) else str(value).strip().lower() == "true"

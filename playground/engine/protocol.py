@@ -79,6 +79,9 @@ class FetchedPartition:
     batches: list[RecordBatch] = field(default_factory=list)
     diverging_epoch: tuple[int, int] | None = None   # (epoch, end_offset) when the follower diverged
     error_message: str | None = None
+    last_stable_offset: int = -1
+    # read_committed: (producer_id, first_offset) of aborted transactions in the fetched range
+    aborted_transactions: list[tuple[int, int]] | None = None
 
 
 @dataclass(slots=True)

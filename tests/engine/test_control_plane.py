@@ -175,11 +175,11 @@ def test_preferred_and_unclean_elections_on_request():
     assert err.value.error == Errors.UNKNOWN_TOPIC_OR_PARTITION
 
 
-def test_dropped_produce_responses_make_a_retry_write_a_duplicate():
+def test_dropped_produce_responses_make_a_retry_write_a_duplicate_without_idempotence():
     c = Cluster(seed=0)
     c.create_topic("orders", 1, 3, immediate=True)
     c.drop_requests(101, "produce", 1)
-    p = c.producer(acks="all", request_timeout_ms=1000)
+    p = c.producer(acks="all", request_timeout_ms=1000, enable_idempotence=False)
     p.send("orders", b"once", key=b"k")
     c.advance(5000)
     audit = c.view().audit()
