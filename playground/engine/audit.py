@@ -34,12 +34,16 @@ class AuditSummary:
     order_violations: int = 0
     consumed_duplicates: int = 0
     skipped: int = 0
+    # Records a consume-transform-produce pipeline wrote to its output more than once for one input
+    # record, counting only what read_committed consumers see (committed, or not transactional).
+    output_duplicates: int = 0
     lost: list[LostRecord] = field(default_factory=list)
 
     def as_report(self) -> dict[str, int]:
         return {"acked": self.acked, "acked_lost": self.acked_lost, "unavailable": self.unavailable,
                 "duplicates_in_log": self.duplicates_in_log, "order_violations": self.order_violations,
-                "consumed_duplicates": self.consumed_duplicates, "skipped": self.skipped}
+                "consumed_duplicates": self.consumed_duplicates, "skipped": self.skipped,
+                "output_duplicates": self.output_duplicates}
 
 
 def count_inversions(seq: list[int]) -> int:
@@ -134,6 +138,8 @@ class Audit:
                         if rec.key is not None:
                             by_key.setdefault((batch.origin.producer, rec.key), []).append(rec.trace)
                 present[tp] = committed
+                if log is not None:
+                    out.output_duplicates += _output_duplicates(log)
                 for serials in by_key.values():
                     out.order_violations += count_inversions(serials)
         for producer, tp, records, base in self._acked:
@@ -173,3 +179,27 @@ class Audit:
                 for off, _rec, batch in log.records(max(start, log.log_start_offset), min(end, log.high_watermark)):
                     if not batch.is_control and off not in seen:
                         out.skipped += 1
+
+
+def _output_duplicates(log) -> int:
+    """Input records (named by their `source` header) that appear more than once among the records of
+    `log` that read_committed consumers see."""
+    sources: dict[bytes, int] = {}
+    held: dict[int, list[bytes]] = {}          # producer id -> sources of its open transaction
+    for batch in log.read(log.log_start_offset, log.high_watermark):
+        if batch.is_control:
+            from .txn_protocol import marker_committed
+            kept = held.pop(batch.producer_id, [])
+            if marker_committed(batch.records[0]):
+                for src in kept:
+                    sources[src] = sources.get(src, 0) + 1
+            continue
+        for rec in batch.records:
+            src = next((v for k, v in rec.headers if k == "source"), None)
+            if src is None:
+                continue
+            if batch.is_transactional:
+                held.setdefault(batch.producer_id, []).append(src)
+            else:
+                sources[src] = sources.get(src, 0) + 1
+    return sum(n - 1 for n in sources.values() if n > 1)

@@ -341,9 +341,16 @@ class Cluster:
     def producer(self, name: str = "producer-1", **config: Any) -> Producer:
         """The named producer, created with `config` on first use."""
         p = self.producers.get(name)
-        if p is None:
+        if p is None or p.closed:
+            old = p
+            cfg = _kafka_names(config)
+            if old is not None:
+                cfg = {**old.user_config, **cfg}     # a restart keeps what it is not told anew
             p = Producer(name, self.network, self.events, random.Random(self._client_rng.getrandbits(64)),
-                         sorted(self.brokers), self.audit, _kafka_names(config))
+                         sorted(self.brokers), self.audit, cfg)
+            p.user_config = cfg
+            if old is not None:
+                p.inherit(old)
             self.producers[name] = p
         return p
 
@@ -366,8 +373,12 @@ class Cluster:
             cfg["group.id"] = group_id
         if old is not None:
             cfg = {**old.user_config, **cfg}        # a restart keeps what it is not told anew
+        output = cfg.pop("output", None)
+        output_topic = cfg.pop("output.topic", None)
         c = Consumer(name, self.network, self.events, sorted(self.brokers), cfg, audit=self.audit)
-        c.user_config = cfg
+        c.user_config = dict(cfg, **({"output": output, "output.topic": output_topic} if output else {}))
+        if output is not None or c.commit_mode == "transactional":
+            c.pipeline = self._pipeline(c, output, output_topic)
         self.consumers[name] = c
         if old is not None:
             c.inherit(old)
@@ -375,6 +386,19 @@ class Cluster:
         if topics is not None:
             c.subscribe(list(topics))
         return c
+
+    def _pipeline(self, consumer: Consumer, output: str | None, topic: str | None):
+        """The consumer's output producer, for consume-transform-produce (with commit: transactional,
+        restarted with the consumer after a crash)."""
+        from .consumer_eos import Pipeline
+        producer = self.producers.get(output) if output else None
+        transactional = consumer.commit_mode == "transactional"
+        if producer is None or topic is None or (transactional and not producer.transactional):
+            need = "a producer with a transactional.id" if transactional else "a producer"
+            raise KafkaError(Errors.INVALID_CONFIG,
+                             f"consumer {consumer.name} writes its results with output: it needs {need} and an "
+                             "output topic")
+        return Pipeline(consumer, self.producer(output), topic)
 
     def reset_offsets(self, group_id: str, topic: str, to: Any, partition: int | None = None) -> dict:
         """kafka-consumer-groups --reset-offsets --execute: returns {TopicPartition: new offset}.

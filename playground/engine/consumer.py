@@ -28,13 +28,11 @@ from collections import deque
 from typing import Any, Callable
 
 from .client import ClientMetadata
+from .consumer_fetch import ConsumedRecord, ConsumerFetch
 from .errors import Errors
 from .events import EventKind, EventLog
 from .network import Network
-from .protocol import (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, FetchPartition, FetchRequest, FetchResponse,
-                       ListOffsetsRequest, ListOffsetsResponse, TopicPartition)
-from .records import Record
-from .txn_protocol import marker_committed
+from .protocol import (TopicPartition)
 
 CONSUMER_DEFAULTS: dict[str, Any] = {
     "auto.offset.reset": "latest",
@@ -58,33 +56,16 @@ CONSUMER_DEFAULTS: dict[str, Any] = {
     "commit": None,
     "processing_time": 0,
 }
-COMMIT_MODES = ("auto", "after_processing", "before_processing", "none")
+COMMIT_MODES = ("auto", "after_processing", "before_processing", "transactional", "none")
 COMMIT_ALIASES = {"sync_after_processing": "after_processing", "sync_before_processing": "before_processing",
                   "at_least_once": "after_processing", "at_most_once": "before_processing"}
-
-
-class ConsumedRecord:
-    """A fetched record waiting in the buffer. `expect` is the position the consumer must be at
-    for it to be next (records skipped before it — control markers, aborted transactions — leave
-    gaps in the offsets); `record` None marks such a skip at the end of a fetch, which only moves
-    the position."""
-
-    __slots__ = ("topic", "partition", "offset", "record", "expect")
-
-    def __init__(self, topic: str, partition: int, offset: int, record: Record | None,
-                 expect: int | None = None) -> None:
-        self.topic = topic
-        self.partition = partition
-        self.offset = offset
-        self.record = record
-        self.expect = offset if expect is None else expect
 
 
 def _flag(value: Any) -> bool:
     return value if isinstance(value, bool) else str(value).strip().lower() == "true"
 
 
-class Consumer:
+class Consumer(ConsumerFetch):
     def __init__(self, name: str, network: Network, events: EventLog, bootstrap: list[int],
                  config: dict[str, Any] | None = None,
                  on_records: Callable[[list[ConsumedRecord]], None] | None = None, audit=None) -> None:
@@ -128,6 +109,7 @@ class Consumer:
         self._batch: list[ConsumedRecord] | None = None
         self._batch_start = 0
         self.group = None
+        self.pipeline = None            # a consume-transform-produce output (consumer_eos.Pipeline)
         if self.group_id is not None:
             from .group_member import GroupMember
             self.group = GroupMember(self)
@@ -138,8 +120,7 @@ class Consumer:
         mode = config.get("commit")
         mode = ("auto" if auto else "none") if mode is None else COMMIT_ALIASES.get(mode, mode)
         if mode not in COMMIT_MODES:
-            raise ValueError(f"commit must be one of {', '.join(COMMIT_MODES)} (got {mode!r}); transactional "
-                             "commits need transactions, which the engine does not simulate yet")
+            raise ValueError(f"commit must be one of {', '.join(COMMIT_MODES)} (got {mode!r})")
         if self.config["group.id"] is None:
             mode = "none"                # Kafka commits nothing without a group.id
         self.config["enable.auto.commit"] = mode == "auto"
@@ -157,6 +138,18 @@ class Consumer:
     def guard(self, fn: Callable[[Any], None]) -> Callable[[Any], None]:
         life = self._life
         return lambda resp: fn(resp) if life == self._life else None
+
+    def guard2(self, fn: Callable[[Any, Any], None]) -> Callable[[Any, Any], None]:
+        life = self._life
+        return lambda a, b: fn(a, b) if life == self._life else None
+
+    def rewind_to_committed(self) -> None:
+        """Forget positions and buffered records; start again from the group's committed offsets."""
+        for tp in self.assignment:
+            self.positions[tp] = None
+            self._drop_buffered(tp)
+        if self.group is not None:
+            self.group.fetch_committed(self.assignment)
 
     def inherit(self, old: "Consumer") -> None:
         """A restart under the same name carries the counters on."""
@@ -186,7 +179,9 @@ class Consumer:
         g = self.group
         commit = {"auto": f"auto commit every {g.auto_commit_interval} ms", "none": "no commits",
                   "after_processing": "commitSync after processing each batch (at-least-once)",
-                  "before_processing": "commitSync before processing each batch (at-most-once)"}[self.commit_mode]
+                  "before_processing": "commitSync before processing each batch (at-most-once)",
+                  "transactional": "offsets committed in a transaction with its output (exactly-once)"
+                  }[self.commit_mode]
         static = f", group.instance.id={g.instance_id}" if g.is_static else ""
         self.events.emit(EventKind.CONSUMER_STARTED,
                          f"Consumer {self.name} started in group {self.group_id}{static}, subscribed to "
@@ -327,8 +322,13 @@ class Consumer:
             extra = (f" The coordinator notices only when no heartbeat arrives for session.timeout.ms "
                      f"({g.session_timeout} ms); then the partitions move, and whatever was processed after the "
                      "last commit is processed again.")
+        if self.pipeline is not None and self.pipeline.p.transactional:
+            extra += (f" Its transactional producer {self.pipeline.p.name} dies with it, leaving its transaction "
+                      "open until a new instance calls initTransactions() or transaction.timeout.ms passes.")
         self._end("crashed", EventKind.CONSUMER_CRASHED,
                   f"Consumer {self.name}'s process died: it commits nothing and sends no LeaveGroup.{done}{extra}")
+        if self.pipeline is not None and self.pipeline.p.transactional:
+            self.pipeline.p.crash()
 
     def _end(self, state: str, kind: EventKind, text: str) -> None:
         self._life += 1
@@ -416,6 +416,8 @@ class Consumer:
 
     def _process(self, batch: list[ConsumedRecord]) -> None:
         self.app_state = "processing"
+        if self.pipeline is not None and not self.pipeline.start(batch, self._process):
+            return                  # the transactional producer is not ready yet: _process runs again
         if self.processing_time <= 0:
             self._batch_done(batch)
             return
@@ -431,6 +433,10 @@ class Consumer:
                              f"Consumer {self.name} finished processing {len(batch)} record(s) "
                              f"({self.processing_time * len(batch)} ms).",
                              consumer=self.name, group=self.group_id, count=len(batch))
+        if self.commit_mode == "transactional":
+            self.app_state = "committing"
+            self.pipeline.finish(batch, self._next_poll)
+            return
         if self.commit_mode == "after_processing":
             self.app_state = "committing"
             self.group.commit(self.consumed_offsets(), "commitSync() after processing (at-least-once)", sync=True,
@@ -447,141 +453,3 @@ class Consumer:
         if self.audit is not None and self.group_id is not None:
             for r in records:
                 self.audit.record_processed(self.group_id, r.topic, r.partition, r.offset)
-
-    # -- the fetch side ------------------------------------------------------------
-    def _on_metadata(self) -> None:
-        if self.group is not None and self.alive:
-            self.group.on_metadata()
-        self.kick()
-
-    def _drop_buffered(self, tp: TopicPartition) -> None:
-        if tp in self._buffered_tps:
-            self._buffer = deque(r for r in self._buffer if (r.topic, r.partition) != tp)
-            self._buffered_tps.discard(tp)
-
-    def kick(self) -> None:
-        if not self.running:
-            return
-        by_leader: dict[int, dict[TopicPartition, FetchPartition]] = {}
-        need_meta = False
-        for tp in self.assignment:
-            if tp in self.awaiting_committed:
-                continue
-            leader = self.meta.leader_of(tp)
-            if leader < 0:
-                need_meta = True
-                continue
-            pos = self.positions.get(tp)
-            if pos is None:
-                self._reset_position(tp, leader)
-                continue
-            if tp in self._buffered_tps or leader in self._fetching:
-                continue
-            by_leader.setdefault(leader, {})[tp] = FetchPartition(
-                pos, current_leader_epoch=self.meta.leader_epoch_of(tp),
-                partition_max_bytes=int(self.config["max.partition.fetch.bytes"]))
-        if need_meta:
-            self.later(int(self.config["retry.backoff.ms"]), self.meta.refresh)
-        for leader, parts in by_leader.items():
-            req = FetchRequest(-1, int(self.config["fetch.max.wait.ms"]), int(self.config["fetch.min.bytes"]),
-                               parts, int(self.config["fetch.max.bytes"]), self.config["isolation.level"],
-                               client_id=self.name)
-            self._fetching.add(leader)
-            self.network.request(self.name, leader, "fetch", req,
-                                 self.guard(lambda resp, leader=leader: self._on_fetch(leader, resp)))
-
-    def _visible_batches(self, data):
-        """(batch, visible) in log order: control batches are never visible; with read_committed
-        neither are batches of aborted transactions (Kafka's CompletedFetch: the aborted list from
-        the broker, by first offset, and each ABORT marker ends its producer's aborted range)."""
-        committed_only = self.config["isolation.level"] == "read_committed"
-        aborted = sorted(data.aborted_transactions or (), key=lambda a: a[1])
-        aborted_pids: set[int] = set()
-        i = 0
-        for batch in data.batches:
-            if committed_only and batch.is_transactional:
-                while i < len(aborted) and aborted[i][1] <= batch.last_offset:
-                    aborted_pids.add(aborted[i][0])
-                    i += 1
-                if batch.is_control:
-                    if not marker_committed(batch.records[0]):
-                        aborted_pids.discard(batch.producer_id)
-                elif batch.producer_id in aborted_pids:
-                    yield batch, False
-                    continue
-            yield batch, not batch.is_control
-
-    def _reset_position(self, tp: TopicPartition, leader: int) -> None:
-        if tp in self._listing:
-            return
-        ts = self._pending_reset.get(tp)
-        if ts is None:
-            policy = self.config["auto.offset.reset"]
-            if policy == "none":
-                if self.error is None:
-                    self.fail(f"no committed offset for {tp} and auto.offset.reset=none "
-                              "(NoOffsetForPartitionException)", tp)
-                return
-            ts = EARLIEST_TIMESTAMP if policy == "earliest" else LATEST_TIMESTAMP
-        self._listing.add(tp)
-        self.network.request(self.name, leader, "list_offsets", ListOffsetsRequest({tp: ts}, self.config["isolation.level"]),
-                             self.guard(lambda resp: self._on_list_offsets(tp, ts, resp)))
-
-    def _on_list_offsets(self, tp: TopicPartition, ts: int, resp: Any) -> None:
-        self._listing.discard(tp)
-        if isinstance(resp, ListOffsetsResponse) and resp.partitions[tp].error == Errors.NONE:
-            self._pending_reset.pop(tp, None)
-            off = resp.partitions[tp].offset
-            if off < 0:              # no record at or after that timestamp: go to the end
-                self._pending_reset[tp] = LATEST_TIMESTAMP
-            elif tp in self.positions:
-                what = {EARLIEST_TIMESTAMP: "the earliest offset", LATEST_TIMESTAMP: "the latest offset"}.get(
-                    ts, f"the first record at or after timestamp {ts}")
-                self.positions[tp] = off
-                self.note_start(tp, off)
-                self.events.emit(EventKind.CONSUMER_SEEK,
-                                 f"Consumer {self.name} starts {tp} at offset {off} ({what}).",
-                                 consumer=self.name, topic=tp.topic, partition=tp.partition, offset=off)
-        else:
-            self.meta.refresh()
-        self.later(0 if tp not in self._pending_reset else int(self.config["retry.backoff.ms"]), self.kick)
-
-    def _on_fetch(self, leader: int, resp: Any) -> None:
-        self._fetching.discard(leader)
-        if not self.running:
-            return
-        if not isinstance(resp, FetchResponse):
-            self.meta.refresh()
-            self.later(int(self.config["retry.backoff.ms"]), self.kick)
-            return
-        got = False
-        for tp, data in resp.partitions.items():
-            pos = self.positions.get(tp)
-            if pos is None or tp not in self.assignment:
-                continue
-            if data.error == Errors.OFFSET_OUT_OF_RANGE:
-                self.positions[tp] = None
-                continue
-            if data.error != Errors.NONE:
-                self.meta.refresh()
-                continue
-            expect = pos
-            for batch, visible in self._visible_batches(data):
-                if not visible:
-                    if batch.next_offset > expect:
-                        skipped = batch.next_offset - 1
-                        self._buffer.append(ConsumedRecord(tp.topic, tp.partition, skipped, None, expect))
-                        expect = skipped + 1
-                        got = True
-                        self._buffered_tps.add(tp)
-                    continue
-                for off, rec in batch.iter_from(expect):
-                    self._buffer.append(ConsumedRecord(tp.topic, tp.partition, off, rec, expect))
-                    expect = off + 1
-                    got = True
-                    self._buffered_tps.add(tp)
-        if got:
-            self.wake()
-        delay = 0 if got or all(d.error == Errors.NONE for d in resp.partitions.values()) \
-            else int(self.config["retry.backoff.ms"])
-        self.later(delay, self.kick)

@@ -59,6 +59,7 @@ class EventKind(str, Enum):
     TXN_STATE_LOADED = "txn_state_loaded"
     TXN_ENDED = "txn_ended"
     PRODUCER_FENCED = "producer_fenced"
+    PRODUCER_CRASHED = "producer_crashed"
     RECORDS_CONSUMED = "records_consumed"
     CONSUMER_SEEK = "consumer_seek"
     CONSUMER_ERROR = "consumer_error"

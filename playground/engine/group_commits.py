@@ -191,6 +191,12 @@ class CoordinatorOffsets:
             return
         committed = self.offsets.get(req.group_id, {})
         wanted = req.partitions if req.partitions is not None else sorted(committed)
+        # KIP-447: offsets written in a transaction that has not ended yet make the answer unstable;
+        # the consumer asks again rather than start from offsets that may be about to change.
+        if any(tp in offsets.get(req.group_id, {}) for offsets in self.pending_txn_offsets.values()
+               for tp in wanted):
+            self.network.respond(env, OffsetFetchResponse(Errors.UNSTABLE_OFFSET_COMMIT))
+            return
         out = {}
         for tp in wanted:
             om = committed.get(tp)

@@ -152,7 +152,9 @@ class MemberCommits:
         c = self.c
         self._fetching -= tps
         if not isinstance(resp, OffsetFetchResponse) or resp.error != Errors.NONE:
-            if isinstance(resp, OffsetFetchResponse) and resp.error in RETRIABLE:
+            if isinstance(resp, OffsetFetchResponse) and resp.error == Errors.UNSTABLE_OFFSET_COMMIT:
+                pass                      # a transaction is still ending: ask again after the backoff
+            elif isinstance(resp, OffsetFetchResponse) and resp.error in RETRIABLE:
                 self.coordinator_lost(f"its OffsetFetch was answered {resp.error.name}")
             elif not isinstance(resp, OffsetFetchResponse):
                 self.coordinator_lost(f"its OffsetFetch failed ({resp.reason})")

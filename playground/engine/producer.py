@@ -82,6 +82,7 @@ class Producer:
         self.bootstrap = bootstrap
         self.config = dict(PRODUCER_DEFAULTS)
         self.config.update(config or {})
+        self.user_config = dict(config or {})
         self.acks = ACKS[str(self.config["acks"])]
         self.stats = ProducerStats()
         if self.config["partitioner"] == "round_robin":
@@ -151,6 +152,27 @@ class Producer:
             return serial
         self._accumulate(topic, meta, record, partition, serial, callback)
         return serial
+
+    def inherit(self, old: "Producer") -> None:
+        """A restart under the same name carries the counters on (and the send serials, which are the
+        records' identity in the audit)."""
+        self._serial = old._serial
+        self.stats = old.stats
+
+    def crash(self) -> None:
+        """The process dies: unsent records are gone, answers to what is in flight go unheard."""
+        if self.closed:
+            return
+        self.closed = True
+        for batch in self.open_batches.values():
+            if batch.linger_timer is not None:
+                batch.linger_timer.cancel()
+        self.open_batches, self.ready, self._waiting_for_metadata = {}, [], []
+        self.meta.close()
+        self.events.emit(EventKind.PRODUCER_CRASHED,
+                         f"Producer {self.name}'s process died; what it had not sent is gone"
+                         + (" and its transaction stays open on the coordinator." if self.transactional else "."),
+                         producer=self.name)
 
     def flush_now(self) -> None:
         """Make every open batch ready at once (like `flush()` without blocking)."""
@@ -235,7 +257,7 @@ class Producer:
 
     # -- sender ------------------------------------------------------------------
     def _drain(self) -> None:
-        if not self.ready:
+        if not self.ready or self.closed:
             return
         max_in_flight = int(self.config["max.in.flight.requests.per.connection"])
         by_leader: dict[int, dict[TopicPartition, ProducerBatch]] = {}
@@ -320,7 +342,7 @@ class Producer:
         del env
 
     def _on_response(self, leader: int, group, resp: Any, state: dict) -> None:
-        if state["done"]:
+        if state["done"] or self.closed:
             return
         state["done"] = True
         if "timer" in state:

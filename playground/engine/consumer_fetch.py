@@ -1,0 +1,176 @@
+"""The consumer's fetch side: positions, ListOffsets resets and long-poll fetches.
+
+Mixed into `Consumer`. Each partition leader gets one Fetch at a time with
+every assigned partition it leads; what comes back goes to the buffer that
+poll() drains. Control records (transaction markers) are never handed to
+the application, and with `isolation.level=read_committed` neither are the
+records of aborted transactions; both still move the position.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Any
+
+from .errors import Errors
+from .events import EventKind
+from .records import Record
+from .protocol import (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, FetchPartition, FetchRequest, FetchResponse,
+                       ListOffsetsRequest, ListOffsetsResponse, TopicPartition)
+from .txn_protocol import marker_committed
+
+
+class ConsumedRecord:
+    """A fetched record waiting in the buffer. `expect` is the position the consumer must be at
+    for it to be next (records skipped before it — control markers, aborted transactions — leave
+    gaps in the offsets); `record` None marks such a skip at the end of a fetch, which only moves
+    the position."""
+
+    __slots__ = ("topic", "partition", "offset", "record", "expect")
+
+    def __init__(self, topic: str, partition: int, offset: int, record: Record | None,
+                 expect: int | None = None) -> None:
+        self.topic = topic
+        self.partition = partition
+        self.offset = offset
+        self.record = record
+        self.expect = offset if expect is None else expect
+
+
+class ConsumerFetch:
+    def _on_metadata(self) -> None:
+        if self.group is not None and self.alive:
+            self.group.on_metadata()
+        self.kick()
+
+    def _drop_buffered(self, tp: TopicPartition) -> None:
+        if tp in self._buffered_tps:
+            self._buffer = deque(r for r in self._buffer if (r.topic, r.partition) != tp)
+            self._buffered_tps.discard(tp)
+
+    def kick(self) -> None:
+        if not self.running:
+            return
+        by_leader: dict[int, dict[TopicPartition, FetchPartition]] = {}
+        need_meta = False
+        for tp in self.assignment:
+            if tp in self.awaiting_committed:
+                continue
+            leader = self.meta.leader_of(tp)
+            if leader < 0:
+                need_meta = True
+                continue
+            pos = self.positions.get(tp)
+            if pos is None:
+                self._reset_position(tp, leader)
+                continue
+            if tp in self._buffered_tps or leader in self._fetching:
+                continue
+            by_leader.setdefault(leader, {})[tp] = FetchPartition(
+                pos, current_leader_epoch=self.meta.leader_epoch_of(tp),
+                partition_max_bytes=int(self.config["max.partition.fetch.bytes"]))
+        if need_meta:
+            self.later(int(self.config["retry.backoff.ms"]), self.meta.refresh)
+        for leader, parts in by_leader.items():
+            req = FetchRequest(-1, int(self.config["fetch.max.wait.ms"]), int(self.config["fetch.min.bytes"]),
+                               parts, int(self.config["fetch.max.bytes"]), self.config["isolation.level"],
+                               client_id=self.name)
+            self._fetching.add(leader)
+            self.network.request(self.name, leader, "fetch", req,
+                                 self.guard(lambda resp, leader=leader: self._on_fetch(leader, resp)))
+
+    def _visible_batches(self, data):
+        """(batch, visible) in log order: control batches are never visible; with read_committed
+        neither are batches of aborted transactions (Kafka's CompletedFetch: the aborted list from
+        the broker, by first offset, and each ABORT marker ends its producer's aborted range)."""
+        committed_only = self.config["isolation.level"] == "read_committed"
+        aborted = sorted(data.aborted_transactions or (), key=lambda a: a[1])
+        aborted_pids: set[int] = set()
+        i = 0
+        for batch in data.batches:
+            if committed_only and batch.is_transactional:
+                while i < len(aborted) and aborted[i][1] <= batch.last_offset:
+                    aborted_pids.add(aborted[i][0])
+                    i += 1
+                if batch.is_control:
+                    if not marker_committed(batch.records[0]):
+                        aborted_pids.discard(batch.producer_id)
+                elif batch.producer_id in aborted_pids:
+                    yield batch, False
+                    continue
+            yield batch, not batch.is_control
+
+    def _reset_position(self, tp: TopicPartition, leader: int) -> None:
+        if tp in self._listing:
+            return
+        ts = self._pending_reset.get(tp)
+        if ts is None:
+            policy = self.config["auto.offset.reset"]
+            if policy == "none":
+                if self.error is None:
+                    self.fail(f"no committed offset for {tp} and auto.offset.reset=none "
+                              "(NoOffsetForPartitionException)", tp)
+                return
+            ts = EARLIEST_TIMESTAMP if policy == "earliest" else LATEST_TIMESTAMP
+        self._listing.add(tp)
+        self.network.request(self.name, leader, "list_offsets", ListOffsetsRequest({tp: ts}, self.config["isolation.level"]),
+                             self.guard(lambda resp: self._on_list_offsets(tp, ts, resp)))
+
+    def _on_list_offsets(self, tp: TopicPartition, ts: int, resp: Any) -> None:
+        self._listing.discard(tp)
+        if isinstance(resp, ListOffsetsResponse) and resp.partitions[tp].error == Errors.NONE:
+            self._pending_reset.pop(tp, None)
+            off = resp.partitions[tp].offset
+            if off < 0:              # no record at or after that timestamp: go to the end
+                self._pending_reset[tp] = LATEST_TIMESTAMP
+            elif tp in self.positions:
+                what = {EARLIEST_TIMESTAMP: "the earliest offset", LATEST_TIMESTAMP: "the latest offset"}.get(
+                    ts, f"the first record at or after timestamp {ts}")
+                self.positions[tp] = off
+                self.note_start(tp, off)
+                self.events.emit(EventKind.CONSUMER_SEEK,
+                                 f"Consumer {self.name} starts {tp} at offset {off} ({what}).",
+                                 consumer=self.name, topic=tp.topic, partition=tp.partition, offset=off)
+        else:
+            self.meta.refresh()
+        self.later(0 if tp not in self._pending_reset else int(self.config["retry.backoff.ms"]), self.kick)
+
+    def _on_fetch(self, leader: int, resp: Any) -> None:
+        self._fetching.discard(leader)
+        if not self.running:
+            return
+        if not isinstance(resp, FetchResponse):
+            self.meta.refresh()
+            self.later(int(self.config["retry.backoff.ms"]), self.kick)
+            return
+        got = False
+        for tp, data in resp.partitions.items():
+            pos = self.positions.get(tp)
+            if pos is None or tp not in self.assignment:
+                continue
+            if data.error == Errors.OFFSET_OUT_OF_RANGE:
+                self.positions[tp] = None
+                continue
+            if data.error != Errors.NONE:
+                self.meta.refresh()
+                continue
+            expect = pos
+            for batch, visible in self._visible_batches(data):
+                if not visible:
+                    if batch.next_offset > expect:
+                        skipped = batch.next_offset - 1
+                        self._buffer.append(ConsumedRecord(tp.topic, tp.partition, skipped, None, expect))
+                        expect = skipped + 1
+                        got = True
+                        self._buffered_tps.add(tp)
+                    continue
+                for off, rec in batch.iter_from(expect):
+                    self._buffer.append(ConsumedRecord(tp.topic, tp.partition, off, rec, expect))
+                    expect = off + 1
+                    got = True
+                    self._buffered_tps.add(tp)
+        if got:
+            self.wake()
+        delay = 0 if got or all(d.error == Errors.NONE for d in resp.partitions.values()) \
+            else int(self.config["retry.backoff.ms"])
+        self.later(delay, self.kick)
