@@ -224,3 +224,18 @@ class ClusterView:
         """The group's committed offsets (what the audit's `skipped` compares with)."""
         from .group_view import committed_offsets
         return committed_offsets(self._c, self, group_id)
+
+    # -- idempotence and transactions -----------------------------------------------------
+    def partition_txn(self, topic: str, partition: int):
+        """PartitionTxnView: last stable offset, open and aborted transactions of a partition."""
+        from .txn_view import partition_txn
+        return partition_txn(self, topic, partition)
+
+    def transactions(self):
+        """transactional.id -> TransactionView, as the transaction coordinators know them."""
+        from .txn_view import transactions
+        return transactions(self._c)
+
+    def producer_txn(self, name: str):
+        from .txn_view import producer_txn
+        return producer_txn(self._c.producers[name])

@@ -9,20 +9,30 @@ from __future__ import annotations
 from typing import Any
 
 from playground.engine.records import decode_text
+from playground.engine.txn_protocol import marker_name
 
 
 def partition_report(view, topic: str, pv) -> dict[str, Any]:
     log = view.authoritative_log(topic, pv.partition)
     records = []
     if log is not None:
-        for off, rec, _batch in log.records():
-            records.append({
+        for off, rec, batch in log.records():
+            if batch.is_control:
+                # A transaction marker: it takes an offset, but no application ever sees it.
+                records.append({"offset": off, "control": marker_name(rec), "producer_id": batch.producer_id,
+                                "timestamp": rec.timestamp})
+                continue
+            entry = {
                 "offset": off,
                 "key": decode_text(rec.key),
                 "value": decode_text(rec.value),
                 "headers": {k: decode_text(v) for k, v in rec.headers},
                 "timestamp": rec.timestamp,
-            })
+            }
+            if batch.is_transactional:
+                entry["producer_id"] = batch.producer_id
+            records.append(entry)
+    lso = view.partition_txn(topic, pv.partition)
     return {
         "partition": pv.partition,
         "leader": pv.leader if pv.leader >= 0 else None,
@@ -33,9 +43,20 @@ def partition_report(view, topic: str, pv) -> dict[str, Any]:
         "last_known_elr": list(pv.last_known_elr),
         "log_start_offset": pv.log_start_offset,
         "high_watermark": pv.high_watermark,
+        "last_stable_offset": lso.last_stable_offset if lso else pv.high_watermark,
         "log_end_offset": {str(b): leo for b, leo in pv.log_end_offsets.items()},
         "records": records,
     }
+
+
+def producer_txn_report(t) -> dict[str, Any]:
+    """Idempotence and transactions of a producer, beside the contract's counters."""
+    out: dict[str, Any] = {"idempotent": t.idempotent}
+    if t.idempotent:
+        out.update(producer_id=t.producer_id, producer_epoch=t.producer_epoch)
+    if t.transactional_id is not None:
+        out.update(transactional_id=t.transactional_id, transaction_state=t.state, fenced=t.fenced)
+    return out
 
 
 def group_report(gv) -> dict[str, Any]:
@@ -70,9 +91,13 @@ def build_report(view, name: str, seed: int, step_errors: list[dict], with_event
             for topic in view.topic_names(include_internal=True)
         },
         "producers": {
-            pname: {"sent": s.sent, "acked": s.acked, "failed": s.failed, "errors": dict(sorted(s.errors.items()))}
+            pname: {"sent": s.sent, "acked": s.acked, "failed": s.failed, "errors": dict(sorted(s.errors.items())),
+                    **producer_txn_report(view.producer_txn(pname))}
             for pname, s in view.producers().items()
         },
+        "transactions": {tid: {"producer_id": t.producer_id, "producer_epoch": t.producer_epoch, "state": t.state,
+                               "partitions": list(t.partitions), "coordinator": t.coordinator}
+                         for tid, t in view.transactions().items()},
         "groups": {gid: group_report(g) for gid, g in view.groups().items()},
         "consumers": {name: consumer_report(c) for name, c in view.consumers().items()},
         "audit": audit.as_report(),

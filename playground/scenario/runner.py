@@ -23,11 +23,11 @@ from .schema import Scenario, Step, key_for, render_template
 SUPPORTED_ACTIONS = {"create_topic", "delete_topic", "add_partitions", "alter_config", "produce", "wait",
                      "kill_broker", "restart_broker", "slow_broker", "isolate_broker", "heal", "drop_requests",
                      "elect_leaders", "start_consumer", "stop_consumer", "crash_consumer", "pause_consumer",
-                     "resume_consumer", "reset_offsets"}
+                     "resume_consumer", "reset_offsets", "begin_transaction", "commit_transaction",
+                     "abort_transaction"}
 LATER = {
     "start_producer": "the producer pipeline",
-    "stop_producer": "the producer pipeline", "begin_transaction": "transactions",
-    "commit_transaction": "transactions", "abort_transaction": "transactions",
+    "stop_producer": "the producer pipeline",
 }
 
 
@@ -53,9 +53,6 @@ def check_supported(scn: Scenario) -> None:
         if step.action not in SUPPORTED_ACTIONS:
             raise ScenarioError(scn.filename, step.line, where,
                                 f"not supported yet: {step.action} arrives with {LATER.get(step.action, 'a later version')}")
-        if step.action == "start_consumer" and step.args["commit"] == "transactional":
-            raise ScenarioError(scn.filename, step.line, f"{where}.commit",
-                                "not supported yet: commit: transactional arrives with transactions")
 
 
 def build_cluster(scn: Scenario) -> Cluster:
@@ -83,19 +80,30 @@ class ScenarioRun:
         self.cluster = cluster if cluster is not None else build_cluster(scn)
         self.step_errors: list[dict[str, Any]] = []
         self._producer_acks: dict[str, str] = {}
+        self._producer_topics: dict[str, str] = {}      # start_producer's topic: a pipeline's output
+        self._step: Step | None = None
 
     # -- steps -------------------------------------------------------------------
     def apply(self, step: Step) -> None:
         handler: Callable[[dict], None] = getattr(self, f"_do_{step.action}")
+        self._step = step
         try:
             handler(step.args)
         except KafkaError as exc:
-            self.step_errors.append({"step": step.index, "action": step.action,
-                                     "error": exc.error.name, "message": exc.message})
-            self.cluster.events.emit(EventKind.STEP_ERROR,
-                                     f"Step {step.index} ({step.action}) was refused: {exc.error.name} — "
-                                     f"{exc.message}", step=step.index, action=step.action,
-                                     error=exc.error.name)
+            self._step_error(step, exc.error, exc.message)
+
+    def _step_error(self, step: Step, error: Errors, message: str) -> None:
+        self.step_errors.append({"step": step.index, "action": step.action, "error": error.name, "message": message})
+        self.cluster.events.emit(EventKind.STEP_ERROR,
+                                 f"Step {step.index} ({step.action}) was refused: {error.name} — {message}",
+                                 step=step.index, action=step.action, error=error.name)
+
+    def _when_done(self, step: Step) -> Callable[[Errors, str], None]:
+        """A callback for an action that completes later (commitTransaction): a failure is a step error."""
+        def done(error: Errors, message: str) -> None:
+            if error != Errors.NONE:
+                self._step_error(step, error, message)
+        return done
 
     def run(self) -> None:
         for step in self.scenario.steps:
@@ -201,6 +209,23 @@ class ScenarioRun:
         for b in self._brokers(args["broker"]):
             self.cluster.slow_broker(b, args["replication_delay"])
 
+    # -- transactions ----------------------------------------------------------------
+    def _transactional(self, name: str):
+        producer = self.cluster.producers.get(name)
+        if producer is None or producer.closed:
+            raise KafkaError(Errors.INVALID_TXN_STATE,
+                             f"there is no producer {name}; start_producer it with a transactional.id first")
+        return producer
+
+    def _do_begin_transaction(self, args: dict) -> None:
+        self._transactional(args["producer"]).begin_transaction()
+
+    def _do_commit_transaction(self, args: dict) -> None:
+        self._transactional(args["producer"]).commit_transaction(self._when_done(self._step))
+
+    def _do_abort_transaction(self, args: dict) -> None:
+        self._transactional(args["producer"]).abort_transaction(self._when_done(self._step))
+
     # -- consumers -----------------------------------------------------------------
     def _do_start_consumer(self, args: dict) -> None:
         name = args["name"]
@@ -210,6 +235,9 @@ class ScenarioRun:
                              f"consumer {name} is already running (group {old.group_id}); stop_consumer or "
                              f"crash_consumer it before starting it again")
         config = {key: args[key] for key in CONSUMER_CONFIG_KEYS}
+        if args.get("output") is not None:
+            config["output"] = args["output"]
+            config["output.topic"] = self._producer_topics.get(args["output"])
         # A consumer that ran before under this name starts again: a restart (with
         # group.instance.id, a static member coming back).
         self.cluster.consumer(name, group_id=args["group"], topics=list(args["topics"]), **config)

@@ -36,6 +36,10 @@ def _assert_safe(run: FaultRun) -> None:
     assert audit.acked > 0, f"nothing was acknowledged\n{run.describe()}"
     assert audit.acked_lost == 0, (f"{audit.acked_lost} acknowledged record(s) lost, first "
                                    f"{audit.lost[:3]}\n{run.describe()}")
+    # The producers are idempotent (Kafka's default): retries across failovers neither
+    # duplicate nor reorder.
+    assert audit.duplicates_in_log == 0 and audit.order_violations == 0, (
+        f"{audit.duplicates_in_log} duplicate(s), {audit.order_violations} order violation(s)\n{run.describe()}")
 
 
 # -- random schedules -------------------------------------------------------------
