@@ -53,6 +53,7 @@ from .records import CREATE_TIME, LOG_APPEND_TIME, Record, RecordBatch
 __all__ = [
     "BATCH_HEADER_SIZE", "CONTROL_ABORT", "CONTROL_COMMIT", "batch_sizes", "compress", "decode_batch",
     "decode_batches", "decompress", "encode_batch", "end_transaction_marker", "read_end_transaction_marker",
+    "record_size",
 ]
 
 MAGIC = 2
@@ -203,6 +204,14 @@ def encode_batch(batch: RecordBatch) -> bytes:
     return head + body
 
 
+def record_size(record: Record, offset_delta: int, timestamp_delta: int) -> int:
+    """Bytes of one record in an uncompressed batch, its length varint included
+    (DefaultRecord.sizeInBytes): what one more record adds to a batch."""
+    body = _record_body_size(timestamp_delta, offset_delta, record.key, record.value,
+                             _header_bytes(record.headers) if record.headers else ())
+    return _varint_size(body << 1) + body
+
+
 def batch_sizes(records: Sequence[Record], compression: str = "none") -> tuple[int, int]:
     """(uncompressed, compressed) bytes of a producer batch of `records` as encode_batch writes it.
 
@@ -213,10 +222,22 @@ def batch_sizes(records: Sequence[Record], compression: str = "none") -> tuple[i
     base_ts = records[0].timestamp if records else NO_TIMESTAMP
     if not codec_id:
         size = BATCH_HEADER_SIZE
+        vsize = _varint_size
         for delta, r in enumerate(records):
-            body = _record_body_size(r.timestamp - base_ts, delta, r.key, r.value,
-                                     _header_bytes(r.headers) if r.headers else ())
-            size += _varint_size(body << 1) + body
+            key, value = r.key, r.value
+            if r.headers:
+                body = _record_body_size(r.timestamp - base_ts, delta, key, value, _header_bytes(r.headers))
+            else:
+                # The common case inlined: the producer sizes every batch it sends.
+                ts = r.timestamp - base_ts
+                body = 4 + (vsize((ts << 1) ^ (ts >> 63)) if ts else 1) + (vsize(delta << 1) if delta > 63 else 1)
+                if key is not None:
+                    n = len(key)
+                    body += n + (vsize(n << 1) if n > 63 else 1) - 1
+                if value is not None:
+                    n = len(value)
+                    body += n + (vsize(n << 1) if n > 63 else 1) - 1
+            size += vsize(body << 1) + body
         return size, size
     section = bytearray()
     _write_records(section, enumerate(records), 0, base_ts)

@@ -10,7 +10,7 @@ from hypothesis import given, settings, strategies as st
 
 from playground.engine.batch_codec import (
     BATCH_HEADER_SIZE, CONTROL_ABORT, CONTROL_COMMIT, batch_sizes, decode_batch, decode_batches, encode_batch,
-    end_transaction_marker, read_end_transaction_marker,
+    end_transaction_marker, read_end_transaction_marker, record_size,
 )
 from playground.engine.compression import CODECS
 from playground.engine.errors import Errors, KafkaError
@@ -313,3 +313,10 @@ def test_batch_sizes_unknown_codec():
     with pytest.raises(KafkaError) as info:
         batch_sizes(_records(), "lzma")
     assert info.value.error == Errors.INVALID_CONFIG
+
+
+def test_record_size_adds_up_to_the_batch_size():
+    records = _records()
+    base_ts = records[0].timestamp
+    total = BATCH_HEADER_SIZE + sum(record_size(r, i, r.timestamp - base_ts) for i, r in enumerate(records))
+    assert total == batch_sizes(records)[0] == len(encode_batch(RecordBatch(records)))
