@@ -2,6 +2,8 @@
 
     python -m playground.bench engine [--records N] [--json]
     python -m playground.bench faults [--seeds N] [--first SEED] [--json]
+    python -m playground.bench compression [--records N] [--json]
+    python -m playground.bench batching [--records N] [--json]
 
 `engine`: records per second of wall time through the whole simulated path
 — producer accumulator, Produce to the leader, followers fetching, the high
@@ -14,6 +16,11 @@ in fast-forward virtual time.
 with the invariant checker on after every step, plus events per second and
 the virtual time simulated. Any seed that loses an acknowledged record or
 breaks an invariant is listed, and the command exits 1.
+
+`compression` and `batching`: see `playground.bench_codec` — per codec, the
+ratio and µs per 16 KB batch to compress and decompress (order records and
+random bytes); and produce throughput, Produce requests and ack latency with
+batching off (linger.ms=0, batch.size=1) and on (linger.ms 5 and 50).
 """
 
 from __future__ import annotations
@@ -124,7 +131,26 @@ def main(argv: list[str] | None = None) -> int:
     flt.add_argument("--first", type=int, default=0, help="first seed (default 0)")
     flt.add_argument("--no-invariants", action="store_true", help="run without the checker (its cost)")
     flt.add_argument("--json", action="store_true")
+    cmp_ = sub.add_parser("compression", help="per codec: ratio, µs/batch and MB/s to compress and decompress")
+    cmp_.add_argument("--records", type=int, default=10_000, help="records per data set (default 10,000)")
+    cmp_.add_argument("--json", action="store_true")
+    bat = sub.add_parser("batching", help="Produce requests and ack latency with batching off and on")
+    bat.add_argument("--records", type=int, default=20_000)
+    bat.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.which in ("compression", "batching"):
+        from playground import bench_codec
+        if args.which == "compression":
+            result = bench_codec.bench_compression(args.records)
+            show = bench_codec.print_compression
+        else:
+            result = bench_codec.bench_batching(args.records)
+            show = bench_codec.print_batching
+        if args.json:
+            print(json.dumps(result, indent=2))
+        else:
+            show(result)
+        return 0
     if args.which == "faults":
         result = bench_faults(args.seeds, args.first, not args.no_invariants)
         if args.json:
