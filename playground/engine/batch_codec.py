@@ -46,7 +46,7 @@ from typing import Iterable, Sequence
 
 from crc32c import crc32c
 
-from .compression import CODECS, CODEC_IDS, check_codec, compress, decompress
+from .compression import CODECS, check_codec, compress, decompress
 from .errors import Errors, KafkaError
 from .records import CREATE_TIME, LOG_APPEND_TIME, Record, RecordBatch
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .errors import Errors
 from .protocol import TopicPartition
+from .batch_codec import CONTROL_ABORT, CONTROL_COMMIT, end_transaction_marker
 from .records import Record
 
 COORDINATOR_KEY_TRANSACTION = 1
@@ -115,22 +116,18 @@ class TxnOffsetCommitResponse:
     results: dict[TopicPartition, Errors]
 
 
-# -- the end-transaction marker (Kafka's EndTransactionMarker) ---------------------
-# Key: int16 version (0), int16 type (0 = ABORT, 1 = COMMIT); value: int16 version (0),
-# int32 coordinator epoch.
-_ABORT_KEY = struct.pack(">hh", 0, 0)
-_COMMIT_KEY = struct.pack(">hh", 0, 1)
-
-
+# -- the end-transaction marker (Kafka's EndTransactionMarker; bytes in batch_codec) ------------
 def end_txn_marker(committed: bool, coordinator_epoch: int, timestamp: int) -> Record:
-    key = _COMMIT_KEY if committed else _ABORT_KEY
-    return Record(key, struct.pack(">hi", 0, coordinator_epoch), (), timestamp)
+    return end_transaction_marker(CONTROL_COMMIT if committed else CONTROL_ABORT, coordinator_epoch, timestamp)
 
 
 def marker_committed(record: Record) -> bool:
     """True for a COMMIT marker, False for an ABORT marker."""
-    return record.key == _COMMIT_KEY
+    return record.key[2:4] == _COMMIT_TYPE
 
 
 def marker_name(record: Record) -> str:
     return "COMMIT" if marker_committed(record) else "ABORT"
+
+
+_COMMIT_TYPE = struct.pack(">h", CONTROL_COMMIT)
