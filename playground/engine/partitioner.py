@@ -60,29 +60,38 @@ def partition_for_key(key: bytes, num_partitions: int) -> int:
 
 
 class StickyPartitioner:
-    """Uniform sticky partitioning for null keys (KIP-794, Kafka 3.3+).
+    """Uniform sticky partitioning for null keys (KIP-794, Kafka 3.3+; Kafka's BuiltInPartitioner).
 
-    Stays on one partition until `batch_size` bytes have been produced to it,
-    then switches to a random partition among those with a leader.
+    Stays on one partition while records go to it; after each append it counts
+    the bytes produced there and switches to a random partition among those
+    with a leader once it has produced `batch.size` bytes *and* the
+    partition's last batch is full, or unconditionally at twice `batch.size`
+    (so a batch boundary, not a byte count, decides: no stray small batches).
     """
 
     name = "sticky"
 
     def __init__(self, rng: random.Random, batch_size: int) -> None:
         self._rng = rng
-        self._batch_size = batch_size
+        self._batch_size = max(1, batch_size)
         self._current: dict[str, int] = {}
         self._produced: dict[str, int] = {}
 
     def partition(self, topic: str, available: list[int], num_partitions: int, size: int) -> int:
         current = self._current.get(topic)
-        if current is None or current >= num_partitions or self._produced.get(topic, 0) >= self._batch_size:
+        if current is None or current >= num_partitions:
             choices = available or list(range(num_partitions))
             current = choices[self._rng.randrange(len(choices))]
             self._current[topic] = current
             self._produced[topic] = 0
-        self._produced[topic] += size
         return current
+
+    def appended(self, topic: str, size: int, batch_full: bool) -> None:
+        """After the accumulator took a record: `batch_full` when the partition has no batch still filling."""
+        produced = self._produced.get(topic, 0) + size
+        self._produced[topic] = produced
+        if (produced >= self._batch_size and batch_full) or produced >= 2 * self._batch_size:
+            del self._current[topic]           # the next record picks a new partition
 
 
 class RoundRobinPartitioner:
@@ -99,3 +108,6 @@ class RoundRobinPartitioner:
         if available:
             return available[n % len(available)]
         return n % num_partitions
+
+    def appended(self, topic: str, size: int, batch_full: bool) -> None:
+        pass

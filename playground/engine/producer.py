@@ -17,6 +17,7 @@ from .errors import RETRIABLE, Errors, KafkaError
 from .events import EventKind, EventLog
 from .network import Disconnected, Network
 from .partitioner import RoundRobinPartitioner, StickyPartitioner, partition_for_key
+from .batch_codec import batch_sizes
 from .client import ClientMetadata
 from .producer_txn import TransactionManager
 from .protocol import ProduceRequest, ProduceResponse, TopicPartition
@@ -46,7 +47,7 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
 
 class ProducerBatch:
     __slots__ = ("tp", "records", "size", "created_ms", "serial", "attempts", "linger_timer", "closed",
-                 "callbacks", "base_sequence")
+                 "callbacks", "base_sequence", "compressed_size")
 
     def __init__(self, tp: TopicPartition, created_ms: int, serial: int) -> None:
         self.tp = tp
@@ -59,6 +60,7 @@ class ProducerBatch:
         self.closed = False
         self.callbacks: list[Callable | None] = []
         self.base_sequence = -1                 # given when first sent by an idempotent producer
+        self.compressed_size: int | None = None  # bytes on the wire once closed, with compression.type
 
 
 class ProducerStats:
@@ -211,6 +213,7 @@ class Producer:
     def _accumulate(self, topic, meta, record: Record, partition, serial, callback) -> None:
         n = len(meta.partitions)
         size = record.size()
+        sticky = partition is None and record.key is None
         if partition is None:
             if record.key is not None:
                 partition = partition_for_key(record.key, n)
@@ -234,7 +237,10 @@ class Producer:
         batch.records.append(record)
         batch.callbacks.append(callback)
         batch.size += size
-        if batch.size >= limit:
+        full = batch.size >= limit
+        if sticky:
+            self.partitioner.appended(topic, size, full)
+        if full:
             self._close(batch)
             self._drain()
 
@@ -248,6 +254,11 @@ class Producer:
         if batch.closed:
             return
         batch.closed = True
+        codec = self.config["compression.type"]
+        if codec != "none":
+            # The records section compressed for real (batch.size counts uncompressed bytes here;
+            # Kafka's producer estimates the ratio, which fills compressed batches further).
+            batch.compressed_size = batch_sizes(batch.records, codec)[1]
         if batch.linger_timer is not None:
             batch.linger_timer.cancel()
             batch.linger_timer = None
@@ -310,7 +321,7 @@ class Producer:
             if txn is not None:
                 txn.assign(batch)
             partitions[tp] = RecordBatch(batch.records, origin=Origin(self.name),
-                                         size_bytes=batch.size,
+                                         size_bytes=batch.compressed_size or batch.size,
                                          compression=self.config["compression.type"],
                                          producer_id=txn.producer_id if txn else -1,
                                          producer_epoch=txn.epoch if txn else -1,
@@ -320,9 +331,15 @@ class Producer:
                              transactional_id=txn.transactional_id if txn else None, client_id=self.name)
         self.in_flight[leader] = self.in_flight.get(leader, 0) + 1
         n = sum(len(b.records) for b in group.values())
+        codec = self.config["compression.type"]
+        squeezed = ""
+        if codec != "none":
+            raw = sum(b.size for b in group.values())
+            packed = sum(b.compressed_size or b.size for b in group.values())
+            squeezed = f", {codec}: {raw} → {packed} bytes"
         self.events.emit(EventKind.PRODUCE_SENT,
                          f"Producer {self.name} sent {n} record(s) to leader {leader} "
-                         f"({', '.join(str(tp) for tp in group)}, acks={self.config['acks']}).",
+                         f"({', '.join(str(tp) for tp in group)}, acks={self.config['acks']}{squeezed}).",
                          producer=self.name, broker=leader, count=n,
                          partitions=[str(tp) for tp in group])
         state = {"done": False}

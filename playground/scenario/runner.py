@@ -80,7 +80,6 @@ class ScenarioRun:
         self.cluster = cluster if cluster is not None else build_cluster(scn)
         self.step_errors: list[dict[str, Any]] = []
         self._producer_acks: dict[str, str] = {}
-        self._producer_topics: dict[str, str] = {}      # start_producer's topic: a pipeline's output
         self._step: Step | None = None
 
     # -- steps -------------------------------------------------------------------
@@ -237,7 +236,7 @@ class ScenarioRun:
         config = {key: args[key] for key in CONSUMER_CONFIG_KEYS}
         if args.get("output") is not None:
             config["output"] = args["output"]
-            config["output.topic"] = self._producer_topics.get(args["output"])
+            config["output.topic"] = args["output.topic"]
         # A consumer that ran before under this name starts again: a restart (with
         # group.instance.id, a static member coming back).
         self.cluster.consumer(name, group_id=args["group"], topics=list(args["topics"]), **config)

@@ -210,6 +210,7 @@ class _Validator(Reader):
         self.cluster = ClusterSpec()
         self.topics: dict[str, int] = {}  # statically known topic -> most partitions it can have
         self.producer_acks: dict[str, str] = {}  # producer -> acks at its first use
+        self.producer_setups: dict[str, dict] = {}  # producer -> its last start_producer arguments
         self.auto_create = True
         self.default_partitions = 1
         self.default_rf = 1
@@ -470,6 +471,7 @@ class _Validator(Reader):
         if args["topic"] is not None:
             self.note_topic_use(args["topic"])
         self.producer_acks.setdefault(args["name"], args["acks"])
+        self.producer_setups[args["name"]] = args
         return args
 
     def producer_idempotence(self, m: dict, args: dict, p: PathT) -> None:
@@ -540,6 +542,16 @@ class _Validator(Reader):
             args[k] = None if m.get(k) is None else self.text(m[k], p + (k,), what)
         if commit == "transactional" and args["output"] is None:
             self.fail(p, "commit: transactional needs output: the transactional producer that commits the offsets")
+        args["output.topic"] = None
+        if args["output"] is not None:
+            setup = self.producer_setups.get(args["output"])
+            if setup is None or setup["topic"] is None:
+                self.fail(p + ("output",), f"output: {args['output']} must be a producer that an earlier "
+                          "start_producer step configured with the topic to write to")
+            if commit == "transactional" and setup["transactional.id"] is None:
+                self.fail(p + ("output",), f"commit: transactional needs a transactional producer, but "
+                          f"{args['output']} has no transactional.id")
+            args["output.topic"] = setup["topic"]
         for topic in args["topics"]:
             self.note_topic_use(topic)
         return args

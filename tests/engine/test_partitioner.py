@@ -103,11 +103,25 @@ def _stints(sizes, batch_size):
     return groups
 
 
+def _sticky_choices(sp: StickyPartitioner, sizes: list[int], batch_limit: int | None) -> list[int]:
+    """Partitions chosen for records of `sizes`, with the accumulator's batches filling to
+    `batch_limit` bytes (None: no batch ever fills, as when linger.ms sends them half full)."""
+    chosen, batch = [], 0
+    for size in sizes:
+        chosen.append(sp.partition("t", [0, 1, 2], 3, size))
+        batch += size
+        full = batch_limit is not None and batch >= batch_limit
+        sp.appended("t", size, full)
+        if full:
+            batch = 0
+    return chosen
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_sticky_partitioner_unit_stays_for_batch_size_bytes_then_moves(seed):
     sp = StickyPartitioner(random.Random(seed), batch_size=100)
     sizes = [30] * 40
-    chosen = [sp.partition("t", [0, 1, 2], 3, s) for s in sizes]
+    chosen = _sticky_choices(sp, sizes, 100)
     stints = _stints(sizes, 100)
     assert [len(g) for g in stints] == [4] * 10
     for g in stints:
@@ -116,9 +130,23 @@ def test_sticky_partitioner_unit_stays_for_batch_size_bytes_then_moves(seed):
     assert len(set(firsts)) > 1, f"seed {seed}: never moved off partition {firsts[0]}"
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_sticky_partitioner_waits_for_a_batch_boundary_up_to_twice_batch_size(seed):
+    # KIP-794 (BuiltInPartitioner.updatePartitionInfo): past batch.size bytes it switches only once
+    # the partition's batch is full, and at 2 x batch.size whatever the batches look like.
+    sp = StickyPartitioner(random.Random(seed), batch_size=100)
+    chosen = _sticky_choices(sp, [30] * 21, None)
+    stints = [chosen[i:i + 7] for i in range(0, 21, 7)]
+    for g in stints:
+        assert len(set(g)) == 1, f"seed {seed}: switched inside {g}: {chosen}"
+
+
 def test_sticky_partitioner_only_picks_available_partitions():
     sp = StickyPartitioner(random.Random(1), batch_size=10)
-    chosen = {sp.partition("t", [1, 4], 6, 10) for _ in range(50)}
+    chosen = set()
+    for _ in range(50):
+        chosen.add(sp.partition("t", [1, 4], 6, 10))
+        sp.appended("t", 10, True)
     assert chosen == {1, 4}
 
 
@@ -132,7 +160,9 @@ def test_sticky_producer_fills_one_partition_per_batch(seed):
     c.advance(3000)
     where = _partition_of_values(c, "t")
     assert len(where) == 40, f"seed {seed}: {len(where)} records landed"
-    stints = _stints([30] * 40, 100)
+    # With the 61-byte batch header a 100-byte batch holds one record, and each record that does
+    # not fit opens a batch that is not full yet, so the switch comes at 2 x batch.size.
+    stints = _stints([30] * 40, 200)
     for g in stints:
         parts = {where[values[i]] for i in g}
         assert len(parts) == 1, f"seed {seed}: one stint went to partitions {parts}"

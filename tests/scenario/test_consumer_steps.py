@@ -220,7 +220,7 @@ def test_a_consumer_may_crash_while_it_stops(tmp_path, capsys):
     assert report["groups"]["reports"]["members"] == {"c1": ["sales/0", "sales/1", "sales/2"]}
 
 
-def test_transactional_commits_are_refused_before_anything_runs(tmp_path, capsys):
+def test_transactional_commits_need_an_output_producer_configured_before(tmp_path, capsys):
     path = tmp_path / "s.yaml"
     path.write_text("""
 name: exactly once
@@ -230,7 +230,8 @@ steps:
 """)
     assert run_command(str(path)) == 2
     captured = capsys.readouterr()
-    assert "s.yaml:5: steps[0].start_consumer.commit: not supported yet" in captured.err
+    assert "s.yaml:5: steps[0].start_consumer.output: output: p1 must be a producer that an earlier " \
+           "start_producer step configured" in captured.err
     assert captured.out == ""
 
 

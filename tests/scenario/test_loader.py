@@ -270,6 +270,7 @@ def test_start_consumer_defaults_and_commit_modes() -> None:
         "start_consumer: {name: c2, group: g1, topics: [orders, orders, clicks], commit: after_processing,"
         " processing_time: 10ms, auto.offset.reset: earliest}",
         "start_consumer: {name: c3, group: g2, topics: orders, enable.auto.commit: false}",
+        "start_producer: {name: p, topic: out, transactional.id: tx-1}",
         "start_consumer: {name: c4, group: g3, topics: orders, commit: transactional, output: p,"
         " isolation.level: read_committed, group.instance.id: i-4}",
     )
@@ -278,13 +279,17 @@ def test_start_consumer_defaults_and_commit_modes() -> None:
         "commit": "auto", "enable.auto.commit": True, "auto.commit.interval.ms": 5000, "processing_time": 0,
         "session.timeout.ms": 45000, "heartbeat.interval.ms": 3000, "max.poll.interval.ms": 300000,
         "max.poll.records": 500, "isolation.level": "read_uncommitted", "group.instance.id": None,
-        "output": None,
+        "output": None, "output.topic": None,
     }  # fmt: skip
     assert s[1].args["topics"] == ["orders", "clicks"]
     assert (s[1].args["commit"], s[1].args["enable.auto.commit"]) == ("after_processing", False)
     assert (s[1].args["processing_time"], s[1].args["auto.offset.reset"]) == (10, "earliest")
     assert (s[2].args["commit"], s[2].args["enable.auto.commit"]) == ("none", False)
-    assert (s[3].args["commit"], s[3].args["output"], s[3].args["group.instance.id"]) == ("transactional", "p", "i-4")
+    assert (s[4].args["commit"], s[4].args["output"], s[4].args["group.instance.id"]) == ("transactional", "p", "i-4")
+    assert s[4].args["output.topic"] == "out"
+    assert "has no transactional.id" in str(step_error(
+        "start_producer: {name: q, topic: out}",
+        "start_consumer: {name: c5, group: g4, topics: orders, commit: transactional, output: q}"))
 
 
 def test_start_consumer_contradictions() -> None:

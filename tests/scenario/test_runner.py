@@ -45,7 +45,8 @@ def test_report_has_the_contract_fields(capsys):
     assert set(p2["log_end_offset"]) == {str(b) for b in p2["replicas"]}
     assert p2["records"][0] == {"offset": 0, "key": "user-1", "value": "order 0", "headers": {},
                                 "timestamp": p2["records"][0]["timestamp"]}
-    assert report["producers"]["producer-1"] == {"sent": 5, "acked": 5, "failed": 0, "errors": {}}
+    assert report["producers"]["producer-1"] == {"sent": 5, "acked": 5, "failed": 0, "errors": {},
+                                                 "idempotent": True, "producer_id": 0, "producer_epoch": 0}
     assert set(report["audit"]) >= {"acked", "acked_lost", "unavailable", "duplicates_in_log",
                                     "order_violations", "consumed_duplicates", "skipped"}
 
