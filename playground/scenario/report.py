@@ -69,10 +69,7 @@ def build_report(view, name: str, seed: int, step_errors: list[dict], with_event
             }
             for topic in view.topic_names(include_internal=True)
         },
-        "producers": {
-            pname: {"sent": s.sent, "acked": s.acked, "failed": s.failed, "errors": dict(sorted(s.errors.items()))}
-            for pname, s in view.producers().items()
-        },
+        "producers": {pname: p.as_report() for pname, p in view.producers().items()},
         "groups": {gid: group_report(g) for gid, g in view.groups().items()},
         "consumers": {name: consumer_report(c) for name, c in view.consumers().items()},
         "audit": audit.as_report(),
