@@ -18,7 +18,7 @@ from .events import Event, EventKind, EventLog
 
 
 class ProducerCounters:
-    __slots__ = ("requests", "batches", "records", "latencies")
+    __slots__ = ("batches", "latencies", "records", "requests")
 
     def __init__(self) -> None:
         self.requests = 0           # Produce requests sent
