@@ -13,6 +13,7 @@ Ack latency here is the time from a batch's creation (its first record's
 from __future__ import annotations
 
 import math
+from bisect import insort
 
 from .events import Event, EventKind, EventLog
 
@@ -24,13 +25,15 @@ class ProducerCounters:
         self.requests = 0           # Produce requests sent
         self.batches = 0            # batches in them (one per partition per request)
         self.records = 0            # records in them
-        self.latencies: list[int] = []  # per acknowledged batch: ack time - batch creation (virtual ms)
+        # per acknowledged batch: ack time - batch creation (virtual ms), kept sorted so that views
+        # asking for percentiles every frame do not sort
+        self.latencies: list[int] = []
 
     def percentile(self, p: float) -> int | None:
         """Nearest-rank percentile of the batch ack latencies (None before the first ack)."""
-        if not self.latencies:
+        ordered = self.latencies
+        if not ordered:
             return None
-        ordered = sorted(self.latencies)
         return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
 
 
@@ -57,4 +60,4 @@ class ProducerMetrics:
         elif kind == EventKind.PRODUCE_ACKED:
             created = event.data.get("created_ms")
             if created is not None:
-                self.of(event.data["producer"]).latencies.append(event.time - created)
+                insort(self.of(event.data["producer"]).latencies, event.time - created)

@@ -5,7 +5,7 @@ leader), computed from engine state on each call.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from .producer_loop import SHOWN_CONFIG, effective_config
@@ -13,8 +13,9 @@ from .protocol import TopicPartition
 
 
 @dataclass(frozen=True)
-class OpenBatchView:
-    """A batch still filling in the accumulator: it leaves when full or at its linger deadline."""
+class BatchView:
+    """A batch in the accumulator: open (still filling: it closes when full or at its linger
+    deadline) or ready (closed, waiting for the sender: a leader, a free in-flight slot)."""
 
     topic: str
     partition: int
@@ -70,9 +71,10 @@ class ProducerView:
     running: bool = False           # the send loop is running
     loop_sent: int = 0              # records the loop handed to send()
     topic: str | None = None        # the loop's topic
-    open_batches: tuple[OpenBatchView, ...] = ()
+    open_batches: tuple[BatchView, ...] = ()
+    ready_batches: tuple[BatchView, ...] = ()
     leaders: tuple[LeaderQueueView, ...] = ()
-    compression_ratio: float | None = field(default=None)   # over the open batches, when known
+    compression_ratio: float | None = None   # raw / compressed bytes over the batches held, when known
 
     def as_report(self) -> dict[str, Any]:
         """The contract's sent/acked/failed/errors, then the counters that show batching."""
@@ -91,15 +93,19 @@ def producer_view(cluster, producer) -> ProducerView:
     loop = cluster.producer_loops.get(producer.name)
     linger = int(cfg["linger.ms"])
     limit = int(cfg["batch.size"])
-    opened = []
-    raw = comp = 0
-    for tp, batch in sorted(producer.open_batches.items()):
+    sizes = [0, 0]                  # bytes and compressed bytes of the batches whose compressed size is known
+
+    def batch_view(batch) -> BatchView:
+        # compressed_size: set by the producer once it compresses batches (compression.type).
         compressed = getattr(batch, "compressed_size", None)
         if compressed:
-            raw += batch.size
-            comp += compressed
-        opened.append(OpenBatchView(tp.topic, tp.partition, len(batch.records), batch.size, limit,
-                                    batch.created_ms, batch.created_ms + linger, compressed))
+            sizes[0] += batch.size
+            sizes[1] += compressed
+        return BatchView(batch.tp.topic, batch.tp.partition, len(batch.records), batch.size, limit,
+                         batch.created_ms, batch.created_ms + linger, compressed)
+
+    opened = [batch_view(b) for _tp, b in sorted(producer.open_batches.items())]
+    ready = [batch_view(b) for b in producer.ready]
     queues: dict[int, list[int]] = {}
     for batch in producer.ready:
         q = queues.setdefault(producer.leader_of(batch.tp), [0, 0])
@@ -113,11 +119,11 @@ def producer_view(cluster, producer) -> ProducerView:
         sent=stats.sent, acked=stats.acked, failed=stats.failed, errors=dict(stats.errors),
         requests=counters.requests, batches=counters.batches, records_in_requests=counters.records,
         ack_latency_p50=counters.percentile(50), ack_latency_p95=counters.percentile(95),
-        ack_latency_max=max(counters.latencies) if counters.latencies else None,
+        ack_latency_max=counters.latencies[-1] if counters.latencies else None,
         rate=loop.rate if loop is not None else None, running=loop is not None and loop.running,
         loop_sent=loop.index if loop is not None else 0, topic=loop.topic if loop is not None else None,
-        open_batches=tuple(opened),
+        open_batches=tuple(opened), ready_batches=tuple(ready),
         leaders=tuple(LeaderQueueView(b, *queues.get(b, (0, 0)), producer.in_flight.get(b, 0), mif)
                       for b in leaders),
-        compression_ratio=raw / comp if comp else None,
+        compression_ratio=sizes[0] / sizes[1] if sizes[1] else None,
     )
