@@ -111,8 +111,7 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, lag_dock)
         self.splitDockWidget(log_dock, lag_dock, Qt.Orientation.Horizontal)
         self.produce_chart = ProduceChart(self.bridge)
-        produce_dock = QDockWidget("Producers: records acknowledged per second and ack latency over virtual time (s)",
-                                   self)
+        produce_dock = QDockWidget("Producers: throughput and ack latency over virtual time (s)", self)
         produce_dock.setObjectName("produce-chart-dock")
         produce_dock.setWidget(self.produce_chart)
         produce_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable

@@ -148,8 +148,10 @@ class ProduceChart(QWidget):
         self.caption = QLabel()
         self.caption.setWordWrap(True)
         self.caption.setFont(font(11))
-        self.throughput_plot = self._make_plot("records acked / s")
-        self.latency_plot = self._make_plot("ack latency (ms)")
+        self.caption.setToolTip(f"One point per {WINDOW_MS} ms of virtual time (longer windows once the chart is "
+                                "full); latency is the time from a batch's first send() to its acknowledgement")
+        self.throughput_plot = self._make_plot("acked / s")
+        self.latency_plot = self._make_plot("latency ms")
         row = QHBoxLayout()
         row.setContentsMargins(0, 0, 0, 0)
         row.addWidget(self.throughput_plot, 1)
@@ -214,8 +216,8 @@ class ProduceChart(QWidget):
     def _caption(self) -> str:
         keys = "".join(f" <span style='color:{PRODUCER_COLOURS[i % len(PRODUCER_COLOURS)]};white-space:nowrap'>"
                        f"<b>━&nbsp;{name}</b></span>" for i, name in enumerate(self._curves))
-        return (f"{keys} &nbsp; <span style='color:#111111'>latency: solid p50, dashed p95 — per "
-                f"{self.history.window_ms} ms of virtual time (s on the x axis)</span>")
+        return (f"{keys} &nbsp; <span style='color:#111111;white-space:nowrap'>latency: ━ p50 &nbsp;╍ p95"
+                f"</span>")
 
     def _make_plot(self, title: str) -> pg.PlotWidget:
         plot = pg.PlotWidget(background="w")
@@ -228,8 +230,8 @@ class ProduceChart(QWidget):
             axis.setPen(pg.mkPen("#555555"))
             axis.setTextPen(pg.mkPen("#111111"))
             axis.setTickFont(tick_font)
-        item.getAxis("left").setWidth(40)
-        item.setTitle(f"<span style='color:#111111;font-size:11pt'>{title}</span>")
+        item.getAxis("left").setWidth(52)
+        item.setLabel("left", f"<span style='color:#111111;font-size:10pt'>{title}</span>")
         item.showGrid(x=True, y=True, alpha=0.2)
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")

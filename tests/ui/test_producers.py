@@ -187,7 +187,7 @@ def test_shortcuts_toggle_the_producers_panel_and_chart_and_help_lists_them(qtbo
     qtbot.addWidget(dialog)
     keys = {(what, keys) for _menu, what, keys in dialog.rows()}
     assert ("Producers", "Ctrl+6") in keys
-    assert any(keys_ == "Ctrl+7" and what.startswith("Producers: records acknowledged") for what, keys_ in keys)
+    assert any(keys_ == "Ctrl+7" and what.startswith("Producers: throughput and ack latency") for what, keys_ in keys)
     taken = [k for _m, _w, k in dialog.rows()]
     assert len(taken) == len(set(taken))                    # no key does two things
 
