@@ -54,7 +54,7 @@ class AccumulatorView(QWidget):
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(240)
         bridge.event_emitted.connect(self.recent.on_event)
-        bridge.frame.connect(lambda _t: self.refresh())
+        bridge.frame.connect(self._on_frame)
         self.refresh()
 
     # -- reading (tests, the panel) -----------------------------------------------------------
@@ -70,6 +70,14 @@ class AccumulatorView(QWidget):
         return max(1.0, SENT_FLASH_REAL_MS * self._bridge.speed)
 
     # -- drawing --------------------------------------------------------------------------------
+    def _on_frame(self, _t: float) -> None:
+        if self.isVisible():            # a hidden tab costs nothing; it catches up when shown
+            self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh()
+
     def refresh(self) -> None:
         self._cards = producer_cards(self._bridge.view(), self._bridge.display_time, self.recent, self.flash_ms())
         height = int(sum(card_height(c) + CARD_GAP for c in self._cards)) or 60

@@ -13,6 +13,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -31,6 +32,8 @@ def _open(qtbot, cluster, timeline=()) -> MainWindow:
     win.resize(1600, 1000)
     win.show()
     qtbot.waitExposed(win)
+    win._producers_dock.raise_()           # the accumulator paints while its tab is shown
+    qtbot.waitUntil(win.producers_panel.accumulator.isVisible, timeout=2000)
     return win
 
 
@@ -205,3 +208,25 @@ def test_the_linger_scenario_opens_on_the_producers_panel(qtbot):
         assert sum(r.records for r in lingering.rows) > 0             # records wait in linger-50's batches
     finally:
         win.bridge.close()
+
+
+def _acked(time: int, producer: str, count: int, created: int):
+    return SimpleNamespace(kind=EventKind.PRODUCE_ACKED, time=time,
+                           data={"producer": producer, "count": count, "created_ms": created})
+
+
+def test_produce_history_folds_acks_into_windows():
+    from playground.ui.qt_produce_chart import ProduceHistory
+    h = ProduceHistory(window_ms=100, capacity=8)
+    assert not h.advance(50)                                   # nothing acked yet: no window
+    for t, n, created in ((10, 5, 0), (60, 5, 20), (150, 2, 140)):
+        assert h.on_event(_acked(t, "p", n, created))
+    assert not h.on_event(SimpleNamespace(kind=EventKind.PRODUCE_SENT, time=1, data={}))
+    assert h.advance(99) and h.series["p"].n == 1               # [0, 100) is complete at 99
+    s = h.series["p"]
+    assert (s.data("t")[0], s.data("throughput")[0]) == (0.1, 100.0)      # 10 records in 0.1 s
+    assert (s.data("p50")[0], s.data("p95")[0]) == (10.0, 40.0)           # latencies 10 and 40
+    assert h.advance(450) and s.n == 4                          # windows with no ack: 0 records/s, no latency
+    assert list(s.data("throughput")) == [100.0, 20.0, 0.0, 0.0] and np.isnan(s.data("p50")[3])
+    assert h.advance(1000) and h.window_ms == 200 and s.n <= 8    # full: every other point dropped, windows doubled
+    assert np.all(np.diff(s.data("t")) > 0)
