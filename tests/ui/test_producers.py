@@ -230,3 +230,22 @@ def test_produce_history_folds_acks_into_windows():
     assert list(s.data("throughput")) == [100.0, 20.0, 0.0, 0.0] and np.isnan(s.data("p50")[3])
     assert h.advance(1000) and h.window_ms == 200 and s.n <= 8    # full: every other point dropped, windows doubled
     assert np.all(np.diff(s.data("t")) > 0)
+
+
+def test_cards_show_full_batches_and_the_compression_ratio():
+    from playground.engine.producer_view import BatchView, LeaderQueueView, ProducerView
+    from playground.ui.producer_model import FULL, RecentSends, producer_cards
+    config = {"acks": "all", "enable.idempotence": True, "linger.ms": 50, "batch.size": 1024,
+              "compression.type": "zstd", "max.in.flight.requests.per.connection": 5, "transactional.id": None}
+    full = BatchView("t", 0, 10, 1000, 1024, 100, 150, compressed_size=250)     # one more record would not fit
+    filling = BatchView("t", 1, 3, 361, 1024, 120, 170, compressed_size=120)
+    p = ProducerView("p", config, 13, 0, 0, {}, 0, 0, 0, None, None, None, open_batches=(filling,),
+                     ready_batches=(full,), compression_ratio=1361 / 370,
+                     leaders=(LeaderQueueView(101, ready_batches=1, ready_records=10, in_flight=5, max_in_flight=5),))
+    view = SimpleNamespace(producers=lambda: {"p": p}, partitions=lambda _t: [])
+    (card,) = producer_cards(view, 130.0, RecentSends(), 40.0)
+    rows = {r.tp: r for r in card.rows}
+    assert rows["t/0"].state == FULL and rows["t/0"].text == "full: sending" and rows["t/0"].records == 10
+    assert rows["t/1"].text == "sends in 40 ms" and rows["t/1"].compression_ratio == pytest.approx(361 / 120)
+    assert card.lines[1] == "acks=all · compression zstd (3.7:1)"
+    assert card.leaders == ((101, 5, 5, 1, 10),)
