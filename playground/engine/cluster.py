@@ -347,9 +347,11 @@ class Cluster:
         return p
 
     def start_producer(self, name: str, topic: str | None = None, rate: float | None = None, key: Any = None,
-                       value: Any = "record {i}", **config: Any) -> Producer:
+                       value: Any = None, **config: Any) -> Producer:
         """Create or find the producer `name` (Kafka's config names, or linger_ms spellings) and, with
-        a rate, send `rate` records per virtual second to `topic` until stop_producer; see producer_loop."""
+        a rate, send `rate` records per virtual second to `topic` until stop_producer; see producer_loop.
+        `{i}` in key and value is the record's index; a list of keys is taken in turn; None is a null
+        key, or a null value (a tombstone)."""
         from .producer_loop import start_producer
         return start_producer(self, name, topic, rate, key, value, config)
 

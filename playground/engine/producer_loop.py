@@ -174,7 +174,7 @@ class ProducerLoop:
     above 1000/s) go one after another in that millisecond.
     """
 
-    def __init__(self, producer, topic: str, rate: float, key: Any = None, value: Any = "record {i}") -> None:
+    def __init__(self, producer, topic: str, rate: float, key: Any = None, value: Any = None) -> None:
         self.producer = producer
         self.clock = producer.clock
         self.topic = topic
@@ -264,7 +264,7 @@ def _rate(rate: Any) -> float:
 
 
 def start_producer(cluster, name: str, topic: str | None = None, rate: Any = None, key: Any = None,
-                   value: Any = "record {i}", config: dict[str, Any] | None = None):
+                   value: Any = None, config: dict[str, Any] | None = None):
     """Create (or find) the producer `name` with `config`, and with a rate, start its send loop.
 
     Refused, with nothing created or started: a bad setting (INVALID_CONFIG),
