@@ -24,6 +24,7 @@ from .events import EventKind, EventLog
 from .metadata import describe_record
 from .network import Network
 from .producer import Producer
+from .producer_metrics import ProducerMetrics
 from .protocol import (AlterConfigsResource, CreatableTopic, CreatePartitionsRequest, CreatePartitionsTopic,
                        CreateTopicsRequest, DeleteTopicsRequest, IncrementalAlterConfigsRequest, TopicResult)
 
@@ -76,6 +77,8 @@ class Cluster:
     def _init_clients(self) -> None:
         self.producers: dict[str, Producer] = {}
         self.consumers: dict[str, Consumer] = {}
+        self.producer_loops: dict[str, Any] = {}        # name -> ProducerLoop (producer_loop.py)
+        self.producer_metrics = ProducerMetrics(self.events)
         self._client_rng = random.Random(self.rng.getrandbits(64))
 
     def _init_kraft(self, brokers: int, controllers: int) -> None:
@@ -353,6 +356,20 @@ class Cluster:
                 p.inherit(old)
             self.producers[name] = p
         return p
+
+    def start_producer(self, name: str, topic: str | None = None, rate: float | None = None, key: Any = None,
+                       value: Any = None, **config: Any) -> Producer:
+        """Create or find the producer `name` (Kafka's config names, or linger_ms spellings) and, with
+        a rate, send `rate` records per virtual second to `topic` until stop_producer; see producer_loop.
+        `{i}` in key and value is the record's index; a list of keys is taken in turn; None is a null
+        key, or a null value (a tombstone)."""
+        from .producer_loop import start_producer
+        return start_producer(self, name, topic, rate, key, value, config)
+
+    def stop_producer(self, name: str) -> None:
+        """Stop the producer's send loop; it sends what its accumulator holds at once."""
+        from .producer_loop import stop_producer
+        stop_producer(self, name)
 
     def consumer(self, name: str, group_id: str | None = None, topics: list[str] | None = None,
                  **config: Any) -> Consumer:

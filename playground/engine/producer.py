@@ -429,7 +429,7 @@ class Producer:
             text = (f"Producer {self.name} counts {n} record(s) for {batch.tp} as sent without any answer "
                     "(acks=0): it will never learn whether the leader wrote them.")
         self.events.emit(EventKind.PRODUCE_ACKED, text, producer=self.name, topic=batch.tp.topic,
-                         partition=batch.tp.partition, base_offset=base_offset, count=n, acks=acks)
+                         partition=batch.tp.partition, base_offset=base_offset, count=n, acks=acks, created_ms=batch.created_ms)
         for i, cb in enumerate(batch.callbacks):
             if cb is not None:
                 cb(Errors.NONE, base_offset + i if base_offset >= 0 else -1)

@@ -181,7 +181,11 @@ class ClusterView:
         return max(logs, key=lambda lg: lg.log_end_offset) if logs else None
 
     def producers(self) -> dict[str, Any]:
-        return {name: p.stats for name, p in sorted(self._c.producers.items())}
+        """Producer name -> ProducerView: sent, acked, failed, errors (the contract's counters), its
+        settings, requests and batches sent, ack latency, its send loop's rate, and the record
+        accumulator (open batches per partition, ready batches and in-flight requests per leader)."""
+        from .producer_view import producer_view
+        return {name: producer_view(self._c, p) for name, p in sorted(self._c.producers.items())}
 
     def producer_config(self, name: str) -> dict[str, Any]:
         return dict(self._c.producers[name].config)

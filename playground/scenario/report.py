@@ -90,11 +90,8 @@ def build_report(view, name: str, seed: int, step_errors: list[dict], with_event
             }
             for topic in view.topic_names(include_internal=True)
         },
-        "producers": {
-            pname: {"sent": s.sent, "acked": s.acked, "failed": s.failed, "errors": dict(sorted(s.errors.items())),
-                    **producer_txn_report(view.producer_txn(pname))}
-            for pname, s in view.producers().items()
-        },
+        "producers": {pname: {**p.as_report(), **producer_txn_report(view.producer_txn(pname))}
+                      for pname, p in view.producers().items()},
         "transactions": {tid: {"producer_id": t.producer_id, "producer_epoch": t.producer_epoch, "state": t.state,
                                "partitions": list(t.partitions), "coordinator": t.coordinator}
                          for tid, t in view.transactions().items()},

@@ -23,13 +23,15 @@ from .schema import Scenario, Step, key_for, render_template
 SUPPORTED_ACTIONS = {"create_topic", "delete_topic", "add_partitions", "alter_config", "produce", "wait",
                      "kill_broker", "restart_broker", "slow_broker", "isolate_broker", "heal", "drop_requests",
                      "elect_leaders", "start_consumer", "stop_consumer", "crash_consumer", "pause_consumer",
-                     "resume_consumer", "reset_offsets", "begin_transaction", "commit_transaction",
-                     "abort_transaction"}
-LATER = {
-    "start_producer": "the producer pipeline",
-    "stop_producer": "the producer pipeline",
-}
+                     "resume_consumer", "reset_offsets", "start_producer", "stop_producer", "begin_transaction",
+                     "commit_transaction", "abort_transaction"}
+LATER: dict[str, str] = {}
 
+
+# start_producer arguments that are the producer's configuration (Kafka's names).
+PRODUCER_CONFIG_KEYS = ("acks", "enable.idempotence", "linger.ms", "batch.size", "compression.type", "retries",
+                        "max.in.flight.requests.per.connection", "transactional.id", "partitioner",
+                        "delivery.timeout.ms", "request.timeout.ms")
 
 # start_consumer arguments handed to the engine as consumer configuration (Kafka's names,
 # plus the playground's `commit`, `processing_time` and `assignor`).
@@ -161,6 +163,16 @@ class ScenarioRun:
             headers = tuple((str(k), _to_bytes(render_template(v, i))) for k, v in headers_t.items())
             producer.send(topic, _to_bytes(value), key=_to_bytes(key), headers=headers,
                           partition=args.get("partition"), timestamp=args.get("timestamp"))
+
+    def _do_start_producer(self, args: dict) -> None:
+        name = args["name"]
+        config = {k: args[k] for k in PRODUCER_CONFIG_KEYS if args.get(k) is not None}
+        # Without a rate this only configures the producer, for later produce steps.
+        self.cluster.start_producer(name, args["topic"], args["rate"], args["key"], args["value"], **config)
+        self._producer_acks[name] = str(args["acks"])
+
+    def _do_stop_producer(self, args: dict) -> None:
+        self.cluster.stop_producer(args["name"])
 
     def _brokers(self, ref) -> list[int]:
         """Broker ids a BrokerRef names when the step runs."""

@@ -249,6 +249,16 @@ class SimulationBridge(QObject):
     def reset_offsets(self, group: str, topic: str, to: str) -> dict:
         return self._command(commands.reset_offsets, group, topic, to)
 
+    # Producers with a send loop: KafkaError when refused (nothing created, started or stopped).
+    def start_producer(self, name: str, topic: str, rate: str = "", key: str = "", value: str = "record {i}",
+                       **config: str) -> None:
+        """Start (empty rate: only configure) a producer; config in Python spellings, e.g. linger_ms="50"
+        (see commands.start_producer)."""
+        self._command(lambda c: commands.start_producer(c, name, topic, rate, key, value, **config))
+
+    def stop_producer(self, name: str) -> None:
+        self._command(commands.stop_producer, name)
+
     def _command(self, command, *args):
         result = command(self._cluster, *args)
         self.frame.emit(self._display)

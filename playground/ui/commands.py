@@ -206,6 +206,34 @@ def reset_offsets(cluster: Cluster, group: str, topic: str, to: str) -> dict:
     return cluster.reset_offsets(group, topic, to)
 
 
+# -- producers with a send loop (the Producers panel) ------------------------------------------
+COMPRESSION_CHOICES = ("none", "gzip", "snappy", "lz4", "zstd")
+IDEMPOTENCE_CHOICES = ("default", "true", "false")
+
+
+def start_producer(cluster: Cluster, name: str, topic: str, rate: str = "", key: str = "", value: str = "record {i}",
+                   **config: str) -> None:
+    """Start (or, with an empty rate, only configure) the producer `name`; the form's text goes to the
+    engine as typed, so a bad value gets Kafka's INVALID_CONFIG and its sentence, and nothing starts.
+
+    `config`: Kafka's settings with Python spellings (linger_ms="50"); an empty text leaves the
+    setting at Kafka's default, and enable_idempotence="default" lets Kafka decide.
+    """
+    topic, rate = topic.strip(), rate.strip()
+    if rate and topic not in cluster.view().topic_names():
+        raise KafkaError(Errors.UNKNOWN_TOPIC_OR_PARTITION,
+                         f"This server does not host topic {topic or '(none given)'}. Create it first (Topic ▸ New "
+                         "topic…): the Producers panel does not create topics on first use.")
+    settings = {k: v for k, v in config.items() if str(v).strip() and not (k == "enable_idempotence"
+                                                                          and v == "default")}
+    cluster.start_producer(name.strip(), topic or None, rate or None, key or None, value, **settings)
+
+
+def stop_producer(cluster: Cluster, name: str) -> None:
+    """Stop the producer's send loop; what is left in its accumulator is sent at once."""
+    cluster.stop_producer(name)
+
+
 def demo_timeline(cluster: Cluster) -> list[tuple[int, Callable[[], None]]]:
     """Records for the built-in screenshot: a committed batch, then a second one mid-replication."""
     def first() -> None:

@@ -1,6 +1,6 @@
 """The main window: time controls on top, the cluster canvas in the middle,
-the produce panel on the right over the guarantees and consumers panels (tabs),
-the event log and the consumer-lag chart at the bottom, and a status bar that
+the produce panel on the right over the guarantees, consumers and producers panels (tabs),
+the event log, the consumer-lag chart and the produce chart at the bottom, and a status bar that
 tells what a command did (or Kafka's reason for refusing it)."""
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from .qt_consumers import ConsumersPanel
 from .qt_guarantees import GuaranteesPanel
 from .qt_help import ShortcutsDialog
 from .qt_lag_chart import LagChart
+from .qt_produce_chart import ProduceChart
+from .qt_producers import ProducersPanel
 from .qt_panels import CreateTopicDialog, EventLogModel, EventLogView, ProducePanel, TimeControls
 from .qt_theme import font
 
@@ -75,8 +77,13 @@ class MainWindow(QMainWindow):
         self.consumers_panel = ConsumersPanel(self.bridge)
         self._consumers_dock = self._scrolled_dock("Consumers", "consumers-dock", self.consumers_panel)
         self.tabifyDockWidget(guarantees_dock, self._consumers_dock)
-        # A scenario that starts consumers opens on their panel; otherwise the audit comes first.
-        (self._consumers_dock if cluster.view().consumers() else guarantees_dock).raise_()
+        self.producers_panel = ProducersPanel(self.bridge)
+        self._producers_dock = self._scrolled_dock("Producers", "producers-dock", self.producers_panel)
+        self.tabifyDockWidget(self._consumers_dock, self._producers_dock)
+        # A scenario that starts producers or consumers opens on their panel; otherwise the audit comes first.
+        looping = any(p.rate is not None for p in cluster.view().producers().values())
+        (self._producers_dock if looping else self._consumers_dock if cluster.view().consumers()
+         else guarantees_dock).raise_()
         # The right column runs the full height; the event log sits under the canvas only.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
@@ -85,6 +92,7 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_label, 1)
         self.broker_actions.message.connect(self.show_status)
         self.consumers_panel.message.connect(self.show_status)
+        self.producers_panel.message.connect(self.show_status)
         self.canvas.consumer_clicked.connect(self._open_consumer_menu)
 
         self.event_model = EventLogModel(self.bridge, self)
@@ -102,10 +110,22 @@ class MainWindow(QMainWindow):
                              | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, lag_dock)
         self.splitDockWidget(log_dock, lag_dock, Qt.Orientation.Horizontal)
+        self.produce_chart = ProduceChart(self.bridge)
+        produce_dock = QDockWidget("Producers: throughput and ack latency over virtual time (s)", self)
+        produce_dock.setObjectName("produce-chart-dock")
+        produce_dock.setWidget(self.produce_chart)
+        produce_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                                 | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, produce_dock)
+        self.splitDockWidget(lag_dock, produce_dock, Qt.Orientation.Horizontal)
         self._log_dock, self._side_dock, self._lag_dock = log_dock, dock, lag_dock
-        # The lag chart appears with the first consumer group (once: closed by the user, it stays closed).
+        self._produce_dock = produce_dock
+        # The charts appear with the first consumer / the first producer loop (once: closed by the
+        # user, they stay closed).
         self._lag_shown = bool(cluster.view().consumers())
         lag_dock.setVisible(self._lag_shown)
+        self._produce_chart_shown = looping
+        produce_dock.setVisible(looping)
         self.bridge.event_emitted.connect(self._maybe_show_lag)
         self._docks_fitted = False
         self._consumer_menu = None
@@ -158,7 +178,8 @@ class MainWindow(QMainWindow):
             view.addAction(toggle)
             self.addAction(toggle)
         for dock, key in ((self._guarantees_dock, "Ctrl+3"), (self._consumers_dock, "Ctrl+4"),
-                          (self._lag_dock, "Ctrl+5")):
+                          (self._lag_dock, "Ctrl+5"), (self._producers_dock, "Ctrl+6"),
+                          (self._produce_dock, "Ctrl+7")):
             toggle = dock.toggleViewAction()
             toggle.setShortcut(QKeySequence(key))
             view.addAction(toggle)
@@ -200,8 +221,17 @@ class MainWindow(QMainWindow):
         if not self._lag_shown and event.kind == EventKind.CONSUMER_STARTED:
             self._lag_shown = True
             self._lag_dock.show()
-            self.resizeDocks([self._log_dock, self._lag_dock], [int(self.width() * 0.4), int(self.width() * 0.4)],
-                             Qt.Orientation.Horizontal)
+            self._fit_bottom_docks()
+        elif not self._produce_chart_shown and event.kind == EventKind.PRODUCER_STARTED:
+            self._produce_chart_shown = True
+            self._produce_dock.show()
+            self._fit_bottom_docks()
+
+    def _fit_bottom_docks(self) -> None:
+        """The event log and the visible charts share the width under the canvas."""
+        docks = [d for d in (self._log_dock, self._lag_dock, self._produce_dock) if not d.isHidden()]
+        share = int(self.width() * 0.8 / len(docks))
+        self.resizeDocks(docks, [share] * len(docks), Qt.Orientation.Horizontal)
 
     def _open_consumer_menu(self, name: str, where) -> None:
         if self._consumer_menu is not None:
@@ -230,8 +260,7 @@ class MainWindow(QMainWindow):
         if not self._docks_fitted:                      # the canvas gets most of any window size
             self._docks_fitted = True
             self.resizeDocks([self._log_dock], [max(110, int(self.height() * 0.17))], Qt.Orientation.Vertical)
-            self.resizeDocks([self._log_dock, self._lag_dock], [int(self.width() * 0.4), int(self.width() * 0.4)],
-                             Qt.Orientation.Horizontal)
+            self._fit_bottom_docks()
             self.resizeDocks([self._side_dock], [340 if self.width() >= 1500 else 290],
                              Qt.Orientation.Horizontal)
 

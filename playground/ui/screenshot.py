@@ -50,7 +50,10 @@ def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | No
     app.processEvents()          # event-log rows and repaints
     window.guarantees.refresh()  # the panels throttle their refreshes; the picture must show this instant
     window.consumers_panel.refresh()
+    window.producers_panel.refresh()
+    window.producers_panel.accumulator.refresh()
     window.lag_chart.redraw()
+    window.produce_chart.redraw()
     window.event_log.scrollToBottom()
     app.processEvents()
     ok = window.grab().save(out_png)
