@@ -140,7 +140,7 @@ class BrokerGroups:
             return
         log = state.log
         batch = RecordBatch(records).stamped(log.log_end_offset, state.leader_epoch, None)
-        log.append(batch)
+        self.log_append(tp, log, batch)
         self.events.emit(EventKind.RECORDS_APPENDED,
                          f"Coordinator {self.broker_id} appended {what} to {tp} at offset"
                          f"{'s' if batch.count > 1 else ''} {batch.base_offset}"
