@@ -142,10 +142,11 @@ class BrokerStorage:
             self.events.emit(EventKind.SEGMENT_DELETED,
                              f"Broker {self.broker_id} deleted segment {d.base_offset}–{d.next_offset - 1} of {tp} "
                              f"({d.record_count} record(s), {d.size_bytes} bytes) — {d.reason}. Its log now starts "
-                             f"at offset {log.log_start_offset}.",
+                             f"at offset {max(d.next_offset, old_start)}.",
                              topic=tp.topic, partition=tp.partition, broker=self.broker_id,
                              base_offset=d.base_offset, next_offset=d.next_offset, size_bytes=d.size_bytes,
-                             records=d.record_count, setting=d.setting, log_start_offset=log.log_start_offset,
+                             records=d.record_count, setting=d.setting,
+                             log_start_offset=max(d.next_offset, old_start),
                              old_log_start_offset=old_start)
         if self.records_removed_listener is not None:
             self.records_removed_listener(tp, [(b, r) for seg in result.removed for b in seg.batches

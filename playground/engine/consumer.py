@@ -63,13 +63,26 @@ COMMIT_ALIASES = {"sync_after_processing": "after_processing", "sync_before_proc
 
 
 class ConsumedRecord:
-    __slots__ = ("topic", "partition", "offset", "record")
+    """A fetched record waiting in the consumer's buffer.
 
-    def __init__(self, topic: str, partition: int, offset: int, record: Record) -> None:
+    `position` is where the consumer's position must be for this record to be
+    the next one (else it is stale, after a seek or a revocation), and
+    `next_position` where it moves once the record is returned. They differ
+    from offset and offset + 1 only in a compacted log, whose offsets have
+    gaps: the position skips them, and past a batch's last record moves to the
+    batch's next offset, as Kafka's fetcher does.
+    """
+
+    __slots__ = ("topic", "partition", "offset", "record", "position", "next_position")
+
+    def __init__(self, topic: str, partition: int, offset: int, record: Record,
+                 position: int | None = None, next_position: int | None = None) -> None:
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.record = record
+        self.position = offset if position is None else position
+        self.next_position = offset + 1 if next_position is None else next_position
 
 
 def _flag(value: Any) -> bool:
@@ -394,9 +407,9 @@ class Consumer:
         while buf and len(batch) < n:
             r = buf.popleft()
             tp = tp_of(r.topic, r.partition)
-            if positions.get(tp) != r.offset:
+            if positions.get(tp) != r.position:
                 continue                   # stale after a seek or a revocation
-            positions[tp] = r.offset + 1
+            positions[tp] = r.next_position
             batch.append(r)
         self._buffered_tps = {tp_of(r.topic, r.partition) for r in buf} if buf else set()
         if not buf:
@@ -516,6 +529,27 @@ class Consumer:
             self.meta.refresh()
         self.later(0 if tp not in self._pending_reset else int(self.config["retry.backoff.ms"]), self.kick)
 
+    def _out_of_range(self, tp: TopicPartition, pos: int, data: Any) -> None:
+        """The position is outside the leader's log (Kafka's fetcher gets OFFSET_OUT_OF_RANGE): reset
+        it by auto.offset.reset, or with `none` stop with OffsetOutOfRangeException."""
+        policy = self.config["auto.offset.reset"]
+        if 0 <= data.log_start_offset and pos < data.log_start_offset:
+            where = (f"below the log start offset {data.log_start_offset}: retention deleted the records "
+                     "it was about to read")
+        else:
+            where = f"past the end of the log (high watermark {data.high_watermark})"
+        then = {"earliest": "auto.offset.reset=earliest moves it to the log start offset",
+                "latest": "auto.offset.reset=latest moves it to the end of the log, skipping what is there",
+                }.get(policy, "auto.offset.reset=none, so poll() throws OffsetOutOfRangeException")
+        self.events.emit(EventKind.CONSUMER_OFFSET_OUT_OF_RANGE,
+                         f"Consumer {self.name}'s position {pos} on {tp} is out of range — {where}; {then}.",
+                         consumer=self.name, topic=tp.topic, partition=tp.partition, offset=pos,
+                         log_start_offset=data.log_start_offset, policy=policy)
+        self.positions[tp] = None
+        if policy not in ("earliest", "latest") and self.error is None:
+            self.fail(f"OffsetOutOfRangeException: position {pos} on {tp} is out of range and "
+                      "auto.offset.reset=none", tp)
+
     def _on_fetch(self, leader: int, resp: Any) -> None:
         self._fetching.discard(leader)
         if not self.running:
@@ -530,16 +564,28 @@ class Consumer:
             if pos is None or tp not in self.assignment:
                 continue
             if data.error == Errors.OFFSET_OUT_OF_RANGE:
-                self.positions[tp] = None
+                self._out_of_range(tp, pos, data)
                 continue
             if data.error != Errors.NONE:
                 self.meta.refresh()
                 continue
+            last = None
+            expect = pos
             for batch in data.batches:
                 for off, rec in batch.iter_from(pos):
-                    self._buffer.append(ConsumedRecord(tp.topic, tp.partition, off, rec))
+                    last = ConsumedRecord(tp.topic, tp.partition, off, rec, expect, off + 1)
+                    expect = off + 1
+                    self._buffer.append(last)
+            if data.batches:
+                end = data.batches[-1].next_offset
+                if last is not None:
                     got = True
                     self._buffered_tps.add(tp)
+                    if end > last.next_position:
+                        last.next_position = end     # the batch's tail was compacted away
+                elif end > pos:
+                    # Every record fetched was compacted away: move past them and fetch on.
+                    self.positions[tp] = end
         if got:
             self.wake()
         delay = 0 if got or all(d.error == Errors.NONE for d in resp.partitions.values()) \

@@ -14,6 +14,8 @@ from playground.engine.records import decode_text
 def partition_report(view, topic: str, pv) -> dict[str, Any]:
     log = view.authoritative_log(topic, pv.partition)
     records = []
+    segments = [{"base_offset": s.base_offset, "next_offset": s.next_offset, "size_bytes": s.size_bytes,
+                 "active": s.active} for s in view.segments(topic, pv.partition)]
     if log is not None:
         for off, rec, _batch in log.records():
             records.append({
@@ -35,6 +37,7 @@ def partition_report(view, topic: str, pv) -> dict[str, Any]:
         "high_watermark": pv.high_watermark,
         "log_end_offset": {str(b): leo for b, leo in pv.log_end_offsets.items()},
         "records": records,
+        "segments": segments,
     }
 
 
