@@ -189,7 +189,10 @@ def clean(log: PartitionLog, now: int, *, delete_retention_ms: int, segment_byte
         batch = batches[i]
         if batch.base_offset >= upper:
             break
-        if not batch.is_control:
+        # Control and transactional batches stay out of the map for now: Kafka maps committed
+        # transactional records but not aborted ones, which needs the transaction markers' outcome
+        # (the transactions hook in _Filter.batch). Leaving them out only keeps more.
+        if not batch.is_control and not batch.is_transactional:
             for off, rec in batch.iter_from(start):
                 if rec.key is not None:
                     offset_map[rec.key] = off

@@ -264,3 +264,36 @@ def test_consumer_offsets_is_compacted_and_a_new_coordinator_reloads_the_right_o
     loaded = _kinds(c, EventKind.GROUPS_LOADED)
     assert loaded and loaded[-1].data["broker"] == after.coordinator
     assert not checker.violations
+
+
+def test_transactional_and_control_batches_are_left_untouched_for_now():
+    log = PartitionLog("t", 0)
+    txn = RecordBatch([Record(b"a", b"in txn", (), 0)], base_offset=0, leader_epoch=0, producer_id=3,
+                      is_transactional=True)
+    log.append(txn, 0)
+    marker = RecordBatch([Record(None, b"COMMIT", (), 0)], base_offset=1, leader_epoch=0, producer_id=3,
+                         is_control=True)
+    log.append(marker, 0)
+    log.append(_batch(2, ["a", "a"]), 0)
+    log.roll(0)
+    log.append(_batch(4, ["z"]), 0)
+    log.high_watermark = log.log_end_offset
+    clean(log, 0, delete_retention_ms=0, segment_bytes=10**6)
+    assert log.batches[0] is txn and log.batches[1] is marker, "kept as they are, the very same batches"
+    assert [o for o, _, _ in log.records()] == [0, 1, 3, 4]
+
+
+def test_an_idempotent_producers_last_batch_stays_even_when_emptied():
+    log = PartitionLog("t", 0)
+    mine = RecordBatch([Record(b"a", b"old", (), 0)], base_offset=0, leader_epoch=0, producer_id=7)
+    log.append(mine, 0)
+    log.append(_batch(1, ["a"]), 0)
+    log.append(_batch(2, ["b"]), 0)
+    log.roll(0)
+    log.append(_batch(3, ["z"]), 0)
+    log.high_watermark = log.log_end_offset
+    clean(log, 0, delete_retention_ms=0, segment_bytes=10**6)
+    first = log.batches[0]
+    assert (first.base_offset, first.last_offset, first.count, first.producer_id) == (0, 0, 0, 7), \
+        "its records are gone, but the batch (the producer's last sequence) stays"
+    assert [o for o, _, _ in log.records()] == [1, 2, 3]
