@@ -53,19 +53,28 @@ class FaultRun:
 
 def run_fault_schedule(seed: int, *, duration_ms: int = 20_000, max_fault_ms: int = 20_000,
                        settle_ms: int = 60_000, check_invariants: bool = True, acks: str = "all",
-                       min_insync_replicas: int = 2, mode: str = "kraft") -> FaultRun:
+                       min_insync_replicas: int = 2, mode: str = "kraft", topic_config: dict | None = None,
+                       broker_config: dict | None = None) -> FaultRun:
     """Run one seeded schedule; an invariant violation is caught and returned, not raised.
 
     A broker stays down or isolated between 1 s and `max_fault_ms`: past
     broker.session.timeout.ms (9 s) it is fenced, past replica.lag.time.max.ms
-    (30 s) an isolated leader also tries to shrink its ISR.
+    (30 s) an isolated leader also tries to shrink its ISR. `topic_config` and
+    `broker_config` add settings (small segments, short retention, compaction)
+    to the topic and the brokers.
     """
     rng = random.Random(seed)
-    cluster = Cluster(brokers=3, seed=seed) if mode == "kraft" else Cluster(brokers=3, seed=seed, mode=mode)
+    cluster = Cluster(brokers=3, seed=seed, mode=mode, config=broker_config)
     cluster.create_topic(TOPIC, PARTITIONS, 3, {"min.insync.replicas": min_insync_replicas,
-                                                "unclean.leader.election.enable": False}, immediate=True)
-    run = FaultRun(seed, {"duration_ms": duration_ms, "max_fault_ms": max_fault_ms, "acks": acks,
-                          "min_insync_replicas": min_insync_replicas, "mode": mode}, cluster=cluster)
+                                                "unclean.leader.election.enable": False, **(topic_config or {})},
+                         immediate=True)
+    options = {"duration_ms": duration_ms, "max_fault_ms": max_fault_ms, "acks": acks,
+               "min_insync_replicas": min_insync_replicas, "mode": mode}
+    if topic_config:
+        options["topic_config"] = dict(topic_config)
+    if broker_config:
+        options["broker_config"] = dict(broker_config)
+    run = FaultRun(seed, options, cluster=cluster)
     checker = InvariantChecker(cluster) if check_invariants else None
     steps = [0]
 

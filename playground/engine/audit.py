@@ -86,6 +86,15 @@ class Audit:
         # offset the group ever started a partition from (where its consumed range begins).
         self._processed: dict[str, dict[TopicPartition, dict[int, int]]] = {}
         self._starts: dict[str, dict[TopicPartition, int]] = {}
+        # (producer, send serial) of records retention or the log cleaner removed, per partition:
+        # they left the log on purpose (only committed records are removed), so they are not lost.
+        self._removed: dict[TopicPartition, set[tuple[str, int]]] = {}
+
+    def record_removed(self, tp: TopicPartition, removed) -> None:
+        """Brokers report (batch, record) pairs that retention or compaction removed from a replica."""
+        idents = [(b.origin.producer, r.trace) for b, r in removed if b.origin is not None and r.trace >= 0]
+        if idents:
+            self._removed.setdefault(tp, set()).update(idents)
 
     def record_processed(self, group: str, topic: str, partition: int, offset: int) -> None:
         counts = self._processed.setdefault(group, {}).setdefault(TopicPartition(topic, partition), {})
@@ -149,8 +158,10 @@ class Audit:
             have = present.get(tp)
             if have is None:
                 continue            # the topic was deleted: its records went on purpose
+            removed = self._removed.get(tp, ())
             for i, rec in enumerate(records):
-                if (producer, rec.trace) not in have:
+                ident = (producer, rec.trace)
+                if ident not in have and ident not in removed:
                     out.acked_lost += 1
                     out.lost.append(LostRecord(producer, rec.trace, tp.topic, tp.partition,
                                                base + i if base >= 0 else -1,

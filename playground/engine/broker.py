@@ -16,6 +16,7 @@ from .broker_groups import GROUP_APIS, BrokerGroups
 from .broker_liveness import BrokerLiveness
 from .broker_produce import BrokerProduce
 from .broker_txn import BROKER_TXN_APIS, BrokerTxn, ProducerIdBlocks
+from .broker_storage import BrokerStorage
 from .broker_zk import ZK_APIS, BrokerZk
 from .config import BrokerConfig
 from .controller import MetadataFetch, MetadataFetchResponse, NotController
@@ -30,7 +31,7 @@ from .replication import LeaderPartition, ReplicaFetcher
 from .topics import validate_topic_name
 
 
-class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups, BrokerZk):
+class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups, BrokerZk, BrokerStorage):
     def __init__(self, broker_id: int, network: Network, events: EventLog, config: BrokerConfig,
                  voters: list[int], zk_nodes: list[int] | None = None,
                  producer_id_blocks: ProducerIdBlocks | None = None) -> None:
@@ -61,6 +62,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         self._alter_in_flight: set[TopicPartition] = set()
         self.init_groups()
         self.init_txn(producer_id_blocks or ProducerIdBlocks())
+        self.init_storage()
         network.register(broker_id, self.handle)
 
     # -- metadata ------------------------------------------------------------
@@ -136,7 +138,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         self._stop_following(tp)
         log = self.disk.get(tp)
         if log is None:
-            log = self.disk[tp] = PartitionLog(tp.topic, tp.partition)
+            log = self.disk[tp] = PartitionLog(tp.topic, tp.partition, self.clock.now)
         log.assign_epoch_start(info.leader_epoch)
         old = self.leaders.get(tp)
         if old is not None:
@@ -158,7 +160,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
             self._fail_delayed(leader_state, Errors.NOT_LEADER_OR_FOLLOWER)
             self._complete_parked(lambda p: tp in p.req.partitions)
         if tp not in self.disk:
-            self.disk[tp] = PartitionLog(tp.topic, tp.partition)
+            self.disk[tp] = PartitionLog(tp.topic, tp.partition, self.clock.now)
         old_leader = self.following.get(tp)
         if old_leader == info.leader:
             fetcher = self.fetchers.get(info.leader)

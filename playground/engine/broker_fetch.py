@@ -170,7 +170,7 @@ class BrokerFetch:
                     continue
                 if first is None:
                     first = b.base_offset
-                log.append(b)
+                self.log_append(tp, log, b, follower=True)
             if first is not None:
                 self.events.emit(EventKind.REPLICA_FETCHED,
                                  f"Follower {self.broker_id} fetched {tp} offsets {first}–"
@@ -181,3 +181,5 @@ class BrokerFetch:
         hw = min(data.high_watermark, log.log_end_offset)
         if hw > log.high_watermark:
             log.high_watermark = hw
+        if data.log_start_offset > log.log_start_offset:
+            self.follow_log_start_offset(tp, log, data.log_start_offset)

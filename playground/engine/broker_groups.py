@@ -166,7 +166,7 @@ class BrokerGroups:
         pid, epoch = producer or (-1, -1)
         batch = RecordBatch(records, producer_id=pid, producer_epoch=epoch,
                             is_transactional=producer is not None).stamped(log.log_end_offset, state.leader_epoch, None)
-        log.append(batch)
+        self.log_append(tp, log, batch)
         self.events.emit(EventKind.RECORDS_APPENDED,
                          f"Coordinator {self.broker_id} appended {what} to {tp} at offset"
                          f"{'s' if batch.count > 1 else ''} {batch.base_offset}"

@@ -23,6 +23,7 @@ from .protocol import TopicPartition
 class BrokerLiveness:
     # -- heartbeats ------------------------------------------------------------
     def start_heartbeats(self) -> None:
+        self.start_storage()            # retention and the log cleaner run with the process
         self._heartbeat()
         self._isr_check_timer = self.clock.call_later(self._isr_check_interval(), self._check_isr)
 
@@ -54,6 +55,7 @@ class BrokerLiveness:
         for timer in (self._heartbeat_timer, self._isr_check_timer, self._metadata_timer):
             if timer is not None:
                 timer.cancel()
+        self.stop_storage()
         for p in self.parked:
             p.timer.cancel()
         for state in self.leaders.values():

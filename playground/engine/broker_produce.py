@@ -35,6 +35,10 @@ class BrokerProduce:
                                   f"({', '.join(map(str, state.isr))}), fewer than min.insync.replicas="
                                   f"{min_isr}; the leader refused to write.")
                 continue
+            invalid = self.compacted_key_error(tp, batch)
+            if invalid is not None:
+                results[tp] = PartitionProduceResponse(Errors.INVALID_RECORD, error_message=invalid)
+                continue
             log = state.log
             if batch.producer_id >= 0:
                 refused = self._check_producer_state(tp, batch, req.acks, results, waiting, state)
@@ -42,7 +46,7 @@ class BrokerProduce:
                     continue
             log_append = self.topic_config(tp.topic, "message.timestamp.type") == LOG_APPEND_TIME
             stamped = batch.stamped(log.log_end_offset, state.leader_epoch, now if log_append else None)
-            log.append(stamped)
+            self.log_append(tp, log, stamped)
             self.events.emit(EventKind.RECORDS_APPENDED,
                              f"Leader {self.broker_id} appended {stamped.count} record(s) to {tp} at offsets "
                              f"{stamped.base_offset}–{stamped.last_offset}; log end offset is now "

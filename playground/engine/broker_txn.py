@@ -123,7 +123,7 @@ class BrokerTxn:
                 batch = RecordBatch([record], producer_id=marker.producer_id, producer_epoch=marker.producer_epoch,
                                     is_transactional=True, is_control=True)
                 stamped = batch.stamped(log.log_end_offset, state.leader_epoch, None)
-                log.append(stamped)
+                self.log_append(tp, log, stamped)
                 kind = "COMMIT" if marker.committed else "ABORT"
                 self.events.emit(EventKind.TXN_MARKER_WRITTEN,
                                  f"Leader {self.broker_id} wrote a {kind} marker for {marker.transactional_id} "

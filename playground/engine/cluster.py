@@ -53,6 +53,7 @@ class Cluster:
         else:
             self._init_kraft(brokers, controllers)
         for broker in self.brokers.values():
+            broker.records_removed_listener = self.audit.record_removed
             if mode == "kraft":
                 broker.start_metadata_fetch()
             broker.start_heartbeats()

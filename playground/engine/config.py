@@ -111,6 +111,8 @@ BROKER_CONFIGS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "controller.quorum.election.timeout.ms": (1000, _int(1)),
     "controller.quorum.election.backoff.max.ms": (1000, _int(1)),
     "log.retention.check.interval.ms": (300000, _int(1)),
+    # LogManager's first retention check waits this long after start-up (Kafka's InitialTaskDelayMs).
+    "log.initial.task.delay.ms": (30000, _int(0)),
     "log.cleaner.backoff.ms": (15000, _int(0)),
     "transaction.timeout.ms": (60000, _int(1)),
     "transaction.state.log.replication.factor": (3, _int(1)),

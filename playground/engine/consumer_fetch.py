@@ -22,9 +22,9 @@ from .txn_protocol import marker_committed
 
 class ConsumedRecord:
     """A fetched record waiting in the buffer. `expect` is the position the consumer must be at
-    for it to be next (records skipped before it — control markers, aborted transactions — leave
-    gaps in the offsets); `record` None marks such a skip at the end of a fetch, which only moves
-    the position."""
+    for it to be next (else it is stale, after a seek or a revocation); it differs from `offset`
+    where offsets have gaps: control markers, aborted transactions, records compaction removed.
+    `record` None marks such a skip, which only moves the position past `offset`."""
 
     __slots__ = ("topic", "partition", "offset", "record", "expect")
 
@@ -135,6 +135,27 @@ class ConsumerFetch:
             self.meta.refresh()
         self.later(0 if tp not in self._pending_reset else int(self.config["retry.backoff.ms"]), self.kick)
 
+    def _out_of_range(self, tp: TopicPartition, pos: int, data: Any) -> None:
+        """The position is outside the leader's log (Kafka's fetcher gets OFFSET_OUT_OF_RANGE): reset
+        it by auto.offset.reset, or with `none` stop with OffsetOutOfRangeException."""
+        policy = self.config["auto.offset.reset"]
+        if 0 <= data.log_start_offset and pos < data.log_start_offset:
+            where = (f"below the log start offset {data.log_start_offset}: retention deleted the records "
+                     "it was about to read")
+        else:
+            where = f"past the end of the log (high watermark {data.high_watermark})"
+        then = {"earliest": "auto.offset.reset=earliest moves it to the log start offset",
+                "latest": "auto.offset.reset=latest moves it to the end of the log, skipping what is there",
+                }.get(policy, "auto.offset.reset=none, so poll() throws OffsetOutOfRangeException")
+        self.events.emit(EventKind.CONSUMER_OFFSET_OUT_OF_RANGE,
+                         f"Consumer {self.name}'s position {pos} on {tp} is out of range — {where}; {then}.",
+                         consumer=self.name, topic=tp.topic, partition=tp.partition, offset=pos,
+                         log_start_offset=data.log_start_offset, policy=policy)
+        self.positions[tp] = None
+        if policy not in ("earliest", "latest") and self.error is None:
+            self.fail(f"OffsetOutOfRangeException: position {pos} on {tp} is out of range and "
+                      "auto.offset.reset=none", tp)
+
     def _on_fetch(self, leader: int, resp: Any) -> None:
         self._fetching.discard(leader)
         if not self.running:
@@ -149,24 +170,25 @@ class ConsumerFetch:
             if pos is None or tp not in self.assignment:
                 continue
             if data.error == Errors.OFFSET_OUT_OF_RANGE:
-                self.positions[tp] = None
+                self._out_of_range(tp, pos, data)
                 continue
             if data.error != Errors.NONE:
                 self.meta.refresh()
                 continue
             expect = pos
             for batch, visible in self._visible_batches(data):
-                if not visible:
-                    if batch.next_offset > expect:
-                        skipped = batch.next_offset - 1
-                        self._buffer.append(ConsumedRecord(tp.topic, tp.partition, skipped, None, expect))
-                        expect = skipped + 1
+                if visible:
+                    for off, rec in batch.iter_from(expect):
+                        self._buffer.append(ConsumedRecord(tp.topic, tp.partition, off, rec, expect))
+                        expect = off + 1
                         got = True
                         self._buffered_tps.add(tp)
-                    continue
-                for off, rec in batch.iter_from(expect):
-                    self._buffer.append(ConsumedRecord(tp.topic, tp.partition, off, rec, expect))
-                    expect = off + 1
+                if batch.next_offset > expect:
+                    # A batch not for the application (a marker, an aborted transaction), or one whose
+                    # tail compaction removed: the position moves past it all the same.
+                    skipped = batch.next_offset - 1
+                    self._buffer.append(ConsumedRecord(tp.topic, tp.partition, skipped, None, expect))
+                    expect = skipped + 1
                     got = True
                     self._buffered_tps.add(tp)
         if got:

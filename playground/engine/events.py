@@ -43,6 +43,11 @@ class EventKind(str, Enum):
     REPLICA_TRUNCATED = "replica_truncated"
     HIGH_WATERMARK_ADVANCED = "high_watermark_advanced"
     ISR_CHANGED = "isr_changed"
+    # storage: segments, retention, compaction
+    SEGMENT_ROLLED = "segment_rolled"
+    SEGMENT_DELETED = "segment_deleted"
+    LOG_START_OFFSET_ADVANCED = "log_start_offset_advanced"
+    LOG_CLEANED = "log_cleaned"
     # clients
     PRODUCE_SENT = "produce_sent"
     PRODUCE_ACKED = "produce_acked"
@@ -66,6 +71,7 @@ class EventKind(str, Enum):
     RECORDS_CONSUMED = "records_consumed"
     CONSUMER_SEEK = "consumer_seek"
     CONSUMER_ERROR = "consumer_error"
+    CONSUMER_OFFSET_OUT_OF_RANGE = "consumer_offset_out_of_range"
     # consumer groups (coordinator side, then member side)
     OFFSETS_TOPIC_REQUESTED = "offsets_topic_requested"
     GROUPS_LOADED = "groups_loaded"

@@ -47,7 +47,7 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
 
 class ProducerBatch:
     __slots__ = ("tp", "records", "size", "created_ms", "serial", "attempts", "linger_timer", "closed",
-                 "callbacks", "base_sequence", "compressed_size")
+                 "callbacks", "base_sequence", "sequence_reset", "compressed_size", "in_request")
 
     def __init__(self, tp: TopicPartition, created_ms: int, serial: int) -> None:
         self.tp = tp
@@ -60,6 +60,8 @@ class ProducerBatch:
         self.closed = False
         self.callbacks: list[Callable | None] = []
         self.base_sequence = -1                 # given when first sent by an idempotent producer
+        self.sequence_reset = False             # moved down after an earlier batch failed for good
+        self.in_request = False                 # in a Produce request that has not been answered
         self.compressed_size: int | None = None  # bytes on the wire once closed, with compression.type
 
 
@@ -226,8 +228,9 @@ class Producer:
         tp = self.meta.tp(topic, partition)
         batch = self.open_batches.get(tp)
         limit = int(self.config["batch.size"])
-        if batch is not None and batch.records and batch.size + size > limit:
-            self._close(batch)
+        overflowed = batch is not None and batch.records and batch.size + size > limit
+        if overflowed:
+            self._close(batch)          # full: the sender takes it now, not at its linger deadline
             batch = None
         if batch is None:
             batch = ProducerBatch(tp, self.clock.now, serial)
@@ -242,6 +245,7 @@ class Producer:
             self.partitioner.appended(topic, size, full)
         if full:
             self._close(batch)
+        if full or overflowed:
             self._drain()
 
     def _linger_expired(self, batch: ProducerBatch) -> None:
@@ -318,6 +322,7 @@ class Producer:
         txn = self.txn
         for tp, batch in group.items():
             batch.attempts += 1
+            batch.in_request = True
             if txn is not None:
                 txn.assign(batch)
             partitions[tp] = RecordBatch(batch.records, origin=Origin(self.name),
@@ -365,11 +370,15 @@ class Producer:
         if "timer" in state:
             state["timer"].cancel()
         self.in_flight[leader] -= 1
+        for batch in group.values():
+            batch.in_request = False
         if isinstance(resp, ProduceResponse):
             for tp, batch in group.items():
                 part = resp.partitions.get(tp)
                 if part is None or part.error in (Errors.NONE, Errors.DUPLICATE_SEQUENCE_NUMBER):
                     self._succeed(batch, part.base_offset if part else -1, self.acks)
+                elif part.error == Errors.OUT_OF_ORDER_SEQUENCE_NUMBER and self.txn.already_written(batch):
+                    self._succeed(batch, -1, self.acks)
                 else:
                     self._retry_or_fail(batch, part.error, part.error_message or part.error.name)
         else:

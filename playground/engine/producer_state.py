@@ -113,8 +113,10 @@ class ProducerStateManager:
                 entry.txn_first_offset = -1
             return
         if batch.base_sequence >= 0:
-            entry.batches.append(BatchMetadata(batch.base_sequence, batch.base_sequence + batch.count - 1,
-                                               batch.base_offset, batch.last_offset))
+            # Kafka's lastSequence = baseSequence + lastOffsetDelta: right even after compaction
+            # removed records from the batch.
+            last_seq = batch.base_sequence + batch.last_offset - batch.base_offset
+            entry.batches.append(BatchMetadata(batch.base_sequence, last_seq, batch.base_offset, batch.last_offset))
         if batch.is_transactional and entry.txn_first_offset < 0:
             entry.txn_first_offset = batch.base_offset
 

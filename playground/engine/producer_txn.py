@@ -51,8 +51,10 @@ class TransactionManager:
         self.fatal: tuple[Errors, str] | None = None
         self.coordinator = -1
         self.next_sequence: dict[TopicPartition, int] = {}
-        # base sequences of batches sent and not yet done, per partition (sorted)
-        self.in_flight: dict[TopicPartition, list[int]] = {}
+        # batches given a sequence number and not done yet, per partition, in sequence order
+        self.in_flight: dict[TopicPartition, list] = {}
+        self.bump_needed = False             # a numbered batch failed: start a new epoch (KIP-360)
+        self.last_acked: dict[TopicPartition, int] = {}     # highest sequence number acknowledged
         self.partitions: set[TopicPartition] = set()        # added to the current transaction
         self.offsets_added = False                          # ... and a group's offsets (AddOffsetsToTxn)
         self._adding: set[TopicPartition] = set()
@@ -104,10 +106,43 @@ class TransactionManager:
             self._adding.add(tp)
             self._maybe_add_partitions()
             return False
+        if self.bump_needed:
+            if any(self.p.in_flight.values()):
+                return False                # wait for every request in flight to be answered
+            self._bump_epoch()
+        pending = self.in_flight.get(tp)
+        if not pending:
+            return True
         if batch.base_sequence >= 0:
-            seqs = self.in_flight.get(tp)
-            return not seqs or seqs[0] == batch.base_sequence
-        return True
+            return pending[0] is batch
+        # Nothing new overtakes a batch of the partition that waits to be sent again (Kafka keeps it
+        # at the head of the partition's queue during its backoff).
+        return all(b.in_request for b in pending)
+
+    def already_written(self, batch) -> bool:
+        """A batch refused as out of order whose numbers are below one already acknowledged was written:
+        a leader appends a producer's batches only in sequence order (its first answer was lost)."""
+        return 0 <= batch.base_sequence and batch.base_sequence + len(batch.records) - 1 <= \
+            self.last_acked.get(batch.tp, -1)
+
+    def _bump_epoch(self) -> None:
+        """KIP-360: after a numbered batch failed for good (written or not, nobody knows), an idempotent
+        producer starts epoch + 1 and numbers every partition from 0 again, so no gap blocks the
+        leaders (Kafka's bumpIdempotentEpochAndResetIdIfNeeded)."""
+        self.bump_needed = False
+        self.epoch += 1
+        self.next_sequence.clear()
+        self.last_acked.clear()
+        for pending in self.in_flight.values():
+            for batch in pending:
+                batch.base_sequence = -1
+                batch.sequence_reset = False
+        self.in_flight.clear()
+        self.events.emit(EventKind.PRODUCER_ID_ASSIGNED,
+                         f"Producer {self.p.name} gave up on a batch, so it moves to epoch {self.epoch} of producer "
+                         f"id {self.producer_id} and numbers its batches from 0 again (KIP-360): the leaders "
+                         "accept sequence 0 from a newer epoch.",
+                         producer=self.p.name, producer_id=self.producer_id, producer_epoch=self.epoch, bumped=True)
 
     def assign(self, batch) -> None:
         """Give a batch its sequence number the first time it is sent (Kafka does it in drain())."""
@@ -115,23 +150,42 @@ class TransactionManager:
             seq = self.next_sequence.get(batch.tp, 0)
             batch.base_sequence = seq
             self.next_sequence[batch.tp] = seq + len(batch.records)
-            self.in_flight.setdefault(batch.tp, []).append(seq)
+            self.in_flight.setdefault(batch.tp, []).append(batch)
 
     def batch_done(self, batch, error: Errors = Errors.NONE, message: str = "") -> None:
-        seqs = self.in_flight.get(batch.tp)
-        if seqs and batch.base_sequence in seqs:
-            seqs.remove(batch.base_sequence)
+        pending = self.in_flight.get(batch.tp)
+        if error == Errors.NONE and batch.base_sequence >= 0:
+            last = batch.base_sequence + len(batch.records) - 1
+            self.last_acked[batch.tp] = max(last, self.last_acked.get(batch.tp, -1))
+        if pending and batch in pending:
+            pending.remove(batch)
+            if error != Errors.NONE and error not in (Errors.INVALID_PRODUCER_EPOCH, Errors.PRODUCER_FENCED):
+                if self.transactional:
+                    self._adjust_sequences(batch, pending)   # the transaction is aborted anyway
+                else:
+                    self.bump_needed = True
         if error != Errors.NONE and self.transactional and self.state in (IN_TRANSACTION, COMMITTING):
             self.txn_failed = self.txn_failed or (error, message)
         if error in (Errors.INVALID_PRODUCER_EPOCH, Errors.PRODUCER_FENCED):
             self._fail_fatally(Errors.PRODUCER_FENCED, message)
         self._maybe_finish_end()
 
+    def _adjust_sequences(self, failed, pending: list) -> None:
+        """A batch that failed for good was never written: the later batches of its partition move
+        down by its record count, so the leader sees no gap (Kafka's adjustSequencesDueToFailedBatch)."""
+        n = len(failed.records)
+        self.next_sequence[failed.tp] = self.next_sequence.get(failed.tp, n) - n
+        for later in pending:
+            if later.base_sequence > failed.base_sequence:
+                later.base_sequence -= n
+                later.sequence_reset = True
+
     def retriable_out_of_order(self, batch) -> bool:
-        """OUT_OF_ORDER_SEQUENCE_NUMBER is retried while an older batch of the partition is in flight:
-        the leader refused this one only because that one has not been written yet."""
-        seqs = self.in_flight.get(batch.tp)
-        return bool(seqs) and seqs[0] < batch.base_sequence
+        """OUT_OF_ORDER_SEQUENCE_NUMBER is retried while an older batch of the partition is in flight
+        (the leader refused this one only because that one is not written yet), or when this batch's
+        sequence number moved down after an earlier batch failed."""
+        pending = self.in_flight.get(batch.tp)
+        return self.bump_needed or batch.sequence_reset or (bool(pending) and pending[0] is not batch)
 
     # -- transactions: the application's calls ---------------------------------------------
     def check_send(self) -> tuple[Errors, str] | None:

@@ -1,14 +1,19 @@
 """Records and record batches, shaped like Kafka's record batch v2.
 
 A batch is immutable once a leader has appended it: replicas share the
-object, as they would share identical bytes. Offsets of records are
-`base_offset + index`.
+object, as they would share identical bytes. A batch as written holds
+contiguous offsets, `base_offset + index`. The log cleaner (compaction)
+replaces a batch by a copy with some records removed: the copy keeps the
+batch's base and last offset (Kafka's `lastOffsetDelta` in the batch header)
+and each remaining record keeps its offset (`offset_deltas`, Kafka's
+per-record offset delta), so offsets never change and gaps appear instead.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Iterator, Sequence
 
 # Timestamp types (the batch attribute bit in Kafka's record batch).
 CREATE_TIME = "CreateTime"
@@ -63,6 +68,7 @@ class RecordBatch:
         "base_offset", "records", "leader_epoch", "timestamp_type", "max_timestamp",
         "producer_id", "producer_epoch", "base_sequence", "size_bytes", "origin",
         "is_transactional", "is_control", "compression",
+        "last_offset_delta", "offset_deltas", "delete_horizon_ms",
     )
 
     def __init__(
@@ -94,18 +100,64 @@ class RecordBatch:
         self.is_transactional = is_transactional
         self.is_control = is_control
         self.compression = compression
+        # Kafka's lastOffsetDelta: fixed when the batch is written, kept by compaction.
+        self.last_offset_delta = len(records) - 1
+        # None: the records sit at base_offset + 0, 1, 2, ... (every batch until the
+        # cleaner removes records from it); otherwise each record's offset - base_offset.
+        self.offset_deltas: tuple[int, ...] | None = None
+        # KIP-534: the time after which the cleaner may remove this batch's tombstones
+        # (set by the first cleaner pass that keeps them); -1 until then.
+        self.delete_horizon_ms = -1
 
     @property
     def count(self) -> int:
+        """Records present in the batch (fewer than its offset span once compacted)."""
         return len(self.records)
 
     @property
     def last_offset(self) -> int:
-        return self.base_offset + len(self.records) - 1
+        return self.base_offset + self.last_offset_delta
 
     @property
     def next_offset(self) -> int:
-        return self.base_offset + len(self.records)
+        return self.base_offset + self.last_offset_delta + 1
+
+    @property
+    def compacted(self) -> bool:
+        return self.offset_deltas is not None
+
+    def offsets(self) -> list[int]:
+        """The offset of each record present, in order."""
+        base = self.base_offset
+        if self.offset_deltas is None:
+            return list(range(base, base + len(self.records)))
+        return [base + d for d in self.offset_deltas]
+
+    def retain(self, keep: Sequence[int], delete_horizon_ms: int | None = None) -> "RecordBatch":
+        """The cleaner's copy holding only the records at indices `keep` (ascending).
+
+        Offsets, epoch, producer id and origin stay; the size shrinks by what went
+        (Kafka's MemoryRecords.filterTo writes such a batch, empty ones included when
+        the cleaner must keep the batch's offsets).
+        """
+        records = self.records
+        deltas = self.offset_deltas
+        kept = [records[i] for i in keep]
+        keep_set = set(keep)
+        size = self.size_bytes - sum(r.size() for i, r in enumerate(records) if i not in keep_set)
+        out = RecordBatch(
+            kept, base_offset=self.base_offset, leader_epoch=self.leader_epoch,
+            timestamp_type=self.timestamp_type, producer_id=self.producer_id,
+            producer_epoch=self.producer_epoch, base_sequence=self.base_sequence, size_bytes=size,
+            origin=self.origin, is_transactional=self.is_transactional, is_control=self.is_control,
+            compression=self.compression,
+        )
+        out.last_offset_delta = self.last_offset_delta
+        out.offset_deltas = tuple(deltas[i] if deltas is not None else i for i in keep)
+        if not kept:
+            out.max_timestamp = self.max_timestamp
+        out.delete_horizon_ms = self.delete_horizon_ms if delete_horizon_ms is None else delete_horizon_ms
+        return out
 
     def stamped(self, base_offset: int, leader_epoch: int, append_time: int | None) -> "RecordBatch":
         """The copy a leader writes: offsets and epoch assigned (and LogAppendTime)."""
@@ -123,11 +175,15 @@ class RecordBatch:
         )
 
     def iter_from(self, offset: int) -> Iterator[tuple[int, Record]]:
-        start = max(0, offset - self.base_offset)
         base = self.base_offset
         recs = self.records
-        for i in range(start, len(recs)):
-            yield base + i, recs[i]
+        deltas = self.offset_deltas
+        if deltas is None:
+            for i in range(max(0, offset - base), len(recs)):
+                yield base + i, recs[i]
+            return
+        for i in range(bisect_left(deltas, offset - base), len(recs)):
+            yield base + deltas[i], recs[i]
 
 
 def decode_text(data: bytes | None) -> str | None:

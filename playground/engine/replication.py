@@ -156,7 +156,8 @@ class ReplicaFetcher:
             if tp not in self.partitions:
                 continue
             if data.error != Errors.NONE:
-                backoff = True
+                if not broker.fetched_error_is_handled(tp, data):
+                    backoff = True
                 continue
             broker.follower_received(tp, data)
         if self.partitions:

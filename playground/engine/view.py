@@ -67,6 +67,34 @@ class PartitionView:
         return TopicPartition(self.topic, self.partition)
 
 
+@dataclass(frozen=True)
+class SegmentView:
+    """One segment of one replica's log, oldest first; the last one is the active segment."""
+
+    base_offset: int
+    next_offset: int            # one past the last offset written to it
+    size_bytes: int
+    record_count: int           # records present (fewer than the offset span once compacted)
+    created_ms: int
+    max_timestamp: int          # newest record timestamp, -1 when empty
+    active: bool                # the segment appends go to: never deleted by retention, never cleaned
+    cleaned: bool               # below the cleaner checkpoint: compacted at least once
+
+
+@dataclass(frozen=True)
+class CleanerView:
+    """The log cleaner's state of one replica's log (Kafka's LogToClean and its checkpoint)."""
+
+    compacted: bool                 # cleanup.policy contains compact
+    first_dirty_offset: int         # the cleaner checkpoint: records below it are compacted
+    first_uncleanable_offset: int   # the cleaner stops before the segment holding min(HW, active base)
+    clean_bytes: int
+    dirty_bytes: int
+    dirty_ratio: float              # dirty / (clean + dirty); a pass runs above min.cleanable.dirty.ratio
+    min_cleanable_dirty_ratio: float
+    last_clean_ms: int | None       # virtual time of the last pass on this log, None if never
+
+
 class ClusterView:
     def __init__(self, cluster) -> None:
         self._c = cluster
@@ -145,6 +173,36 @@ class ClusterView:
     def replica_log(self, broker_id: int, topic: str, partition: int) -> PartitionLog | None:
         broker = self._c.brokers.get(broker_id)
         return broker.disk.get(TopicPartition(topic, partition)) if broker else None
+
+    def _storage_log(self, topic: str, partition: int, broker: int | None) -> PartitionLog | None:
+        if broker is None:
+            return self.authoritative_log(topic, partition)
+        return self.replica_log(broker, topic, partition)
+
+    def segments(self, topic: str, partition: int, broker: int | None = None) -> list[SegmentView]:
+        """The segments of a replica's log (the leader's, or the most advanced replica's, when
+        `broker` is None), oldest first."""
+        log = self._storage_log(topic, partition, broker)
+        if log is None:
+            return []
+        segs = log.segments
+        last = len(segs) - 1
+        checkpoint = log.cleaner_checkpoint if log.last_clean_ms >= 0 else -1
+        return [SegmentView(s.base_offset, s.next_offset, s.size_bytes, s.record_count, s.created_ms,
+                            s.max_timestamp, i == last, i != last and s.next_offset <= checkpoint)
+                for i, s in enumerate(segs)]
+
+    def cleaner_state(self, topic: str, partition: int, broker: int | None = None) -> CleanerView | None:
+        """Dirty ratio and cleaner checkpoint of a replica's log (as `segments` picks it)."""
+        from .log_cleaner import cleanable_range
+        log = self._storage_log(topic, partition, broker)
+        if log is None:
+            return None
+        rng = cleanable_range(log)
+        return CleanerView("compact" in str(self.topic_config(topic, "cleanup.policy")), rng.first_dirty_offset,
+                           rng.first_uncleanable_offset, rng.clean_bytes, rng.cleanable_bytes, rng.dirty_ratio,
+                           float(self.topic_config(topic, "min.cleanable.dirty.ratio")),
+                           log.last_clean_ms if log.last_clean_ms >= 0 else None)
 
     def partitions(self, topic: str) -> list[PartitionView]:
         t = self._c.controller.image.topics.get(topic)

@@ -115,8 +115,11 @@ def human_summary(report: dict, view) -> str:
         out.extend(describe_topic(view, topic))
         for p in report["topics"][topic]["partitions"]:
             leos = ", ".join(f"{b}:{o}" for b, o in p["log_end_offset"].items())
+            storage = ""
+            if p["log_start_offset"] > 0 or len(p.get("segments", ())) > 1:
+                storage = f", log start offset {p['log_start_offset']}, {len(p['segments'])} segment(s) on the leader"
             out.append(f"\t  {topic}/{p['partition']}: high watermark {p['high_watermark']}, "
-                       f"log end offsets {leos}")
+                       f"log end offsets {leos}{storage}")
     if report["producers"]:
         out.append("")
         for name, s in report["producers"].items():

@@ -15,6 +15,8 @@ from playground.engine.txn_protocol import marker_name
 def partition_report(view, topic: str, pv) -> dict[str, Any]:
     log = view.authoritative_log(topic, pv.partition)
     records = []
+    segments = [{"base_offset": s.base_offset, "next_offset": s.next_offset, "size_bytes": s.size_bytes,
+                 "active": s.active} for s in view.segments(topic, pv.partition)]
     if log is not None:
         for off, rec, batch in log.records():
             if batch.is_control:
@@ -46,6 +48,7 @@ def partition_report(view, topic: str, pv) -> dict[str, Any]:
         "last_stable_offset": lso.last_stable_offset if lso else pv.high_watermark,
         "log_end_offset": {str(b): leo for b, leo in pv.log_end_offsets.items()},
         "records": records,
+        "segments": segments,
     }
 
 

@@ -18,16 +18,6 @@ from .loader import ScenarioError
 from .report import build_report
 from .schema import Scenario, Step, key_for, render_template
 
-# Actions this version runs; the rest of the contract's actions arrive with
-# the issues that build their machinery, and are refused until then.
-SUPPORTED_ACTIONS = {"create_topic", "delete_topic", "add_partitions", "alter_config", "produce", "wait",
-                     "kill_broker", "restart_broker", "slow_broker", "isolate_broker", "heal", "drop_requests",
-                     "elect_leaders", "start_consumer", "stop_consumer", "crash_consumer", "pause_consumer",
-                     "resume_consumer", "reset_offsets", "start_producer", "stop_producer", "begin_transaction",
-                     "commit_transaction", "abort_transaction"}
-LATER: dict[str, str] = {}
-
-
 # start_producer arguments that are the producer's configuration (Kafka's names).
 PRODUCER_CONFIG_KEYS = ("acks", "enable.idempotence", "linger.ms", "batch.size", "compression.type", "retries",
                         "max.in.flight.requests.per.connection", "transactional.id", "partitioner",
@@ -48,18 +38,8 @@ def _to_bytes(value: Any) -> bytes | None:
     return str(value).encode("utf-8")
 
 
-def check_supported(scn: Scenario) -> None:
-    """Refuse, before anything runs, what this version cannot do yet."""
-    for step in scn.steps:
-        where = f"steps[{step.index}].{step.action}"
-        if step.action not in SUPPORTED_ACTIONS:
-            raise ScenarioError(scn.filename, step.line, where,
-                                f"not supported yet: {step.action} arrives with {LATER.get(step.action, 'a later version')}")
-
-
 def build_cluster(scn: Scenario) -> Cluster:
     """The cluster and setup topics; Kafka's refusals make the file invalid."""
-    check_supported(scn)
     spec = scn.cluster
     try:
         cluster = Cluster(brokers=spec.brokers, seed=scn.seed, controllers=spec.controllers,

@@ -127,3 +127,22 @@ def test_producer_state_is_rebuilt_after_truncation():
     assert leader.producer_state(tp).producers[0].last_seq == 0
     leader.disk[tp].truncate_to(0)
     assert leader.producer_state(tp).producers == {}
+
+
+def test_a_batch_refused_for_good_does_not_stall_the_ones_after_it():
+    # A null key on a compacted topic is refused (INVALID_RECORD): the producer starts a new epoch and
+    # numbers from 0 again (KIP-360), and the batch after it is retried there instead of stalling.
+    c = Cluster(seed=0)
+    c.create_topic("prices", 1, 3, {"cleanup.policy": "compact"}, immediate=True)
+    p = c.producer("p", linger_ms=0, batch_size=1)
+    p.send("prices", b"1", key=b"apple")
+    p.send("prices", b"no key")
+    p.send("prices", b"2", key=b"pear")
+    c.advance(2000)
+    assert (p.stats.acked, p.stats.failed) == (2, 1)
+    assert p.txn.epoch == 1
+    assert [rec.key for _, rec, _ in _log_of(c, "prices").records()] == [b"apple", b"pear"]
+
+
+def _log_of(c: Cluster, topic: str):
+    return c.view().authoritative_log(topic, 0)

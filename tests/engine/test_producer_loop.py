@@ -262,9 +262,6 @@ def test_view_shows_the_accumulator_filling_and_leaving():
     assert [(q.in_flight, q.max_in_flight) for q in after.leaders] == [(1, 5)]
 
 
-@pytest.mark.xfail(reason="Producer._accumulate closes a batch that the next record would overflow without "
-                          "calling _drain, so a full batch waits for its linger timer (Kafka's RecordAccumulator "
-                          "wakes the sender when a batch is full)")
 def test_a_full_batch_leaves_before_its_linger_deadline():
     c = _cluster(partitions=1)
     c.start_producer("p1", "orders", rate=1000, linger_ms=10_000, batch_size=500, value="x" * 40)

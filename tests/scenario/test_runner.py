@@ -104,19 +104,6 @@ topics:
     assert "s.yaml:5: topics[0]" in err and "INVALID_REPLICATION_FACTOR" in err
 
 
-def test_action_of_a_later_version_is_refused_before_anything_runs(tmp_path, capsys):
-    path = _write(tmp_path, """
-name: later
-steps:
-  - wait: 1s
-  - begin_transaction: p1
-""")
-    assert run_command(path) == 2
-    captured = capsys.readouterr()
-    assert "s.yaml:5: steps[1].begin_transaction: not supported yet" in captured.err
-    assert captured.out == ""
-
-
 def test_unknown_key_names_line_and_key(tmp_path, capsys):
     path = _write(tmp_path, "name: x\ncluster:\n  brokers: 3\n  brokerz: 4\n")
     assert run_command(path) == 2
