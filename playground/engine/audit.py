@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .protocol import TopicPartition
 from .records import Record
+from .txn_protocol import marker_committed
 
 
 @dataclass
@@ -199,7 +200,6 @@ def _output_duplicates(log) -> int:
     held: dict[int, list[bytes]] = {}          # producer id -> sources of its open transaction
     for batch in log.read(log.log_start_offset, log.high_watermark):
         if batch.is_control:
-            from .txn_protocol import marker_committed
             kept = held.pop(batch.producer_id, [])
             if marker_committed(batch.records[0]):
                 for src in kept:

@@ -195,7 +195,7 @@ class BrokerStorage:
             if policy is None or "compact" not in policy:
                 continue
             compacted.append((tp, log, policy))
-            rng = cleanable_range(log)
+            rng = cleanable_range(log, self.producer_state(tp).last_stable_offset(log.high_watermark))
             if needs_cleaning(rng, self.topic_config(tp.topic, "min.cleanable.dirty.ratio")):
                 dirty.append((rng, tp, log))
         # Kafka's cleaner thread takes the filthiest log, cleans it, and looks again at once while

@@ -73,15 +73,16 @@ def _bytes(segments: list[LogSegment]) -> int:
     return sum(s.size_bytes for s in segments)
 
 
-def cleanable_range(log: PartitionLog) -> CleanableRange:
+def cleanable_range(log: PartitionLog, last_stable_offset: int | None = None) -> CleanableRange:
     lso = log.log_start_offset
     checkpoint = log.cleaner_checkpoint
     # An invalid checkpoint (below the log start, past the log end) means the whole log is dirty.
     first_dirty = checkpoint if lso <= checkpoint <= log.log_end_offset else lso
     segs = log.segments
-    # Never past the high watermark (Kafka: the last stable offset, which is at most the HW;
-    # open transactions will lower it) nor into the active segment.
-    uncleanable = max(first_dirty, min(log.high_watermark, segs[-1].base_offset))
+    # Never past the last stable offset (the high watermark, lowered by open transactions: a record
+    # that may yet be aborted must not supersede a committed one) nor into the active segment.
+    stable = log.high_watermark if last_stable_offset is None else min(last_stable_offset, log.high_watermark)
+    uncleanable = max(first_dirty, min(stable, segs[-1].base_offset))
     upper = segs[log.segment_index(uncleanable)].base_offset
     clean = [s for s in segs if s.base_offset < first_dirty]
     lo = log.segment_index(min(first_dirty, upper))

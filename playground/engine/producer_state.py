@@ -63,6 +63,9 @@ def _in_sequence(last_seq: int, next_seq: int) -> bool:
 
 class ProducerStateManager:
     def __init__(self) -> None:
+        self._reset()
+
+    def _reset(self) -> None:
         self.producers: dict[int, ProducerStateEntry] = {}
         self.aborted: list[AbortedTxn] = []
         # Completed transactions whose marker is not yet below the high watermark: their
@@ -76,10 +79,8 @@ class ProducerStateManager:
         """Replay what the log gained since the last call; rebuild if it was truncated or rewritten."""
         if self._synced_to == log.log_end_offset and (self._last_batch is None or self._still_there(log)):
             return self
-        if self._last_batch is not None and not self._still_there(log):
-            self.__init__()
-        if log.log_end_offset < self._synced_to:
-            self.__init__()
+        if log.log_end_offset < self._synced_to or (self._last_batch is not None and not self._still_there(log)):
+            self._reset()               # truncated, or rewritten by the cleaner: replay it all
         for batch in log.read(self._synced_to, log.log_end_offset):
             if batch.base_offset >= self._synced_to:
                 self.replay(batch)

@@ -20,15 +20,14 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .errors import Errors
+from .errors import Errors, KafkaError
 from .events import EventKind
-from .group_protocol import FindCoordinatorRequest, FindCoordinatorResponse
+from .group_protocol import COORDINATOR_KEY_GROUP, FindCoordinatorRequest, FindCoordinatorResponse
 from .network import Disconnected
 from .protocol import TopicPartition
 from .txn_protocol import (COORDINATOR_KEY_TRANSACTION, AddOffsetsToTxnRequest, AddPartitionsToTxnRequest,
                            AddPartitionsToTxnResponse, EndTxnRequest, InitProducerIdRequest, InitProducerIdResponse,
                            TxnOffsetCommitRequest, TxnOffsetCommitResponse, TxnResponse)
-from .group_protocol import COORDINATOR_KEY_GROUP
 
 # Producer states (Kafka's TransactionManager.State).
 UNINITIALIZED, INITIALIZING, READY = "UNINITIALIZED", "INITIALIZING", "READY"
@@ -202,9 +201,9 @@ class TransactionManager:
 
     def begin(self) -> None:
         if self.fatal is not None:
-            raise_error(*self.fatal)
+            raise KafkaError(*self.fatal)
         if self.state != READY:
-            raise_error(Errors.INVALID_TXN_STATE, f"beginTransaction() needs a READY producer; it is {self.state}")
+            raise KafkaError(Errors.INVALID_TXN_STATE, f"beginTransaction() needs a READY producer; it is {self.state}")
         self.state = IN_TRANSACTION
         self.partitions = set()
         self.offsets_added = False
@@ -420,8 +419,3 @@ class TransactionManager:
             self._call(node, "txn_offset_commit", req, answered)
 
         self._find(group_id, COORDINATOR_KEY_GROUP, found)
-
-
-def raise_error(error: Errors, message: str) -> None:
-    from .errors import KafkaError
-    raise KafkaError(error, message)

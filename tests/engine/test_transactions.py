@@ -184,3 +184,29 @@ def test_a_crash_in_an_exactly_once_pipeline_leaves_no_duplicate_output():
     audit, read = _pipeline("transactional")
     assert audit.consumed_duplicates > 0, "the batch in hand is processed again..."
     assert audit.output_duplicates == 0 and read == 40, "...but its first output was aborted"
+
+
+def test_the_cleaner_never_lets_an_open_transaction_supersede_a_committed_value():
+    c = Cluster(seed=0, config={"log.cleaner.backoff.ms": 500})
+    c.create_topic("prices", 1, 3, {"cleanup.policy": "compact", "segment.bytes": 200,
+                                    "min.cleanable.dirty.ratio": 0.01}, immediate=True)
+    plain = c.producer("plain", linger_ms=0)
+    plain.send("prices", b"committed", key=b"apple")
+    c.advance(300)
+    p = c.producer("tx", **{"transactional.id": "tx-1"}, linger_ms=0)
+    c.advance(1000)
+    p.begin_transaction()
+    p.send("prices", b"maybe", key=b"apple")
+    for i in range(6):                 # roll segments behind the open transaction
+        plain.send("prices", f"filler-{i}".encode(), key=f"k{i}".encode())
+    c.advance(3000)
+    values = [rec.value for _, rec, b in c.view().authoritative_log("prices", 0).records() if not b.is_control]
+    assert b"committed" in values, "cleaned past the last stable offset"
+    p.abort_transaction()
+    c.advance(3000)
+    reader = c.consumer("rc", None, None, auto_offset_reset="earliest", isolation_level="read_committed")
+    got = {}
+    reader.on_records = lambda recs: got.update({r.record.key: r.record.value for r in recs})
+    reader.assign([TopicPartition("prices", 0)])
+    c.advance(1000)
+    assert got[b"apple"] == b"committed"
