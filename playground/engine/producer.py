@@ -377,8 +377,6 @@ class Producer:
                 part = resp.partitions.get(tp)
                 if part is None or part.error in (Errors.NONE, Errors.DUPLICATE_SEQUENCE_NUMBER):
                     self._succeed(batch, part.base_offset if part else -1, self.acks)
-                elif part.error == Errors.OUT_OF_ORDER_SEQUENCE_NUMBER and self.txn.already_written(batch):
-                    self._succeed(batch, -1, self.acks)
                 else:
                     self._retry_or_fail(batch, part.error, part.error_message or part.error.name)
         else:

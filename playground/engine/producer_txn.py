@@ -118,12 +118,6 @@ class TransactionManager:
         # at the head of the partition's queue during its backoff).
         return all(b.in_request for b in pending)
 
-    def already_written(self, batch) -> bool:
-        """A batch refused as out of order whose numbers are below one already acknowledged was written:
-        a leader appends a producer's batches only in sequence order (its first answer was lost)."""
-        return 0 <= batch.base_sequence and batch.base_sequence + len(batch.records) - 1 <= \
-            self.last_acked.get(batch.tp, -1)
-
     def _bump_epoch(self) -> None:
         """KIP-360: after a numbered batch failed for good (written or not, nobody knows), an idempotent
         producer starts epoch + 1 and numbers every partition from 0 again, so no gap blocks the
@@ -180,11 +174,12 @@ class TransactionManager:
                 later.sequence_reset = True
 
     def retriable_out_of_order(self, batch) -> bool:
-        """OUT_OF_ORDER_SEQUENCE_NUMBER is retried while an older batch of the partition is in flight
-        (the leader refused this one only because that one is not written yet), or when this batch's
-        sequence number moved down after an earlier batch failed."""
-        pending = self.in_flight.get(batch.tp)
-        return self.bump_needed or batch.sequence_reset or (bool(pending) and pending[0] is not batch)
+        """Kafka's TransactionManager.canRetry: OUT_OF_ORDER_SEQUENCE_NUMBER is retried unless the batch
+        is the very next one after the last acknowledged sequence (then the leader lost records it had
+        acknowledged, and retrying cannot help); a retried batch gives up at delivery.timeout.ms."""
+        if self.bump_needed or batch.sequence_reset:
+            return True
+        return batch.base_sequence != self.last_acked.get(batch.tp, -1) + 1
 
     # -- transactions: the application's calls ---------------------------------------------
     def check_send(self) -> tuple[Errors, str] | None:
