@@ -88,7 +88,8 @@ class Command:
         self.parser = OptionParser(self.options())
 
     # -- what a tool defines --------------------------------------------------------------
-    def options(self) -> list:
+    @classmethod
+    def options(cls) -> list:
         return []
 
     def run(self, parsed) -> None:

@@ -126,7 +126,8 @@ class ConsoleConsumer(Command):
     name = "kafka-console-consumer"
     purpose = "This tool helps to read data from Kafka topics and outputs it to standard output."
 
-    def options(self) -> list[Opt]:
+    @classmethod
+    def options(cls) -> list[Opt]:
         return [
             Opt("topic", "The topic to consume from.", "required", described_as="topic"),
             Opt("include", "Regular expression specifying list of topics to include for consumption.", "required",
@@ -282,32 +283,31 @@ class ConsoleConsumer(Command):
             return
         self.last_activity = self.now
         for i, r in enumerate(batch):
-            if self.stopping:
-                self.pending.extend(batch[i:])
+            failed = self._print(r)
+            if failed is not None or 0 <= self.max_messages <= self.count:
+                # What this poll() returned beyond the last record printed goes back (cleanup seeks).
+                self.pending.extend(batch[i + 1:])
+                self.stopping = True
+                self._cleanup(*failed) if failed is not None else self._cleanup()
                 return
-            self._print(r)
 
-    def _print(self, r) -> None:
+    def _print(self, r):
+        """Print one record; returns (exit code, what to log after the count) when it ends the tool."""
+        self.count += 1
         ts_type = str(self.view.topic_config(r.topic, "message.timestamp.type"))
         try:
             self.write(self.formatter.format(r, ts_type).decode("utf-8", errors="replace"))
         except DeserializeError as exc:
             if not self.skip_on_error:
-                # The exception leaves process(); the finally block cleans up and reports, then
+                # The exception leaves process(); its finally block cleans up and reports, then
                 # main() logs it and exits 1.
-                self.count += 1
-                self.stopping = True
-
                 def failed() -> None:
                     self.log("ERROR", "Unknown error when running consumer: ", LOGGER)
                     self.err(str(exc))
-                self._cleanup(exit_code=1, then=failed)
-                return
+                return 1, failed
             self.log("ERROR", "Error processing message, skipping this message: ", LOGGER)
             self.err(str(exc))
-        self.count += 1
-        if 0 <= self.max_messages <= self.count:
-            self._stop()
+        return None
 
     def _check(self) -> None:
         """Periodic: --timeout-ms without a record, and (headless) the consumer caught up."""

@@ -107,7 +107,8 @@ class ConsoleProducer(Command):
     purpose = "This tool helps to read data from standard input and publish it to Kafka."
     reads_input = True
 
-    def options(self) -> list[Opt]:
+    @classmethod
+    def options(cls) -> list[Opt]:
         return [
             Opt("topic", "REQUIRED: The topic id to produce messages to.", "required", described_as="topic"),
             Opt("bootstrap-server", "REQUIRED unless --broker-list(deprecated) is specified. The server(s) to "

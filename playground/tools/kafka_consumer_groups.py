@@ -34,7 +34,8 @@ class ConsumerGroups(ResetOffsets, Command):
                "or reset consumer group offsets.")
     option_errors = "uncaught"
 
-    def options(self) -> list[Opt]:
+    @classmethod
+    def options(cls) -> list[Opt]:
         example = "Example: --bootstrap-server localhost:9092 --describe --group group1"
         return [
             Opt("bootstrap-server", "REQUIRED: The server(s) to connect to.", "required",

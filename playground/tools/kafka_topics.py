@@ -95,7 +95,8 @@ class KafkaTopics(Command):
     name = "kafka-topics"
     purpose = "This tool helps to create, delete, describe, or change a topic."
 
-    def options(self) -> list[Opt]:
+    @classmethod
+    def options(cls) -> list[Opt]:
         return [
             Opt("bootstrap-server", "REQUIRED: The Kafka server to connect to.", "required",
                 described_as="server to connect to"),
