@@ -29,7 +29,7 @@ from playground.engine import TopicPartition
 from playground.engine.consumer import CONSUMER_DEFAULTS
 from playground.engine.protocol import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
 
-from .common import Command, log_time, valid_bootstrap
+from .common import EXIT_INTERRUPTED, Command, log_time, valid_bootstrap
 from .options import Opt, UsageError, maybe_help, parse_key_values, required
 
 LOGGER = "org.apache.kafka.tools.consumer.ConsoleConsumer"
@@ -346,7 +346,9 @@ class ConsoleConsumer(Command):
         if not hasattr(self, "consumer"):
             super().interrupt()
             return
-        self._stop()
+        if not self.stopping:
+            self.stopping = True
+            self._cleanup(EXIT_INTERRUPTED)         # the JVM, stopped by SIGINT, exits 130
 
     def _stop(self) -> None:
         if self.stopping:
