@@ -146,7 +146,9 @@ class ConsoleConsumer(Command):
             Opt("max-messages", "The maximum number of messages to consume before exiting. If not set, consumption "
                                 "is continual.", "required", "Integer", "num_messages"),
             Opt("timeout-ms", "If specified, exit if no message is available for consumption for the specified "
-                              "interval.", "required", "Long", "timeout_ms"),
+                              "interval. (In `kafka-playground exec`, without it the consumer stops once it has "
+                              f"read up to the high watermark and {IDLE_MS} ms of virtual time passed with no new "
+                              "record.)", "required", "Long", "timeout_ms"),
             Opt("skip-message-on-error", "If there is an error when processing a message, skip it instead of "
                                          "halt."),
             Opt("bootstrap-server", "REQUIRED: The server(s) to connect to.", "required",
