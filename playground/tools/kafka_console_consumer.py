@@ -300,12 +300,13 @@ class ConsoleConsumer(Command):
         try:
             self.write(self.formatter.format(r, ts_type).decode("utf-8", errors="replace"))
         except DeserializeError as exc:
+            error = str(exc)
             if not self.skip_on_error:
                 # The exception leaves process(); its finally block cleans up and reports, then
                 # main() logs it and exits 1.
                 def failed() -> None:
                     self.log("ERROR", "Unknown error when running consumer: ", LOGGER)
-                    self.err(str(exc))
+                    self.err(error)
                 return 1, failed
             self.log("ERROR", "Error processing message, skipping this message: ", LOGGER)
             self.err(str(exc))

@@ -85,7 +85,7 @@ class IncludeList:
         try:
             self.pattern = re.compile(regex)
         except re.error:
-            raise TopicCommandError(f"{raw} is an invalid regex.") from None
+            raise TopicCommandError(f"{regex} is an invalid regex.") from None
 
     def allows(self, topic: str, exclude_internal: bool) -> bool:
         return not (exclude_internal and topic.startswith("__")) and self.pattern.fullmatch(topic) is not None

@@ -13,8 +13,9 @@ group names. `clear` (or Ctrl+L) empties the pane, `help` lists the commands.
 from __future__ import annotations
 
 import shlex
+import traceback
 
-from PySide6.QtCore import QEvent, Qt, Signal
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
@@ -90,6 +91,8 @@ class KafkaConsole(QWidget):
         self.history: list[str] = []
         self._history_index = 0
         self._draft = ""
+        self._pending: list[tuple[list[str], str]] = []
+        self._flush_scheduled = False
         self.output = QPlainTextEdit()
         self.output.setReadOnly(True)
         self.output.setFont(mono_font())
@@ -119,12 +122,13 @@ class KafkaConsole(QWidget):
         self.input.complete_requested.connect(self.complete)
         self.input.interrupt_requested.connect(self.interrupt)
         self.input.eof_requested.connect(self.end_input)
-        self.input.clear_requested.connect(self.output.clear)
+        self.input.clear_requested.connect(self.clear)
         bridge.running_changed.connect(lambda _running: self._update_status())
         self._update_status()
 
     # -- reading the pane (tests and the window) ---------------------------------------------------
     def text(self) -> str:
+        self._flush()
         return self.output.toPlainText()
 
     @property
@@ -133,16 +137,36 @@ class KafkaConsole(QWidget):
 
     # -- output -------------------------------------------------------------------------------------
     def append(self, text: str, stream: str = "out") -> None:
+        """Queue output; it reaches the pane once per pass of the event loop, so a console consumer
+        printing thousands of records per frame costs one insertion, not thousands."""
+        if self._pending and self._pending[-1][1] == stream:
+            self._pending[-1][0].append(text)
+        else:
+            self._pending.append(([text], stream))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            QTimer.singleShot(0, self._flush)
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
         cursor = self.output.textCursor()
         cursor.movePosition(QTextCursor.MoveOperation.End)
-        fmt = QTextCharFormat()
-        if stream == "err":
-            fmt.setForeground(ERR_COLOR)
-        elif stream == "echo":
-            fmt.setForeground(ECHO_COLOR)
-        cursor.insertText(text, fmt)
+        for parts, stream in pending:
+            fmt = QTextCharFormat()
+            if stream == "err":
+                fmt.setForeground(ERR_COLOR)
+            elif stream == "echo":
+                fmt.setForeground(ECHO_COLOR)
+            cursor.insertText("".join(parts), fmt)
         self.output.setTextCursor(cursor)
         self.output.ensureCursorVisible()
+
+    def clear(self) -> None:
+        self._pending = []
+        self.output.clear()
 
     # -- commands -----------------------------------------------------------------------------------
     def run(self, line: str) -> None:
@@ -173,13 +197,19 @@ class KafkaConsole(QWidget):
         if not argv:
             return
         if argv == ["clear"]:
-            self.output.clear()
+            self.clear()
             return
         if argv[0] in ("help", "?"):
             from playground.tools import bootstrap_address
             self.append(HELP.format(bootstrap=bootstrap_address(self._bridge.view())) + "\n")
             return
-        command = self._bridge.run_tool(argv, self.append)
+        try:
+            command = self._bridge.run_tool(argv, self.append)
+        except Exception:                   # a bug in a tool must not take the window down: show it
+            self.append(traceback.format_exc(), "err")
+            self._flush()
+            return
+        self._flush()
         self.command = command
         command.on_done(self._finished)
         self._update_status()

@@ -214,3 +214,35 @@ def test_interactive_producer_reads_lines_until_end_of_input(cluster):
     cluster.advance(1_000)
     assert cmd.done and cmd.exit_code == 0
     assert sorted(v for _p, _k, v, _h in _records(cluster)) == [b"one", b"two"]
+
+
+def test_sync_sends_one_record_at_a_time(sh):
+    r = sh("kafka-console-producer", *BOOTSTRAP, "--topic", "orders", "--sync", stdin=["a", "b", "c"])
+    assert (r.code, r.out, r.err) == (0, "", "")
+    assert sorted(v for _p, _k, v, _h in _records(sh.cluster)) == [b"a", b"b", b"c"]
+    acked = [e for e in sh.cluster.events.history if e.kind.name == "PRODUCE_ACKED"]
+    assert [e.data["count"] for e in acked] == [1, 1, 1]          # never batched together
+
+
+def test_a_value_the_deserializer_cannot_read_ends_the_consumer(sh):
+    _produce(sh, "k:12345")
+    r = sh(*CONSUME, "--from-beginning", "--value-deserializer",
+           "org.apache.kafka.common.serialization.LongDeserializer")
+    lines = r.err.splitlines()
+    assert r.code == 1 and lines[0] == "Processed a total of 1 messages"
+    assert lines[1].endswith("ERROR Unknown error when running consumer:  "
+                             "(org.apache.kafka.tools.consumer.ConsoleConsumer)")
+    assert lines[2] == ("org.apache.kafka.common.errors.SerializationException: Size of data received by "
+                        "LongDeserializer is not 8")
+    r = sh(*CONSUME, "--from-beginning", "--value-deserializer",
+           "org.apache.kafka.common.serialization.LongDeserializer", "--skip-message-on-error")
+    assert r.code == 0 and "Error processing message, skipping this message: " in r.err
+
+
+def test_include_subscribes_to_the_matching_topics(sh):
+    sh.cluster.create_topic("orders-eu", 1, 3, immediate=True)
+    sh.cluster.create_topic("payments", 1, 3, immediate=True)
+    for topic in ("orders-eu", "payments"):
+        sh("kafka-console-producer", *BOOTSTRAP, "--topic", topic, stdin=[f"to {topic}"])
+    r = sh("kafka-console-consumer", *BOOTSTRAP, "--include", "orders.*", "--from-beginning")
+    assert r.out == "to orders-eu\n"
