@@ -29,7 +29,7 @@ from playground.engine import TopicPartition
 from playground.engine.consumer import CONSUMER_DEFAULTS
 from playground.engine.protocol import EARLIEST_TIMESTAMP, LATEST_TIMESTAMP
 
-from .common import EXIT_INTERRUPTED, Command, log_time, valid_bootstrap
+from .common import EXIT_INTERRUPTED, Command, valid_bootstrap
 from .options import Opt, UsageError, maybe_help, parse_key_values, required
 
 LOGGER = "org.apache.kafka.tools.consumer.ConsoleConsumer"
@@ -389,5 +389,3 @@ def _typed(value: str):
     text = str(value).strip()
     return int(text) if re.fullmatch(r"-?\d+", text) else text
 
-
-__all__ = ["ConsoleConsumer", "MessageFormatter", "log_time"]

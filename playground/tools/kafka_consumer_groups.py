@@ -19,7 +19,7 @@ from .consumer_groups_reset import ResetOffsets
 from playground.engine import Errors
 
 from .errors import GroupCommandError, exception_line
-from .options import Opt, OptionError, UsageError, invalid_with, maybe_help, required
+from .options import Opt, UsageError, invalid_with, maybe_help, required
 
 MISSING = "-"
 VALID_STATES = ("PreparingRebalance", "CompletingRebalance", "Stable", "Dead", "Empty", "Assigning", "Reconciling")
@@ -351,5 +351,3 @@ def _exception_class(message: str) -> str:
         return "UnavailableOptionException"
     return "OptionException"
 
-
-__all__ = ["ConsumerGroups", "OptionError"]

@@ -30,7 +30,8 @@ HELP = """Kafka's command-line tools, on this cluster (the bootstrap server is {
   kafka-topics --bootstrap-server {bootstrap} --list
   kafka-topics --bootstrap-server {bootstrap} --describe --topic orders
   kafka-topics --bootstrap-server {bootstrap} --create --topic t --partitions 3 --replication-factor 3
-  kafka-console-producer --bootstrap-server {bootstrap} --topic orders --property parse.key=true --property key.separator=:
+  kafka-console-producer --bootstrap-server {bootstrap} --topic orders --property parse.key=true \
+--property key.separator=:
   kafka-console-consumer --bootstrap-server {bootstrap} --topic orders --from-beginning --property print.key=true
   kafka-consumer-groups --bootstrap-server {bootstrap} --describe --group g1
 Add --help to any of them for all its options. Keys: Up/Down history, Tab completes, Ctrl+C stops a running

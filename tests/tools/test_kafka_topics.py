@@ -56,7 +56,8 @@ def test_create_without_partitions_uses_the_cluster_defaults(sh):
 def test_create_warns_about_period_and_underscore(sh):
     r = sh("kafka-topics", *BOOTSTRAP, "--create", "--topic", "my.topic")
     assert r.out == ("WARNING: Due to limitations in metric names, topics with a period ('.') or underscore ('_') "
-                     "could collide. To avoid issues it is best to use either, but not both.\nCreated topic my.topic.\n")
+                     "could collide. To avoid issues it is best to use either, but not both.\n"
+                     "Created topic my.topic.\n")
 
 
 def test_create_refusals_are_kafkas_messages_and_change_nothing(sh):

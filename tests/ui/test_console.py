@@ -174,3 +174,15 @@ def test_time_paused_is_said_while_a_command_waits(qtbot, window, console):
     assert "virtual time is paused" not in console.status.text()
     console.interrupt()
     qtbot.waitUntil(lambda: not console.running, timeout=10_000)
+
+
+def test_help_clear_and_an_unknown_command(qtbot, console):
+    type_command(qtbot, console, "help")
+    assert "kafka-console-consumer --bootstrap-server localhost:9092 --topic orders --from-beginning" in console.text()
+    type_command(qtbot, console, "kafka-sql --query x")
+    assert console.text().endswith("kafka-sql: command not found (the console runs kafka-console-consumer, "
+                                   "kafka-console-producer, kafka-consumer-groups, kafka-topics)\n")
+    type_command(qtbot, console, 'kafka-topics --topic "unclosed')
+    assert console.text().endswith("console: No closing quotation\n")
+    qtbot.keyClick(console.input, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    assert console.text() == ""
