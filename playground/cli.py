@@ -5,6 +5,7 @@
     kafka-playground screenshot [--scenario FILE] [--at DURATION] OUT.png
     kafka-playground bench engine [--records N] [--json]
     kafka-playground bench faults [--seeds N] [--json]
+    kafka-playground exec [--scenario FILE] -- COMMAND ARGS...   run a Kafka CLI tool headless
 
 Qt is imported only by the commands that show or render a window, so the
 headless commands run on machines without a display.
@@ -39,6 +40,13 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--width", type=int, default=1600)
     shot.add_argument("--height", type=int, default=1000)
 
+    ex = sub.add_parser("exec", help="run a scenario, then a Kafka CLI command (kafka-topics, "
+                                     "kafka-console-producer, kafka-console-consumer, kafka-consumer-groups) "
+                                     "against the cluster it leaves, and print what the console would")
+    ex.add_argument("--scenario", metavar="FILE", dest="exec_scenario",
+                    help="the scenario to run first (default: the built-in cluster)")
+    ex.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS")
+
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("args", nargs=argparse.REMAINDER)
     return parser
@@ -60,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         from playground.ui.screenshot import render_screenshot
         return render_screenshot(args.out, scenario=args.scenario, at_ms=at_ms,
                                  width=args.width, height=args.height) or 0
+    if args.command == "exec":
+        from playground.tools.session import exec_main
+        from playground.ui.commands import builtin_cluster      # plain Python: no Qt
+        return exec_main(args.exec_scenario, args.argv, default_cluster=builtin_cluster)
     if args.command == "bench":
         from playground.bench import main as bench_main
         return bench_main(args.args)

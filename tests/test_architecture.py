@@ -15,7 +15,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "playground"
-PURE_PACKAGES = ["playground.engine", "playground.scenario"]
+PURE_PACKAGES = ["playground.engine", "playground.scenario", "playground.tools"]
 MAX_LINES = 600
 
 # Wall-clock time and the process-wide random generator make two runs with the

@@ -10,12 +10,12 @@ coordinator accepts only for an Empty group.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .errors import Errors, KafkaError
 from .events import EventKind
 from .group_offsets import OFFSETS_TOPIC
-from .group_protocol import OffsetCommitPartition, OffsetCommitRequest
+from .group_protocol import OffsetCommitPartition, OffsetCommitRequest, OffsetCommitResponse
 from .group_view import describe_group
 from .protocol import TopicPartition
 
@@ -80,9 +80,21 @@ def reset_offsets(cluster, group_id: str, topic: str, to: Any, partition: int | 
                         f"{', '.join(f'{tp}={o}' for tp, o in sorted(new.items()))}. The group is {group.state}, so "
                         f"coordinator {group.coordinator} accepts the commit; its consumers start there next time.",
                         group=group_id, topic=topic, offsets={str(tp): o for tp, o in new.items()})
+    commit_offsets(cluster, group_id, group.coordinator, new)
+    return new
+
+
+def commit_offsets(cluster, group_id: str, coordinator: int, offsets: dict[TopicPartition, int],
+                   done: Callable[[Errors], None] | None = None) -> None:
+    """Admin.alterConsumerGroupOffsets: an OffsetCommit with no member id and generation -1, which
+    the coordinator accepts only for a group without members. `done` gets the coordinator's answer
+    (a request that gets no answer is REQUEST_TIMED_OUT)."""
     net = cluster.network
     if not net.is_alive(ADMIN_CLIENT):
         net.register(ADMIN_CLIENT, lambda env: None)
-    req = OffsetCommitRequest(group_id, -1, "", {tp: OffsetCommitPartition(o) for tp, o in new.items()})
-    net.request(ADMIN_CLIENT, group.coordinator, "offset_commit", req, lambda resp: None)
-    return new
+    req = OffsetCommitRequest(group_id, -1, "", {tp: OffsetCommitPartition(o) for tp, o in offsets.items()})
+
+    def answered(resp: Any) -> None:
+        if done is not None:
+            done(resp.error if isinstance(resp, OffsetCommitResponse) else Errors.REQUEST_TIMED_OUT)
+    net.request(ADMIN_CLIENT, coordinator, "offset_commit", req, answered)

@@ -5,25 +5,15 @@ from __future__ import annotations
 import json
 import sys
 
+from playground.tools.kafka_topics import describe_topic_lines
+
 from .loader import ScenarioError, load_scenario
 from .runner import ScenarioRun
 
 
 def describe_topic(view, topic: str) -> list[str]:
     """`kafka-topics --describe` lines (tab separated, as Kafka's TopicCommand prints them)."""
-    parts = view.partitions(topic)
-    configs = ",".join(f"{k}={v}" for k, v in sorted(view.topic_configs(topic).items()))
-    rf = len(parts[0].replicas) if parts else 0
-    lines = [f"Topic: {topic}\tTopicId: {view.topic_id(topic)}\tPartitionCount: {len(parts)}\t"
-             f"ReplicationFactor: {rf}\tConfigs: {configs}"]
-    for p in parts:
-        leader = str(p.leader) if p.leader >= 0 else "none"
-        line = (f"\tTopic: {topic}\tPartition: {p.partition}\tLeader: {leader}\t"
-                f"Replicas: {','.join(map(str, p.replicas))}\tIsr: {','.join(map(str, p.isr))}")
-        if p.elr or p.last_known_elr:
-            line += f"\tElr: {','.join(map(str, p.elr))}\tLastKnownElr: {','.join(map(str, p.last_known_elr))}"
-        lines.append(line)
-    return lines
+    return describe_topic_lines(view, topic)
 
 
 def describe_group_offsets(group: str, g: dict, topics: dict) -> list[str]:

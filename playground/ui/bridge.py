@@ -259,6 +259,21 @@ class SimulationBridge(QObject):
     def stop_producer(self, name: str) -> None:
         self._command(commands.stop_producer, name)
 
+    # The Kafka CLI console: a tool runs on the cluster; one that needs time (a console consumer, a
+    # producer waiting for acks) moves on as this bridge advances the clock.
+    def run_tool(self, argv: list[str], write: Callable[[str, str], None]):
+        """Start `argv` (kafka-topics, kafka-console-consumer, ...) as a terminal would; returns the
+        running `playground.tools.Command` (its output goes to `write(text, "out" | "err")`)."""
+        from playground.tools import start_command
+        command = start_command(self._cluster, argv, write, interactive=True)
+        self.frame.emit(self._display)
+        return command
+
+    def complete(self, text: str) -> tuple[int, list[str]]:
+        """Tab completion of a console command line: (start of the word, candidates)."""
+        from playground.tools.complete import complete
+        return complete(self._cluster.view(), text)
+
     def _command(self, command, *args):
         result = command(self._cluster, *args)
         self.frame.emit(self._display)

@@ -15,6 +15,7 @@ from playground.engine import Cluster, EventKind
 from .bridge import SimulationBridge, Timeline
 from .qt_broker_actions import BrokerActions
 from .qt_canvas import ClusterCanvas
+from .qt_console import KafkaConsole
 from .qt_consumers import ConsumersPanel
 from .qt_guarantees import GuaranteesPanel
 from .qt_help import ShortcutsDialog
@@ -118,6 +119,18 @@ class MainWindow(QMainWindow):
                                  | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, produce_dock)
         self.splitDockWidget(lag_dock, produce_dock, Qt.Orientation.Horizontal)
+        # The Kafka CLI console shares the event log's place under the canvas (a tab), hidden until asked for.
+        self.console = KafkaConsole(self.bridge)
+        console_dock = QDockWidget("Kafka CLI console", self)
+        console_dock.setObjectName("console-dock")
+        console_dock.setWidget(self.console)
+        console_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                                 | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                                 | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.tabifyDockWidget(log_dock, console_dock)
+        console_dock.hide()
+        log_dock.raise_()
+        self._console_dock = console_dock
         self._log_dock, self._side_dock, self._lag_dock = log_dock, dock, lag_dock
         self._produce_dock = produce_dock
         # The charts appear with the first consumer / the first producer loop (once: closed by the
@@ -184,6 +197,9 @@ class MainWindow(QMainWindow):
             toggle.setShortcut(QKeySequence(key))
             view.addAction(toggle)
             self.addAction(toggle)
+        self.console_action = self._action(view, "Kafka CLI console", self.toggle_console, "Ctrl+`", "Ctrl+8",
+                                           checkable=True)
+        self._console_dock.visibilityChanged.connect(self._console_visibility)
         control = self._action(view, "Show chatter (metadata fetches, heartbeats, Raft fetches, "
                                      "__consumer_offsets replication)",
                                self.canvas.set_show_control_traffic, checkable=True)
@@ -216,6 +232,20 @@ class MainWindow(QMainWindow):
         self._action(brokers, "Open the selected broker's menu", self._open_selected_menu, "M")
         brokers.addSeparator()
         self._action(brokers, "Kill the active controller", lambda: acts.kill_active_controller(), "C")
+
+    def toggle_console(self) -> None:
+        """Show the console (and put the cursor in it), or hide it when it is already in use."""
+        dock = self._console_dock
+        if dock.isVisible() and self.console.input.hasFocus():
+            dock.hide()
+            return
+        dock.show()
+        dock.raise_()
+        self.resizeDocks([dock], [max(260, int(self.height() * 0.35))], Qt.Orientation.Vertical)
+        self.console.focus_input()
+
+    def _console_visibility(self, visible: bool) -> None:
+        self.console_action.setChecked(self._console_dock.isVisible() if visible else False)
 
     def _maybe_show_lag(self, event) -> None:
         if not self._lag_shown and event.kind == EventKind.CONSUMER_STARTED:
