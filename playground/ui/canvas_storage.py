@@ -48,11 +48,12 @@ class StorageLayer:
         self._storage_topics: set[str] = set()
         self.legend = False
         self.cells: list[tuple[QRectF, int, object, sm.Cell]] = []
+        self.strips: dict[tuple[int, str, int], sm.StripStorage] = {}     # (broker, topic, partition), last paint
         self.blocks: list[tuple[QRectF, int, object, sm.Segment]] = []
 
     # -- per paint -----------------------------------------------------------------------
     def begin_paint(self, view, topics) -> None:
-        self.cells, self.blocks = [], []
+        self.cells, self.blocks, self.strips = [], [], {}
         self._storage_topics = {t for t, parts in topics if sm.shows_storage(view, t, parts)}
         # The legend explains markers and segments once there is something of the kind to see.
         self.legend = bool(self._storage_topics) or bool(view.transactions())
@@ -68,6 +69,7 @@ class StorageLayer:
 
     def strip(self, log, row, broker: int, leader: bool) -> sm.StripStorage:
         storage = sm.strip_storage(log, row.first, row.cells, self.txn_states, broker, leader)
+        self.strips[(broker, log.topic, log.partition)] = storage
         self._shown[(broker, log.topic, log.partition)] = frozenset(
             o for o, c in storage.cells.items() if c.kind != sm.GAP)
         return storage

@@ -193,7 +193,7 @@ class MainWindow(QMainWindow):
             toggle.setShortcut(QKeySequence(key))
             view.addAction(toggle)
             self.addAction(toggle)
-        self._storage_dock.toggleViewAction().setText("Storage && transactions")
+        self._storage_dock.toggleViewAction().setText("Storage and transactions")
         control = self._action(view, "Show chatter (metadata fetches, heartbeats, Raft fetches, "
                                      "__consumer_offsets replication)",
                                self.canvas.set_show_control_traffic, checkable=True)
