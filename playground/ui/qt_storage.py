@@ -106,9 +106,10 @@ class StoragePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self._build_pick())
+        self.transactions_box = self._build_transactions()      # first: shown once there are transactions
+        layout.addWidget(self.transactions_box)
         layout.addWidget(self._build_segments())
         layout.addWidget(self._build_settings())
-        layout.addWidget(self._build_transactions())
         layout.addStretch(1)
         bridge.event_emitted.connect(self._on_event)
         self.refresh()
@@ -424,6 +425,7 @@ class StoragePanel(QWidget):
             rows.append((f"{topic}/{pv.partition}", str(pt.last_stable_offset), str(pt.high_watermark),
                          opened or "–", aborted or "–"))
         self._stability_rows = rows
+        self.transactions_box.setVisible(bool(txns) or any(r[3] != "–" or r[4] != "–" for r in rows))
         self.stability.setText("<br>".join(
             f"<b>{tp}</b>: " + (f"<span style='color:#00897b'><b>LSO {lso}</b></span> · HW {hw}" if lso != hw
                                  else f"LSO = HW = {hw}")

@@ -154,6 +154,7 @@ def _legend_items(groups: bool = False, storage: bool = False) -> list[tuple[str
             ("cell", (COLORS["tombstone"], COLORS["tombstone"]), "tombstone"),
             ("line", (COLORS["lso"],), "LSO last stable offset"),
             ("notch", (COLORS["segment_tick"],), "segment start"),
+            ("cell", (COLORS["segment_closed"], COLORS["segment_tick"]), "segment bar: the whole log"),
         ]
     return items
 
