@@ -18,6 +18,7 @@ strip showed (so a cleaner pass can make exactly those cells vanish) and answers
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPen
@@ -32,6 +33,12 @@ STORAGE_STRIP_H = 128.0         # a strip with a segment bar under its HW / LEO 
 MARKER_W = 0.72                 # a marker cell's width, of a cell's
 
 _SEGMENT_FILL = {"closed": "segment_closed", "cleaned": "segment_cleaned", "active": "background"}
+
+
+@lru_cache(maxsize=8)
+def _font(points: int, bold: bool = True):
+    """Fonts made once: a paint draws dozens of cells, and a QFont costs more than the cell."""
+    return font(points, bold=bold)
 
 
 def _ease(frac: float) -> float:
@@ -138,7 +145,7 @@ def draw_cell(p: QPainter, rect: QRectF, off: int, cell: sm.Cell | None, hw: int
         if not committed:
             p.setOpacity(0.6)
         _box(p, marker, colour, colour.darker(140), COLORS["on_dark"], "C" if cell.kind == sm.COMMIT else "A",
-             font(14, bold=True), radius=7)
+             _font(14), radius=7)
         p.restore()
         return
     if cell.kind == sm.ABORTED:
@@ -161,7 +168,7 @@ def draw_cell(p: QPainter, rect: QRectF, off: int, cell: sm.Cell | None, hw: int
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(hatch)
         p.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 3, 3)
-        _text(p, rect, str(off), text, font(12, bold=True), backing=fill)
+        _text(p, rect, str(off), text, _font(12), backing=fill)
         return
     _box(p, rect, fill, edge, text, str(off))
 
@@ -171,7 +178,7 @@ def _box(p: QPainter, rect: QRectF, fill: QColor, edge: QColor, text_colour: QCo
     p.setPen(QPen(edge, 1.5))
     p.setBrush(fill)
     p.drawRoundedRect(rect, radius, radius)
-    _text(p, rect, text, text_colour, text_font or font(12, bold=True))
+    _text(p, rect, text, text_colour, text_font or _font(12))
 
 
 def _text(p: QPainter, rect: QRectF, text: str, colour: QColor, text_font, backing: QColor | None = None) -> None:
@@ -267,7 +274,7 @@ def draw_segment_bar(p: QPainter, bar: QRectF, row, storage: sm.StripStorage, ef
     def x(offset: float) -> float:
         return bar.left() + (offset - lo) * scale
 
-    p.setFont(font(12, bold=True))
+    p.setFont(_font(12))
     fm = QFontMetricsF(p.font())
     for e, frac in ghosts:
         a, b = x(e.data["base_offset"]), x(e.data["next_offset"])
