@@ -249,6 +249,9 @@ def _draw_cells(p: QPainter, cells: QRectF, row: Row, cw: float, start: int, hw:
     if row.first > start:
         p.setPen(COLORS["muted"])
         p.drawText(QRectF(cells.left() - 12, cells.top(), 12, cells.height()), Qt.AlignmentFlag.AlignCenter, "‹")
+    if row.first + row.cells < leo:             # scrolled back: newer offsets to the right
+        p.setPen(COLORS["muted"])
+        p.drawText(QRectF(cells.right(), cells.top(), 12, cells.height()), Qt.AlignmentFlag.AlignCenter, "›")
 
 
 def _draw_flashes(p: QPainter, rect: QRectF, cells: QRectF, row: Row, cw: float, effects: list) -> None:

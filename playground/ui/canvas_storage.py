@@ -56,6 +56,9 @@ class StorageLayer:
         self.legend = False
         self.cells: list[tuple[QRectF, int, object, sm.Cell]] = []
         self.strips: dict[tuple[int, str, int], sm.StripStorage] = {}     # (broker, topic, partition), last paint
+        # Rows the user scrolled back (wheel) or pinned to a segment (a click on the segment bar): the first
+        # offset they show. A view setting, not engine state; rows not in it follow the log's tail.
+        self.pinned: dict[object, int] = {}
         self.blocks: list[tuple[QRectF, int, object, sm.Segment]] = []
 
     # -- per paint -----------------------------------------------------------------------
@@ -94,6 +97,28 @@ class StorageLayer:
         self.effects.on_event(effects, event, speed, view,
                               lambda b, t, p: self.vanished(view, b, t, p))
 
+    # -- looking back: rows scrolled or pinned --------------------------------------------------
+    def row_first(self, tp, log_start: int, tail_first: int) -> int:
+        """The first offset a row shows: where it was pinned (never below the log start, and back to
+        following the tail once the pin reaches it), else `tail_first`."""
+        pinned = self.pinned.get(tp)
+        if pinned is None:
+            return tail_first
+        if pinned >= tail_first:
+            del self.pinned[tp]
+            return tail_first
+        if pinned < log_start:              # scrolled past the oldest offset: stay there
+            self.pinned[tp] = pinned = log_start
+        return pinned
+
+    def scroll(self, tp, current_first: int, cells: int) -> None:
+        """Move a row `cells` offsets (negative: back to older offsets)."""
+        self.pinned[tp] = self.pinned.get(tp, current_first) + cells     # several notches before one paint
+
+    def block_at(self, pos: QPointF):
+        """(broker, tp, segment) of the segment-bar block under `pos`, or None."""
+        return next(((bid, tp, seg) for rect, bid, tp, seg in self.blocks if rect.contains(pos)), None)
+
     # -- hover -----------------------------------------------------------------------------
     def tooltip_at(self, pos: QPointF, view) -> str | None:
         for rect, bid, tp, cell in self.cells:
@@ -102,7 +127,8 @@ class StorageLayer:
                 return sm.describe_cell(log, cell, bid, sm.transactional_ids(view)) if log is not None else None
         for rect, bid, tp, seg in self.blocks:
             if rect.contains(pos):
-                return sm.describe_segment(seg, bid, tp.topic, tp.partition)
+                return sm.describe_segment(seg, bid, tp.topic, tp.partition) + \
+                    "<br><i>Click to show its cells; the mouse wheel over a strip scrolls its offsets.</i>"
         return None
 
 

@@ -230,7 +230,7 @@ class ClusterCanvas(QWidget):
                 tp = TopicPartition(topic, pv.partition)
                 leo_max = max(pv.log_end_offsets.values(), default=pv.log_start_offset)
                 start = sfx.row_start(self.effects, topic, pv.partition, pv.log_start_offset)
-                first = max(start, leo_max + 2 - n_cells)
+                first = self.storage.row_first(tp, pv.log_start_offset, max(start, leo_max + 2 - n_cells))
                 self._rows[tp] = Row(tp, y, first, n_cells)
                 for bid in pv.replicas:
                     if bid in self._columns:
@@ -430,8 +430,28 @@ class ClusterCanvas(QWidget):
     def _draw_flights(self, p: QPainter, t: float) -> None:
         draw_flights(p, self._flights, t, self._end_point)
 
-    # -- mouse: the fault menus -------------------------------------------------------------
+    # -- mouse: the fault menus, looking back in a log ------------------------------------------------
+    def wheelEvent(self, e) -> None:
+        """The wheel over a replica strip scrolls its row's offsets (up: older); elsewhere the window
+        scrolls as usual."""
+        pos = e.position()
+        tp = next((key[2] for key, rect in self._anchors.items() if key[0] == "replica" and rect.contains(pos)),
+                  None)
+        steps = e.angleDelta().y() // 120 or (1 if e.angleDelta().y() > 0 else -1 if e.angleDelta().y() else 0)
+        if tp is None or tp not in self._rows or not steps:
+            super().wheelEvent(e)
+            return
+        self.storage.scroll(tp, self._rows[tp].first, -2 * steps)
+        self.update()
+        e.accept()
+
     def mousePressEvent(self, e) -> None:
+        block = self.storage.block_at(e.position())
+        if block is not None:                   # a segment in the bar: show its cells
+            self.storage.pinned[block[1]] = block[2].base_offset
+            self.update()
+            e.accept()
+            return
         hit = self.hit(e.position())
         if hit is None:
             super().mousePressEvent(e)

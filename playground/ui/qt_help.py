@@ -14,6 +14,8 @@ MOUSE = (
     ("Mouse", "Hover an offset cell", "the record: key, value, headers, timestamp, leader epoch, producer id "
                                       "and transaction; a COMMIT / ABORT marker; a gap compaction left"),
     ("Mouse", "Hover a block of a segment bar", "the segment: offsets, size, records, active, cleaned"),
+    ("Mouse", "Click a block of a segment bar", "the strip shows that segment's cells"),
+    ("Mouse", "Wheel over a replica strip", "scroll its offsets: up to older ones, down back to the newest"),
     ("Mouse", "Click a consumer's card (in its group's lane)", "menu: Stop · Crash · Pause · Resume"),
 )
 

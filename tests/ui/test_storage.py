@@ -244,3 +244,31 @@ def test_the_panel_has_a_shortcut_listed_in_help(qtbot):
         assert win._storage_dock.isVisible()
     finally:
         win.bridge.close()
+
+
+def test_clicking_a_segment_shows_its_cells_and_the_wheel_scrolls_back(qtbot, scenario):
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    win = scenario("compaction-keeps-latest.yaml")
+    win.bridge.show_at(6_050)           # segment 0-12 compacted; the strips show the tail, 13 and later
+    canvas = win.canvas
+    assert min(_kinds(win, 101, "prices")) > 0
+    rect = next(r for r, b, _tp, seg in canvas.storage.blocks if b == 101 and seg.base_offset == 0)
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, pos=rect.center().toPoint())
+    kinds = _kinds(win, 101, "prices")
+    assert min(kinds) == 0 and sm.GAP in kinds.values()          # the cleaner's gaps, in place
+    assert canvas.current_menu() is None                         # not the broker's fault menu
+    strip = next(s for s in canvas.drawn_strips() if s.broker == 101)
+    for _ in range(20):                 # wheel down: back to the newest offsets, following the tail again
+        QApplication.sendEvent(canvas, QWheelEvent(
+            QPointF(strip.rect.center()), QPointF(canvas.mapToGlobal(strip.rect.center().toPoint())), QPoint(),
+            QPoint(0, -120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase,
+            False))
+    assert min(_kinds(win, 101, "prices")) > 0 and TopicPartition("prices", 0) not in canvas.storage.pinned
+    QApplication.sendEvent(canvas, QWheelEvent(
+        QPointF(strip.rect.center()), QPointF(canvas.mapToGlobal(strip.rect.center().toPoint())), QPoint(),
+        QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False))
+    before = min(o for o in _kinds(win, 101, "prices"))
+    assert canvas.storage.pinned[TopicPartition("prices", 0)] == before    # two offsets older than the tail
