@@ -143,7 +143,7 @@ def draw_segment_bands(p: QPainter, cells: QRectF, row, cw: float, storage: sm.S
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(COLORS["segment_band"])
     for i, seg in enumerate(storage.segments):
-        if i % 2 == len(storage.segments) % 2:         # the active segment is never banded
+        if (len(storage.segments) - 1 - i) % 2 == 0:    # the active segment, and every other one back from it
             continue
         lo, hi = max(seg.base_offset, row.first), min(seg.next_offset, last)
         if lo >= hi:
@@ -158,10 +158,11 @@ def draw_cell(p: QPainter, rect: QRectF, off: int, cell: sm.Cell | None, hw: int
         _box(p, rect, COLORS["empty"], COLORS["faint"], COLORS["faint_text"], str(off))
         return
     committed = off < hw
-    if cell.kind == sm.GAP:
-        p.setPen(QPen(COLORS["faint"], 1.2, Qt.PenStyle.DotLine))
+    if cell.kind == sm.GAP:             # compacted away: the offset stays, the record is gone
+        p.setPen(QPen(COLORS["muted"], 1.5, Qt.PenStyle.DashLine))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(rect.adjusted(3, 3, -3, -3), 4, 4)
+        _text(p, rect, str(off), COLORS["faint"], _font(12))
         return
     if cell.kind in (sm.COMMIT, sm.ABORT):
         w = rect.width() * MARKER_W
