@@ -359,7 +359,7 @@ class ClusterCanvas(QWidget):
             return
         for name, stats in producers.items():
             draw_producer(p, self._anchors[("client", name)], name, stats,
-                          view.producer_config(name).get("acks", "?"))
+                          view.producer_config(name).get("acks", "?"), view.producer_txn(name))
         for lane in self._lanes:
             draw_lane(p, lane)
         for name, c in consumers.items():          # consumers outside any group (assign())
