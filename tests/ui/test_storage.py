@@ -272,3 +272,10 @@ def test_clicking_a_segment_shows_its_cells_and_the_wheel_scrolls_back(qtbot, sc
         QPoint(0, 120), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier, Qt.ScrollPhase.NoScrollPhase, False))
     before = min(o for o in _kinds(win, 101, "prices"))
     assert canvas.storage.pinned[TopicPartition("prices", 0)] == before    # two offsets older than the tail
+
+
+def test_a_tombstone_past_delete_retention_ms_expires_with_a_caption(qtbot, scenario):
+    win = scenario("compaction-keeps-latest.yaml")
+    win.bridge.show_at(31_900)
+    captions = _captions_until(win, 32_200, 20)       # the cleaner pass at 32 s removes banana's tombstone
+    assert "delete.retention.ms=20000 passed: 1 tombstone of prices/0 expired, the key is gone" in captions
