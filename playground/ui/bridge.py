@@ -274,6 +274,10 @@ class SimulationBridge(QObject):
         from playground.tools.complete import complete
         return complete(self._cluster.view(), text)
 
+    # Topic configuration: KafkaError (INVALID_CONFIG and Kafka's sentence) when refused, nothing changed.
+    def alter_topic_config(self, topic: str, config: dict[str, str]) -> None:
+        self._command(commands.alter_topic_config, topic, config)
+
     def _command(self, command, *args):
         result = command(self._cluster, *args)
         self.frame.emit(self._display)

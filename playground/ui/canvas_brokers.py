@@ -18,7 +18,9 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from playground.engine.protocol import TopicPartition
 
+from . import canvas_storage as cs
 from . import effects as fx
+from . import storage_effects as sfx
 from .canvas_model import ALIVE, DEAD, FENCED, ISOLATED, BrokerBadge
 from .qt_theme import COLORS, draw_tag, font, tag_width
 
@@ -156,8 +158,11 @@ def draw_no_replica(p: QPainter, rect: QRectF, tp: TopicPartition) -> None:
 
 # -- replica strips ----------------------------------------------------------------------------
 def draw_strip(p: QPainter, view, pv, bid: int, rect: QRectF, row: Row, badge: BrokerBadge | None,
-               zombie, effects: list, cells_out: list) -> StripInfo:
-    """One replica of `pv` on broker `bid`; appends (cell rect, broker, tp, offset) to `cells_out`."""
+               zombie, effects: list, cells_out: list, storage_layer: cs.StorageLayer | None = None) -> StripInfo:
+    """One replica of `pv` on broker `bid`; appends (cell rect, broker, tp, offset) to `cells_out`.
+
+    With a `storage_layer` the cells say what they hold (transaction markers, aborted and open
+    transactions, compacted gaps), segments are marked, and the leader shows its last stable offset."""
     tp = row.tp
     leader = pv.leader == bid
     in_isr = bid in pv.isr
@@ -192,8 +197,18 @@ def draw_strip(p: QPainter, view, pv, bid: int, rect: QRectF, row: Row, badge: B
         leo = hw = 0
     else:
         leo, hw, start = log.log_end_offset, log.high_watermark, log.log_start_offset
-        _draw_cells(p, cells, row, cw, start, hw, leo, bid, tp, cells_out)
-        draw_markers(p, cells, row, cw, hw, leo)
+        storage = storage_layer.strip(log, row, bid, leader) if storage_layer is not None else None
+        if storage is not None:
+            cs.draw_segment_bands(p, cells, row, cw, storage)
+        _draw_cells(p, cells, row, cw, start, hw, leo, bid, tp, cells_out, storage,
+                    storage_layer.cells if storage_layer is not None else None)
+        if storage is not None:
+            cs.draw_segment_notches(p, cells, row, cw, storage, effects)
+            cs.draw_cell_effects(p, cells, row, cw, effects)
+        draw_markers(p, cells, row, cw, hw, leo, storage.last_stable_offset if storage is not None else None)
+        if storage is not None and storage_layer.shows_bar(pv.topic):
+            bar = QRectF(cells.left(), rect.bottom() - cs.BAR_H - 6, cells.width(), cs.BAR_H)
+            cs.draw_segment_bar(p, bar, row, storage, effects, bid, tp, storage_layer.blocks)
     p.restore()
     _draw_flashes(p, rect, cells, row, cw, effects)
     banners = _banners(zombie_epochs, effects)
@@ -203,12 +218,20 @@ def draw_strip(p: QPainter, view, pv, bid: int, rect: QRectF, row: Row, badge: B
 
 
 def _draw_cells(p: QPainter, cells: QRectF, row: Row, cw: float, start: int, hw: int, leo: int, bid: int,
-                tp: TopicPartition, cells_out: list) -> None:
+                tp: TopicPartition, cells_out: list, storage=None, kinds_out: list | None = None) -> None:
     p.setFont(font(12, bold=True))
     for i in range(row.cells):
         off = row.first + i
         cell = QRectF(cells.left() + i * cw + 1.5, cells.top(), cw - 3, cells.height())
         if off < start:
+            continue
+        if storage is not None:
+            mark = storage.cells.get(off)
+            cs.draw_cell(p, cell, off, mark, hw, leo)
+            if mark is not None and kinds_out is not None:
+                kinds_out.append((cell, bid, tp, mark))
+            if off < leo and (mark is None or mark.kind != "gap"):
+                cells_out.append((cell, bid, tp, off))
             continue
         if off < hw:
             fill, text, border = COLORS["committed"], COLORS["on_dark"], COLORS["committed"]
@@ -226,6 +249,9 @@ def _draw_cells(p: QPainter, cells: QRectF, row: Row, cw: float, start: int, hw:
     if row.first > start:
         p.setPen(COLORS["muted"])
         p.drawText(QRectF(cells.left() - 12, cells.top(), 12, cells.height()), Qt.AlignmentFlag.AlignCenter, "‹")
+    if row.first + row.cells < leo:             # scrolled back: newer offsets to the right
+        p.setPen(COLORS["muted"])
+        p.drawText(QRectF(cells.right(), cells.top(), 12, cells.height()), Qt.AlignmentFlag.AlignCenter, "›")
 
 
 def _draw_flashes(p: QPainter, rect: QRectF, cells: QRectF, row: Row, cw: float, effects: list) -> None:
@@ -291,6 +317,7 @@ def _banners(zombie: tuple[int, int] | None, effects: list) -> list[tuple[tuple[
             out.append((("− LEFT THE ISR", "− ISR"), COLORS["error"], COLORS["on_dark"], frac))
         elif e.kind == fx.ISR_JOINED:
             out.append((("+ REJOINED THE ISR", "+ ISR"), COLORS["good"], COLORS["on_dark"], frac))
+    out += [(texts, COLORS[bg], COLORS[fg], frac) for texts, bg, fg, frac in sfx.banners(effects)]
     return out
 
 
@@ -374,8 +401,11 @@ def _draw_strip_title(p: QPainter, rect: QRectF, tp: TopicPartition, epoch: int,
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, epoch_text)
 
 
-def draw_markers(p: QPainter, cells: QRectF, row: Row, cw: float, hw: int, leo: int) -> None:
-    """Vertical HW and LEO lines between cells, labelled underneath.
+def draw_markers(p: QPainter, cells: QRectF, row: Row, cw: float, hw: int, leo: int,
+                 lso: int | None = None) -> None:
+    """Vertical HW and LEO lines between cells, labelled underneath; with `lso` (a leader whose last
+    stable offset is below its HW: an open transaction) a dash-dot LSO line too, and the HW label
+    reads "LSO 4 · HW 9".
 
     An offset left of the shown window (a follower far behind) is pinned to
     the left edge with a dashed line and a `‹` in its label.
@@ -402,6 +432,12 @@ def draw_markers(p: QPainter, cells: QRectF, row: Row, cw: float, hw: int, leo: 
     hw_off, leo_off = bool(hpre or hpost), bool(lpre or lpost)
     line(lx, COLORS["leo"], leo_off)
     line(hx - (3 if hw == leo else 0), COLORS["hw"], hw_off)
+    lso_pre = ""
+    if lso is not None:
+        sx, spre, _spost = place(lso)
+        p.setPen(QPen(COLORS["lso"], 4, Qt.PenStyle.DashDotLine, Qt.PenCapStyle.FlatCap))
+        p.drawLine(QPointF(sx + 1, cells.top() - 10), QPointF(sx + 1, cells.bottom() + 5))
+        lso_pre = f"{spre}LSO {lso} · "
 
     def label(text: str, x0: float, colour: QColor) -> float:
         tw = fm.horizontalAdvance(text) + 4
@@ -417,10 +453,17 @@ def draw_markers(p: QPainter, cells: QRectF, row: Row, cw: float, hw: int, leo: 
     # Labels sit under the cells, below the ends of the lines, so no line crosses them.
     if hw == leo:
         text = f"{hpre}HW = LEO = {leo}{hpost}"
-        fits_right = hx - 4 + width(text) <= cells.right() + 10
-        label(text, hx - 4 if fits_right else hx - width(text) + 4, COLORS["text"])
+        full = lso_pre + text
+        fits_right = hx - 4 + width(full) <= cells.right() + 10
+        x0 = hx - 4 - width(lso_pre) if fits_right else hx - width(full) + 4
+        if lso_pre:
+            x0 = label(lso_pre, x0, COLORS["lso"]) - 4
+        label(text, x0, COLORS["text"])
         return
     hw_text, leo_text = f"{hpre}HW {hw}{hpost}", f"{lpre}LEO {leo}{lpost}"
-    hw_left = hx - width(hw_text) + 4               # ends at its line, if there is room
-    end = label(hw_text, hw_left if hw_left >= cells.left() - 10 else hx - 4, COLORS["hw"])
+    hw_left = hx - width(hw_text) - width(lso_pre) + 4       # ends at its line, if there is room
+    x0 = hw_left if hw_left >= cells.left() - 10 else hx - 4
+    if lso_pre:
+        x0 = label(lso_pre, x0, COLORS["lso"]) - 4
+    end = label(hw_text, x0, COLORS["hw"])
     label(leo_text, max(lx - 4, end + 8), COLORS["leo"])

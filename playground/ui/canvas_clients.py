@@ -100,16 +100,27 @@ def layout_lanes(lanes: list[GroupLane], effects, left: float, top: float, width
 
 
 # -- producers --------------------------------------------------------------------------------
-def draw_producer(p: QPainter, rect: QRectF, name: str, stats, acks) -> None:
-    p.setPen(QPen(COLORS["produce"], 3))
+def draw_producer(p: QPainter, rect: QRectF, name: str, stats, acks, txn=None) -> None:
+    """`txn` (ProducerTxnView, optional): a transactional producer names its transactional.id, and a
+    fenced one says so in red instead of its acks."""
+    fenced = txn is not None and txn.fenced
+    p.setPen(QPen(COLORS["error"] if fenced else COLORS["produce"], 3, Qt.PenStyle.DashLine if fenced
+                  else Qt.PenStyle.SolidLine))
     p.setBrush(COLORS["producer_bg"])
     p.drawRoundedRect(rect, 10, 10)
     inner = rect.adjusted(12, 6, -12, -6)
     p.setPen(COLORS["text"])
     p.setFont(font(12))
-    p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, "producer")
+    right = "☠ FENCED" if fenced else f"acks={acks}"
+    room = inner.width() - QFontMetricsF(font(12, bold=True)).horizontalAdvance(right) - 8
+    label = f"txn {txn.transactional_id}" if txn is not None and txn.transactional_id else "producer"
+    p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
+               QFontMetricsF(p.font()).elidedText(label, Qt.TextElideMode.ElideRight, room))
     p.setFont(font(12, bold=True))
-    p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight, f"acks={acks}")
+    if fenced:
+        p.setPen(COLORS["error"])
+    p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight, right)
+    p.setPen(COLORS["text"])
     p.setFont(font(14, bold=True))
     p.drawText(inner.adjusted(0, 20, 0, 0), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, name)
     p.setFont(font(12))

@@ -229,6 +229,23 @@ def start_producer(cluster: Cluster, name: str, topic: str, rate: str = "", key:
     cluster.start_producer(name.strip(), topic or None, rate or None, key or None, value, **settings)
 
 
+# -- storage -----------------------------------------------------------------------------
+# The topic settings the Storage & transactions panel lets a learner change (Kafka's names).
+STORAGE_SETTINGS = ("retention.ms", "segment.bytes", "cleanup.policy", "min.cleanable.dirty.ratio",
+                    "delete.retention.ms")
+
+
+def alter_topic_config(cluster: Cluster, topic: str, config: dict[str, str]) -> None:
+    """IncrementalAlterConfigs for one topic, values as typed: Kafka validates the whole request, so a
+    bad value gets INVALID_CONFIG and its sentence and nothing changes."""
+    if topic not in cluster.view().topic_names():
+        raise KafkaError(Errors.UNKNOWN_TOPIC_OR_PARTITION, f"This server does not host topic {topic or '(none)'}.")
+    unknown = sorted(set(config) - set(STORAGE_SETTINGS))
+    if unknown:
+        raise KafkaError(Errors.INVALID_CONFIG, f"The panel does not change {', '.join(unknown)}.")
+    cluster.alter_config("topic", topic, {k: v.strip() if isinstance(v, str) else v for k, v in config.items()})
+
+
 def stop_producer(cluster: Cluster, name: str) -> None:
     """Stop the producer's send loop; what is left in its accumulator is sent at once."""
     cluster.stop_producer(name)

@@ -66,6 +66,7 @@ class Caption:
     time: int                # virtual ms of the event, shown next to the text
     text: str
     tone: str
+    key: Any = None          # captions with one key are one caption (storage_effects merges them)
 
 
 def _ids(brokers) -> str:
@@ -142,6 +143,24 @@ class Effects:
 
     def active(self) -> list[Effect]:
         return [e for e in self._effects if 0.0 <= self._playback - e.start < STRIP_LIFE_MS]
+
+    # -- effects made elsewhere (storage_effects) -------------------------------------------
+    def add_strip_effect(self, event, kind: str, broker: int | None, speed: float, **data: Any) -> None:
+        d = event.data
+        self._effects.append(Effect(kind, self._start(event.time, speed), broker, d.get("topic", ""),
+                                    d.get("partition", -1), data))
+
+    def add_caption(self, event, text: str, tone: str, speed: float, key: Any = None) -> None:
+        """A caption; one whose `key` matches a caption still showing replaces its text instead."""
+        if key is not None:
+            for i in range(len(self._captions) - 1, max(-1, len(self._captions) - 8), -1):
+                old = self._captions[i]
+                if old.key == key and self._playback - old.start < CAPTION_LIFE_MS:
+                    self._captions[i] = Caption(old.start, old.time, text, tone, key)
+                    return
+        self._captions.append(Caption(self._start(event.time, speed), event.time, text, tone, key))
+        if len(self._captions) > 50:
+            del self._captions[:-MAX_CAPTIONS]
 
     # -- events ------------------------------------------------------------------------
     def on_event(self, event, speed: float, controller_id: int | None = None, mode: str = "kraft") -> None:

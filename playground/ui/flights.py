@@ -15,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Hashable
 
+from . import txn_flights
+
 # Flight kinds, from most to least important to see.
 PRODUCE = "produce"            # client -> leader replica, carries records
 ACK = "ack"                    # leader replica -> client, the produce response
@@ -179,6 +181,11 @@ def classify(msg: Any, view: Any, show_control: bool = False) -> list[Flight]:
             return []
         kind, label, error = shown
         return [flight(kind, src, dst, label, error)]
+
+    if api in txn_flights.APIS:
+        return [flight(kind, a, b, label, error)
+                for kind, a, b, label, error in txn_flights.classify(api, body, request, src, dst, msg.src, msg.dst,
+                                                                      {"client": CLIENT, "commit": COMMIT})]
 
     if api in ("metadata", "list_offsets"):
         return [flight(CLIENT, src, dst, api.replace("_", " "))]

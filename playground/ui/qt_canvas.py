@@ -32,6 +32,9 @@ from .canvas_clients import (CLIENT_GAP, PRODUCER_H, PRODUCER_H_COMPACT, LaneLay
                              draw_producer, layout_lanes)
 from .canvas_control import CAPTION_H, CONTROL_H, chip_rects, draw_captions, draw_control_plane, draw_links
 from .canvas_flights import draw_flights
+from .canvas_storage import STORAGE_STRIP_H, StorageLayer
+from . import storage_effects as sfx
+from . import txn_flights
 from .canvas_model import BrokerBadge, ControlPlane, broker_badges, control_plane
 from .group_model import CRASHED, STOPPED, GroupLane, OwnerColours, coordinators, group_lanes, owners
 from .qt_broker_actions import BrokerActions
@@ -77,7 +80,8 @@ class ClusterCanvas(QWidget):
         self._metadata_end: int | None = None
         self._menu = None
         self._clients_w = float(CLIENTS_W)
-        self._legend_h, self._legend_for = 78.0, (-1.0, False)
+        self._legend_h, self._legend_for = 78.0, (-1.0, False, False)
+        self.storage = StorageLayer()           # transaction markers, segments, storage effects
         self._colours = OwnerColours()          # consumer -> colour, kept so that colours never change
         self._lanes: list[LaneLayout] = []
         self._owner_tags: dict[tuple[int, TopicPartition], tuple[str, ...]] = {}
@@ -97,6 +101,8 @@ class ClusterCanvas(QWidget):
             del self._flights[:-2000]
 
     def _on_event(self, event) -> None:
+        if event.kind in sfx.KINDS:
+            self.storage.on_event(self.effects, event, self._bridge.speed, self._bridge.view())
         if event.kind in METADATA_KINDS:
             view = self._bridge.view()
             if event.kind in fx.KINDS:
@@ -187,12 +193,14 @@ class ClusterCanvas(QWidget):
             self._clients_w = max(200.0, min(float(GROUPS_W), 0.22 * w))
         else:
             self._clients_w = max(180.0, min(float(CLIENTS_W), 0.18 * w))
-        if self._legend_for != (w, groups):
-            self._legend_h, self._legend_for = legend_height(w - 2 * MARGIN, groups) + 12, (w, groups)
+        topics = [(t, view.partitions(t)) for t in view.topic_names(include_internal=False)]
+        self.storage.begin_paint(view, topics)
+        legend = (w, groups, self.storage.legend)
+        if self._legend_for != legend:
+            self._legend_h, self._legend_for = legend_height(w - 2 * MARGIN, groups, legend[2]) + 12, legend
         self._anchors = {}
         self._rows = {}
         self._columns = {}
-        topics = [(t, view.partitions(t)) for t in view.topic_names(include_internal=False)]
         n_rows = sum(len(parts) for _, parts in topics)
         brokers = view.brokers()
         left = MARGIN + self._clients_w + MARGIN
@@ -212,6 +220,8 @@ class ClusterCanvas(QWidget):
         rows_top = head_top + HEADER_H + ROW_GAP
         avail = h - rows_top - self._legend_h - MARGIN
         strip_h = STRIP_MIN_H if n_rows == 0 else min(STRIP_MAX_H, max(STRIP_MIN_H, avail / n_rows - ROW_GAP))
+        if self.storage.any_bar:                # room for the segment bar under the HW / LEO labels
+            strip_h = max(strip_h, STORAGE_STRIP_H)
         inner = col_w - 24
         n_cells = max(4, int(inner // CELL_W))
         y = rows_top
@@ -219,7 +229,8 @@ class ClusterCanvas(QWidget):
             for pv in parts:
                 tp = TopicPartition(topic, pv.partition)
                 leo_max = max(pv.log_end_offsets.values(), default=pv.log_start_offset)
-                first = max(pv.log_start_offset, leo_max + 2 - n_cells)
+                start = sfx.row_start(self.effects, topic, pv.partition, pv.log_start_offset)
+                first = self.storage.row_first(tp, pv.log_start_offset, max(start, leo_max + 2 - n_cells))
                 self._rows[tp] = Row(tp, y, first, n_cells)
                 for bid in pv.replicas:
                     if bid in self._columns:
@@ -302,7 +313,8 @@ class ClusterCanvas(QWidget):
                 self._draw_owners(p, pv, readers, lag, committed)
         self._draw_flights(p, self._bridge.display_time)
         legend_top = self.height() - self._legend_h - MARGIN + 8
-        draw_legend(p, QRectF(MARGIN, legend_top, self.width() - 2 * MARGIN, self._legend_h - 8), bool(lanes))
+        draw_legend(p, QRectF(MARGIN, legend_top, self.width() - 2 * MARGIN, self._legend_h - 8), bool(lanes),
+                    self.storage.legend)
         captions = self.effects.captions()[-MAX_CAPTIONS:]
         if captions:
             left = MARGIN + self._clients_w + MARGIN
@@ -347,7 +359,7 @@ class ClusterCanvas(QWidget):
             return
         for name, stats in producers.items():
             draw_producer(p, self._anchors[("client", name)], name, stats,
-                          view.producer_config(name).get("acks", "?"))
+                          view.producer_config(name).get("acks", "?"), view.producer_txn(name))
         for lane in self._lanes:
             draw_lane(p, lane)
         for name, c in consumers.items():          # consumers outside any group (assign())
@@ -380,7 +392,7 @@ class ClusterCanvas(QWidget):
             rect = self._anchors.get(("replica", bid, tp))
             if rect is not None:
                 info = draw_strip(p, view, pv, bid, rect, row, badges.get(bid), zombies.get((bid, pv.topic, pv.partition)),
-                                  self.effects.for_strip(bid, pv.topic, pv.partition), self._cells)
+                                  self.effects.for_strip(bid, pv.topic, pv.partition), self._cells, self.storage)
                 self._strips.append(info)
 
     # -- flights --------------------------------------------------------------------
@@ -396,12 +408,14 @@ class ClusterCanvas(QWidget):
             return QPointF(rect.right(), rect.center().y() + (-14 if kind != fl.ACK else 14))
         if end[0] == "controller":
             return QPointF(rect.center().x(), rect.bottom())
+        if end[0] == "broker" and kind in txn_flights.MARKERS:     # a coordinator sends markers from its header
+            return QPointF(rect.center().x(), rect.bottom())
         if end[0] == "broker":          # client requests arrive at the header's left edge
             return QPointF(rect.left() + 8, rect.center().y() + (8 if is_src else -8))
         cells = cells_rect(rect)
         if kind in (fl.ACK, fl.CONSUME):        # answers leave from the leader strip's left edge
             return QPointF(rect.left(), cells.center().y())
-        if kind == fl.PRODUCE:                  # records land where the leader will append them
+        if kind == fl.PRODUCE or kind in txn_flights.MARKERS:      # records land where the leader appends them
             row = self._rows.get(end[2])
             log = self._bridge.view().replica_log(end[1], end[2].topic, end[2].partition)
             if row is not None and log is not None:
@@ -416,8 +430,28 @@ class ClusterCanvas(QWidget):
     def _draw_flights(self, p: QPainter, t: float) -> None:
         draw_flights(p, self._flights, t, self._end_point)
 
-    # -- mouse: the fault menus -------------------------------------------------------------
+    # -- mouse: the fault menus, looking back in a log ------------------------------------------------
+    def wheelEvent(self, e) -> None:
+        """The wheel over a replica strip scrolls its row's offsets (up: older); elsewhere the window
+        scrolls as usual."""
+        pos = e.position()
+        tp = next((key[2] for key, rect in self._anchors.items() if key[0] == "replica" and rect.contains(pos)),
+                  None)
+        steps = e.angleDelta().y() // 120 or (1 if e.angleDelta().y() > 0 else -1 if e.angleDelta().y() else 0)
+        if tp is None or tp not in self._rows or not steps:
+            super().wheelEvent(e)
+            return
+        self.storage.scroll(tp, self._rows[tp].first, -2 * steps)
+        self.update()
+        e.accept()
+
     def mousePressEvent(self, e) -> None:
+        block = self.storage.block_at(e.position())
+        if block is not None:                   # a segment in the bar: show its cells
+            self.storage.pinned[block[1]] = block[2].base_offset
+            self.update()
+            e.accept()
+            return
         hit = self.hit(e.position())
         if hit is None:
             super().mousePressEvent(e)
@@ -478,6 +512,9 @@ class ClusterCanvas(QWidget):
         if hit and hit[0] == "consumer":
             return (f"<b>Consumer {hit[1]}</b>: click for Stop (LeaveGroup) · Crash (no LeaveGroup: the group waits "
                     "session.timeout.ms) · Pause poll() · Resume")
+        text = self.storage.tooltip_at(pos, self._bridge.view())
+        if text:
+            return text
         for rect, bid, tp, off in self._cells:
             if rect.contains(pos):
                 log = self._bridge.view().replica_log(bid, tp.topic, tp.partition)

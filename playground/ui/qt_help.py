@@ -11,7 +11,11 @@ from .qt_theme import font
 MOUSE = (
     ("Mouse", "Click (or right-click) a broker", "menu: Kill · Restart · Isolate · Heal · Slow down"),
     ("Mouse", "Click a controller in the control plane", "menu: Kill · Restart that controller"),
-    ("Mouse", "Hover an offset cell", "the record: key, value, headers, timestamp, leader epoch"),
+    ("Mouse", "Hover an offset cell", "the record: key, value, headers, timestamp, leader epoch, producer id "
+                                      "and transaction; a COMMIT / ABORT marker; a gap compaction left"),
+    ("Mouse", "Hover a block of a segment bar", "the segment: offsets, size, records, active, cleaned"),
+    ("Mouse", "Click a block of a segment bar", "the strip shows that segment's cells"),
+    ("Mouse", "Wheel over a replica strip", "scroll its offsets: up to older ones, down back to the newest"),
     ("Mouse", "Click a consumer's card (in its group's lane)", "menu: Stop · Crash · Pause · Resume"),
 )
 

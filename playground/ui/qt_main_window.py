@@ -22,6 +22,7 @@ from .qt_help import ShortcutsDialog
 from .qt_lag_chart import LagChart
 from .qt_produce_chart import ProduceChart
 from .qt_producers import ProducersPanel
+from .qt_storage import StoragePanel
 from .qt_panels import CreateTopicDialog, EventLogModel, EventLogView, ProducePanel, TimeControls
 from .qt_theme import font
 
@@ -81,10 +82,17 @@ class MainWindow(QMainWindow):
         self.producers_panel = ProducersPanel(self.bridge)
         self._producers_dock = self._scrolled_dock("Producers", "producers-dock", self.producers_panel)
         self.tabifyDockWidget(self._consumers_dock, self._producers_dock)
+        self.storage_panel = StoragePanel(self.bridge)
+        self._storage_dock = self._scrolled_dock("Storage", "storage-dock", self.storage_panel)
+        self.tabifyDockWidget(self._producers_dock, self._storage_dock)
+        # Storage & transactions (Ctrl+8) joins the tabs for a scenario about them, or with the first
+        # transaction: one more tab widens the right column, which the canvas pays for.
+        self._storage_shown = _storage_scenario(cluster.view())
+        self._storage_dock.setVisible(self._storage_shown)
         # A scenario that starts producers or consumers opens on their panel; otherwise the audit comes first.
         looping = any(p.rate is not None for p in cluster.view().producers().values())
-        (self._producers_dock if looping else self._consumers_dock if cluster.view().consumers()
-         else guarantees_dock).raise_()
+        (self._storage_dock if self._storage_shown else self._producers_dock if looping
+         else self._consumers_dock if cluster.view().consumers() else guarantees_dock).raise_()
         # The right column runs the full height; the event log sits under the canvas only.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
@@ -94,6 +102,7 @@ class MainWindow(QMainWindow):
         self.broker_actions.message.connect(self.show_status)
         self.consumers_panel.message.connect(self.show_status)
         self.producers_panel.message.connect(self.show_status)
+        self.storage_panel.message.connect(self.show_status)
         self.canvas.consumer_clicked.connect(self._open_consumer_menu)
 
         self.event_model = EventLogModel(self.bridge, self)
@@ -192,14 +201,15 @@ class MainWindow(QMainWindow):
             self.addAction(toggle)
         for dock, key in ((self._guarantees_dock, "Ctrl+3"), (self._consumers_dock, "Ctrl+4"),
                           (self._lag_dock, "Ctrl+5"), (self._producers_dock, "Ctrl+6"),
-                          (self._produce_dock, "Ctrl+7")):
+                          (self._produce_dock, "Ctrl+7"), (self._storage_dock, "Ctrl+8")):
             toggle = dock.toggleViewAction()
             toggle.setShortcut(QKeySequence(key))
             view.addAction(toggle)
             self.addAction(toggle)
-        self.console_action = self._action(view, "Kafka CLI console", self.toggle_console, "Ctrl+`", "Ctrl+8",
+        self.console_action = self._action(view, "Kafka CLI console", self.toggle_console, "Ctrl+`",
                                            checkable=True)
         self._console_dock.visibilityChanged.connect(self._console_visibility)
+        self._storage_dock.toggleViewAction().setText("Storage and transactions")
         control = self._action(view, "Show chatter (metadata fetches, heartbeats, Raft fetches, "
                                      "__consumer_offsets replication)",
                                self.canvas.set_show_control_traffic, checkable=True)
@@ -252,6 +262,9 @@ class MainWindow(QMainWindow):
             self._lag_shown = True
             self._lag_dock.show()
             self._fit_bottom_docks()
+        elif not self._storage_shown and event.kind == EventKind.TXN_BEGUN:
+            self._storage_shown = True
+            self._storage_dock.show()
         elif not self._produce_chart_shown and event.kind == EventKind.PRODUCER_STARTED:
             self._produce_chart_shown = True
             self._produce_dock.show()
@@ -306,3 +319,12 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:
         self.bridge.close()
         super().closeEvent(event)
+
+
+def _storage_scenario(view) -> bool:
+    """A scenario about storage or transactions (a topic with storage settings, a transactional producer)
+    opens on the Storage & transactions panel."""
+    from .storage_model import STORAGE_SETTINGS
+    if any(k in view.topic_configs(t) for t in view.topic_names(include_internal=False) for k in STORAGE_SETTINGS):
+        return True
+    return any(view.producer_config(name).get("transactional.id") for name in view.producers())

@@ -8,7 +8,7 @@ mark also has a word on it), fonts of 12 pt and more.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
 COLORS = {
     "background": QColor("#ffffff"),
@@ -58,6 +58,20 @@ COLORS = {
     "rebalance": QColor("#ad1457"),
     "group_bg": QColor("#fce4ec"),
     "lane_bg": QColor("#fafafa"),
+    # storage and transactions (canvas_storage)
+    "commit_marker": QColor("#2e7d32"),
+    "abort_marker": QColor("#c62828"),
+    "aborted": QColor("#e0e0e0"),
+    "aborted_edge": QColor("#757575"),
+    "aborted_text": QColor("#616161"),
+    "open_txn": QColor("#6a1b9a"),
+    "tombstone": QColor("#37474f"),
+    "lso": QColor("#00897b"),
+    "segment_band": QColor("#e3e8ec"),
+    "segment_tick": QColor("#37474f"),
+    "segment_closed": QColor("#cfd8dc"),
+    "segment_cleaned": QColor("#80cbc4"),
+    "segment_deleted": QColor("#ef9a9a"),
 }
 
 FLIGHT_COLORS = {
@@ -75,6 +89,9 @@ FLIGHT_COLORS = {
     "group": QColor("#ad1457"),
     "rebalance": QColor("#ff8f00"),
     "commit": QColor("#6d4c41"),
+    "commit_marker": QColor("#2e7d32"),
+    "abort_marker": QColor("#c62828"),
+    "txn": QColor("#00897b"),
 }
 
 FONT_FAMILY = "DejaVu Sans"
@@ -106,7 +123,7 @@ def draw_tag(p: QPainter, right: float, cy: float, text: str, bg: QColor, fg: QC
     return rect.left()
 
 
-def _legend_items(groups: bool = False) -> list[tuple[str, tuple, str]]:
+def _legend_items(groups: bool = False, storage: bool = False) -> list[tuple[str, tuple, str]]:
     items = [
         ("cell", (COLORS["committed"], COLORS["committed"]), "committed (below HW)"),
         ("cell", (COLORS["uncommitted"], COLORS["uncommitted_edge"]), "not committed yet"),
@@ -129,18 +146,28 @@ def _legend_items(groups: bool = False) -> list[tuple[str, tuple, str]]:
             ("dot", (FLIGHT_COLORS["rebalance"], False), "rebalance"),
             ("dot", (FLIGHT_COLORS["commit"], True), "commit"),
         ]
+    if storage:
+        items += [
+            ("cell", (COLORS["commit_marker"], COLORS["commit_marker"]), "C / A: COMMIT / ABORT marker"),
+            ("cell", (COLORS["aborted"], COLORS["aborted_edge"]), "aborted txn record"),
+            ("hatch", (COLORS["committed"], COLORS["open_txn"]), "open txn record"),
+            ("cell", (COLORS["tombstone"], COLORS["tombstone"]), "tombstone"),
+            ("line", (COLORS["lso"],), "LSO last stable offset"),
+            ("notch", (COLORS["segment_tick"],), "segment start"),
+            ("cell", (COLORS["segment_closed"], COLORS["segment_tick"]), "segment bar: the whole log"),
+        ]
     return items
 
 
-_MARK_W = {"cell": 28, "line": 14, "box": 34, "dot": 22}
+_MARK_W = {"cell": 28, "line": 14, "box": 34, "dot": 22, "hatch": 28, "notch": 18}
 
 
-def legend_height(width: float, groups: bool = False) -> float:
+def legend_height(width: float, groups: bool = False, storage: bool = False) -> float:
     """How tall the legend is when it flows over `width`."""
-    return draw_legend(None, QRectF(0, 0, width, 0), groups)
+    return draw_legend(None, QRectF(0, 0, width, 0), groups, storage)
 
 
-def draw_legend(p: QPainter | None, rect: QRectF, groups: bool = False) -> float:
+def draw_legend(p: QPainter | None, rect: QRectF, groups: bool = False, storage: bool = False) -> float:
     """What every mark on the canvas means, flowing over as many lines as it needs; returns the height used.
 
     With no painter it only measures.
@@ -153,7 +180,7 @@ def draw_legend(p: QPainter | None, rect: QRectF, groups: bool = False) -> float
         p.setPen(QPen(COLORS["faint"], 1))
         p.drawLine(QPointF(rect.left(), rect.top() - 4), QPointF(rect.right(), rect.top() - 4))
         p.setFont(font(12))
-    for kind, args, label in _legend_items(groups):
+    for kind, args, label in _legend_items(groups, storage):
         w = _MARK_W[kind] + fm.horizontalAdvance(label)
         if x + w > rect.right() and x > rect.left():
             x = rect.left()
@@ -173,6 +200,20 @@ def _legend_mark(p: QPainter, kind: str, args: tuple, x: float, y: float, line_h
         p.setPen(QPen(edge, 1.5))
         p.setBrush(fill)
         p.drawRoundedRect(QRectF(x, y + 2, 22, line_h - 10), 3, 3)
+    elif kind == "hatch":
+        fill, edge = args
+        p.setPen(QPen(edge, 2, Qt.PenStyle.DashLine))
+        p.setBrush(fill)
+        p.drawRoundedRect(QRectF(x, y + 2, 22, line_h - 10), 3, 3)
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(QBrush(QColor(255, 255, 255, 170), Qt.BrushStyle.BDiagPattern))
+        p.drawRoundedRect(QRectF(x + 2, y + 4, 18, line_h - 14), 2, 2)
+    elif kind == "notch":
+        p.setPen(QPen(args[0], 2.5))
+        p.drawLine(QPointF(x + 7, y + 6), QPointF(x + 7, y + line_h - 6))
+        p.setPen(Qt.PenStyle.NoPen)
+        p.setBrush(args[0])
+        p.drawPolygon([QPointF(x + 1, y), QPointF(x + 13, y), QPointF(x + 7, y + 8)])
     elif kind == "line":
         p.setPen(QPen(args[0], 4))
         p.drawLine(QPointF(x + 5, y), QPointF(x + 5, y + line_h - 6))

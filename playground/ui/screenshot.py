@@ -52,6 +52,7 @@ def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | No
     window.consumers_panel.refresh()
     window.producers_panel.refresh()
     window.producers_panel.accumulator.refresh()
+    window.storage_panel.refresh()
     window.lag_chart.redraw()
     window.produce_chart.redraw()
     window.event_log.scrollToBottom()
