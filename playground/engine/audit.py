@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .producer_state import ProducerStateManager
 from .protocol import TopicPartition
 from .records import Record
 from .txn_protocol import marker_committed
@@ -188,8 +189,10 @@ class Audit:
                 if end is None or log is None or end <= start:
                     continue
                 seen = done.get(tp, {})
+                aborted = _aborted_offsets(log)
                 for off, _rec, batch in log.records(max(start, log.log_start_offset), min(end, log.high_watermark)):
-                    if not batch.is_control and off not in seen:
+                    # Markers and aborted records are never processed on purpose: not a loss.
+                    if not batch.is_control and off not in seen and off not in aborted:
                         out.skipped += 1
 
 
@@ -214,3 +217,16 @@ def _output_duplicates(log) -> int:
             else:
                 sources[src] = sources.get(src, 0) + 1
     return sum(n - 1 for n in sources.values() if n > 1)
+
+
+def _aborted_offsets(log) -> set[int]:
+    """Offsets of records that belong to aborted transactions in `log`."""
+    aborted = ProducerStateManager().sync(log).aborted
+    if not aborted:
+        return set()
+    out: set[int] = set()
+    for a in aborted:
+        for off, _rec, batch in log.records(a.first_offset, a.last_offset):
+            if batch.producer_id == a.producer_id and not batch.is_control:
+                out.add(off)
+    return out

@@ -116,7 +116,7 @@ class TransactionCoordinator:
             self._timer.cancel()
             self._timer = None
 
-    def _owns(self, transactional_id: str) -> bool:
+    def owns(self, transactional_id: str) -> bool:
         return self.partition_of(transactional_id) in self.coordinator_epochs
 
     # -- requests -------------------------------------------------------------------
@@ -126,7 +126,7 @@ class TransactionCoordinator:
             self._init_producer_id(env, req)
             return
         answer = self._answer_for(env)
-        if not self._owns(req.transactional_id):
+        if not self.owns(req.transactional_id):
             answer(Errors.NOT_COORDINATOR, f"Broker {self.broker.broker_id} is not the transaction coordinator "
                                            f"of {req.transactional_id}.")
             return
@@ -172,7 +172,7 @@ class TransactionCoordinator:
         tid = req.transactional_id
         reply = lambda e, msg=None, m=None: self.network.respond(  # noqa: E731
             env, InitProducerIdResponse(e, m.producer_id if m else -1, m.producer_epoch if m else -1, msg))
-        if not self._owns(tid):
+        if not self.owns(tid):
             reply(Errors.NOT_COORDINATOR, f"Broker {self.broker.broker_id} is not the coordinator of {tid}.")
             return
         meta = self.txns.get(tid)
@@ -360,7 +360,7 @@ class TransactionCoordinator:
             return
         now = self.clock.now
         for meta in list(self.txns.values()):
-            if (meta.state == ONGOING and not meta.pending and self._owns(meta.transactional_id)
+            if (meta.state == ONGOING and not meta.pending and self.owns(meta.transactional_id)
                     and now - meta.txn_start_ms > meta.timeout_ms):
                 self._abort_with_bump(meta, f"it was open longer than transaction.timeout.ms ({meta.timeout_ms} ms)")
         self._schedule_expiry()

@@ -62,6 +62,8 @@ def transactions(cluster) -> dict[str, TransactionView]:
         if not broker.alive:
             continue
         for tid, meta in broker.txn_coordinator.txns.items():
+            if not broker.txn_coordinator.owns(tid):
+                continue                    # a former coordinator's leftover
             out[tid] = TransactionView(tid, meta.producer_id, meta.producer_epoch, meta.state,
                                        tuple(str(tp) for tp in sorted(meta.partitions)), bid, meta.timeout_ms,
                                        meta.txn_start_ms)

@@ -210,3 +210,24 @@ def test_the_cleaner_never_lets_an_open_transaction_supersede_a_committed_value(
     reader.assign([TopicPartition("prices", 0)])
     c.advance(1000)
     assert got[b"apple"] == b"committed"
+
+
+def test_aborted_records_a_read_committed_group_never_sees_are_not_counted_as_skipped():
+    c = _cluster()
+    p = _txn_producer(c)
+    p.begin_transaction()
+    p.send("orders", b"aborted")
+    c.advance(100)
+    p.abort_transaction()
+    c.advance(100)
+    p.begin_transaction()
+    p.send("orders", b"kept")
+    c.advance(100)
+    p.commit_transaction()
+    c.advance(100)
+    consumer = c.consumer("c1", "g1", ["orders"], auto_offset_reset="earliest", commit="after_processing",
+                          isolation_level="read_committed")
+    c.advance(10_000)
+    audit = c.view().audit()
+    assert consumer.processed == 1 and c.view().group_committed("g1")[TP] == 4
+    assert audit.skipped == 0
