@@ -13,7 +13,7 @@ from __future__ import annotations
 import heapq
 import re
 from dataclasses import dataclass, field
-from typing import Iterator, NamedTuple
+from typing import Callable, Iterator, NamedTuple
 
 from playground.engine.records import Record, RecordBatch
 from playground.engine.txn_protocol import marker_name
@@ -43,6 +43,7 @@ class RecordFilter:
     where: str = "any"
     regex: bool = False
     _pattern: object = field(default=None, compare=False, repr=False)
+    _matcher: object = field(default=None, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.where not in FIELDS:
@@ -56,37 +57,44 @@ class RecordFilter:
         else:
             pattern = self.text.encode("utf-8")
         object.__setattr__(self, "_pattern", pattern)
+        object.__setattr__(self, "_matcher", self._build_matcher())
 
     @property
     def empty(self) -> bool:
         return not self.text
 
-    def _hit(self, data: bytes | None) -> bool:
-        if data is None:
-            return False
-        if self.regex:
-            return self._pattern.search(data) is not None
-        return self._pattern in data
+    @property
+    def matches(self) -> Callable[[Record, RecordBatch], bool]:
+        """matches(record, batch): one closure per search, with the field choice and the kind of match
+        decided once, since a search runs it on every record of the topic."""
+        return self._matcher
 
-    def matches(self, record: Record, batch: RecordBatch) -> bool:
+    def _build_matcher(self) -> Callable[[Record, RecordBatch], bool]:
         if not self.text:
-            return True
-        if batch.is_control:            # markers hold no user data: a search never lists them
+            return lambda record, batch: True
+        pattern = self._pattern
+        hit = (lambda data: data is not None and pattern.search(data) is not None) if self.regex else (
+            lambda data: data is not None and pattern in data)
+        key, value, headers = (self.where in ("any", "key"), self.where in ("any", "value"),
+                               self.where in ("any", "header"))
+
+        def matcher(record: Record, batch: RecordBatch) -> bool:
+            if batch.is_control:            # markers hold no user data: a search never lists them
+                return False
+            if key and hit(record.key):
+                return True
+            if value and hit(record.value):
+                return True
+            if headers:
+                for name, data in record.headers:
+                    if hit(name.encode("utf-8")) or hit(data):
+                        return True
             return False
-        w = self.where
-        if w in ("any", "key") and self._hit(record.key):
-            return True
-        if w in ("any", "value") and self._hit(record.value):
-            return True
-        if w in ("any", "header"):
-            for name, value in record.headers:
-                if self._hit(name.encode("utf-8")) or self._hit(value):
-                    return True
-        return False
+        return matcher
 
     def describe(self) -> str:
-        kind = "matching /" + self.text + "/" if self.regex else f"containing {self.text!r}"
-        return f"records whose {FIELDS[self.where]} is {kind}" if self.text else "every record"
+        kind = f"matches /{self.text}/" if self.regex else f"contains {self.text!r}"
+        return f"records whose {FIELDS[self.where]} {kind}" if self.text else "every record"
 
 
 # -- scanning -----------------------------------------------------------------------------------
@@ -116,6 +124,7 @@ class RecordScan:
         log = self._log(partition)
         if log is None:
             return
+        # (timestamp, partition, offset) never ties, so the merge never compares records
         for off, rec, batch in log.records(self.next_offsets[partition], log.high_watermark):
             yield rec.timestamp, partition, off, rec, batch
 
@@ -130,13 +139,15 @@ class RecordScan:
     def scan(self, max_rows: int, max_records: int) -> list[Row]:
         """Up to `max_rows` matching rows, looking at no more than `max_records` records."""
         out: list[Row] = []
-        merged = heapq.merge(*(self._iter(p) for p in self.partitions), key=lambda item: item[:3])
-        flt = self.filter
+        iters = [self._iter(p) for p in self.partitions]
+        merged = iters[0] if len(iters) == 1 else heapq.merge(*iters)
+        matches = None if self.filter.empty else self.filter.matches
+        next_offsets = self.next_offsets
         looked = 0
         for _ts, p, off, rec, batch in merged:
-            self.next_offsets[p] = off + 1
+            next_offsets[p] = off + 1
             looked += 1
-            if flt.matches(rec, batch):
+            if matches is None or matches(rec, batch):
                 out.append(Row(p, off, rec, batch))
                 if len(out) >= max_rows:
                     break

@@ -16,7 +16,7 @@ from .message_index import RecordScan, Row, TxnLabels
 from .qt_theme import COLORS, font
 
 PAGE = 400                  # rows per fetchMore
-SCAN_SLICE = 40_000         # records looked at per slice of a search
+SCAN_SLICE = 10_000         # records looked at per slice of a search (about 50 ms)
 COLUMNS = ("Partition", "Offset", "Timestamp", "Key", "Value", "Headers", "Batch", "Producer", "Transaction")
 (PARTITION, OFFSET, TIMESTAMP, KEY, VALUE, HEADERS, BATCH, PRODUCER, TRANSACTION) = range(len(COLUMNS))
 
