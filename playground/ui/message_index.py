@@ -174,6 +174,9 @@ class RecordScan:
             if not fresh.remaining():
                 return rows
 
+    def high_watermarks(self) -> list[int]:
+        return [log.high_watermark if log is not None else -1 for log in map(self._log, self.partitions)]
+
     def structure(self) -> tuple:
         """Changes when rows already listed may no longer be in the logs (retention moved a log start,
         the cleaner compacted, a log was truncated below where the scan got to)."""
@@ -240,8 +243,8 @@ def seek_timestamp(view, topic: str, partitions: list[int], timestamp: int) -> t
 
 # -- transactions -------------------------------------------------------------------------------
 class TxnLabels:
-    """A record's place in a transaction, from the partition's last stable offset, open and aborted
-    transactions (ClusterView.partition_txn), recomputed only when the partition's log moved."""
+    """A record's place in a transaction, from the partition's open and aborted transactions
+    (ClusterView.partition_txn)."""
 
     def __init__(self, view, topic: str) -> None:
         self.view = view
@@ -252,12 +255,17 @@ class TxnLabels:
         log = self.view.authoritative_log(self.topic, partition)
         if log is None:
             return None
-        key = (id(log), log.log_start_offset, log.log_end_offset, log.high_watermark, log.last_clean_ms)
+        # Rebuilding the producer state reads every batch of the log: done once per partition until
+        # `invalidate` (the panel calls it a few times a second) or until the log is rewritten.
+        key = (id(log), log.log_start_offset, log.last_clean_ms)
         hit = self._cache.get(partition)
         if hit is None or hit[0] != key:
             hit = (key, self.view.partition_txn(self.topic, partition))
             self._cache[partition] = hit
         return hit[1]
+
+    def invalidate(self) -> None:
+        self._cache.clear()
 
     def label(self, partition: int, offset: int, record: Record, batch: RecordBatch) -> str:
         if batch.is_control:

@@ -76,6 +76,12 @@ class MessageTableModel(QAbstractTableModel):
                 return i
         return -1
 
+    def labels_changed(self) -> None:
+        """Transactions may have ended since the rows were painted: label them again."""
+        if self._labels is not None and self._rows:
+            self._labels.invalidate()
+            self.dataChanged.emit(self.index(0, 0), self.index(len(self._rows) - 1, len(COLUMNS) - 1))
+
     def label(self, row: Row) -> str:
         return self._labels.label(row.partition, row.offset, row.record, row.batch) if self._labels else ""
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, QItemSelectionModel, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QAbstractItemView, QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QApplication, QCheckBox, QComboBox, QDockWidget, QFileDialog, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QSplitter, QTableView, QVBoxLayout,
                                QWidget)
 
@@ -40,6 +40,7 @@ class MessagesPanel(QWidget):
         self._starts: dict[int, int] = {}
         self._start_text = "From the log start offset of each partition."
         self._structure: tuple | None = None
+        self._marks: tuple = ()
         self._pending = False
         self._since = QElapsedTimer()
         self.model = MessageTableModel(self)
@@ -196,6 +197,7 @@ class MessagesPanel(QWidget):
         scan = RecordScan(view, topic, parts, self._filter, starts)
         self.model.set_scan(scan, TxnLabels(view, topic))
         self._structure = scan.structure()
+        self._marks = tuple(scan.high_watermarks())
         if keep is not None and (i := self.model.find(*keep)) >= 0:
             self.table.selectRow(i)
         else:
@@ -269,12 +271,14 @@ class MessagesPanel(QWidget):
             return False
         if not path.lower().endswith("." + fmt):
             path += "." + fmt
-        rows = scan.all_rows()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)     # 100,000 records take a second
         try:
-            count = export_rows(path, scan.topic, rows, self.model.label, fmt)
+            count = export_rows(path, scan.topic, scan.all_rows(), self.model.label, fmt)
         except OSError as exc:
             self._say(f"Cannot write {path}: {exc.strerror or exc}. Nothing was exported.", True)
             return False
+        finally:
+            QApplication.restoreOverrideCursor()
         self._say(f"Exported {count:,} records ({self._filter.describe()}) to {path}.")
         return True
 
@@ -350,10 +354,14 @@ class MessagesPanel(QWidget):
         if scan.topic not in self._bridge.view().topic_names():
             self.reload()
             return
-        if scan.structure() != self._structure:
-            row = self.selected_row()
+        if scan.structure() != self._structure or scan.partitions != self.current_partitions():
+            row = self.selected_row()           # rows went (retention, compaction) or partitions came
             self.reload(keep=(row.partition, row.offset) if row else None)
             return
+        marks = tuple(scan.high_watermarks())
+        if marks != self._marks:
+            self._marks = marks
+            self.model.labels_changed()
         bar = self.table.verticalScrollBar()
         at_end = bar.value() >= bar.maximum() - 2
         if self.model.canFetchMore() and (at_end or self.model.rowCount() < PAGE):

@@ -224,7 +224,7 @@ def test_export_the_filtered_records_to_json_and_csv(qtbot, window, monkeypatch,
     assert row["timestamp_type"] == "CreateTime" and row["transaction"] == ""
 
 
-def _txn_cluster() -> Cluster:
+def _txn_cluster() -> tuple[Cluster, object]:
     c = Cluster(brokers=3, seed=0, network_latency=1)
     c.create_topic("payments", 1, 3, {"min.insync.replicas": 2}, immediate=True)
     p = c.producer("tx", **{"transactional.id": "tx-1"})
@@ -243,11 +243,12 @@ def _txn_cluster() -> Cluster:
     p.begin_transaction()
     p.send("payments", b"still open", key=b"o")
     c.advance(100)
-    return c
+    return c, p
 
 
 def test_transactions_label_aborted_committed_open_and_grey_the_markers(qtbot):
-    win = _open(qtbot, _txn_cluster())
+    cluster, producer = _txn_cluster()
+    win = _open(qtbot, cluster)
     try:
         panel = _show_messages(qtbot, win, "payments")
         qtbot.waitUntil(lambda: panel.model.rowCount() == 7, timeout=2000)
@@ -265,6 +266,11 @@ def test_transactions_label_aborted_committed_open_and_grey_the_markers(qtbot):
         panel.search()
         qtbot.waitUntil(lambda: not panel.model.scanning, timeout=2000)
         assert "ABORT marker" not in _cells(panel, TRANSACTION)
+        # the open transaction commits while the panel is open: its record is relabelled
+        panel.clear_search()
+        producer.commit_transaction()
+        win.bridge.show_at(win.bridge.now + 200)
+        qtbot.waitUntil(lambda: _cells(panel, TRANSACTION)[6:] == ["committed", "COMMIT marker"], timeout=3000)
     finally:
         win.bridge.close()
 
