@@ -118,13 +118,20 @@ def from_hex(text: str) -> bytes:
 
 
 # -- automatic ----------------------------------------------------------------------------------
+def _printable(text: str) -> bool:
+    return all(c.isprintable() or c in "\n\r\t" for c in text)
+
+
 def decode_auto(data: bytes) -> Decoded:
     """JSON when it is a JSON object or array, UTF-8 text when it decodes, else a hex dump."""
     try:
         text = data.decode("utf-8")
+        binary = not _printable(text)
     except UnicodeDecodeError:
+        binary = True
+    if binary:
         shown = decode_hex(data)
-        return Decoded(shown.text, "Binary (not UTF-8 text), shown as hex. " + shown.note)
+        return Decoded(shown.text, "Binary (not printable UTF-8 text), shown as hex. " + shown.note)
     if text.lstrip()[:1] in ("{", "["):
         try:
             return Decoded(json.dumps(parse_json(data), indent=2, ensure_ascii=False),
@@ -145,7 +152,7 @@ def preview(data: bytes | None, limit: int = 80) -> str:
         # a multi-byte character cut by the slice is still text; anything earlier is not
         cut = len(data) > len(head) and exc.start >= len(head) - 3
         text = head[:exc.start].decode("utf-8") if cut else None
-    if text is not None and all(c.isprintable() or c in "\n\r\t" for c in text):
+    if text is not None and _printable(text):
         one = text.replace("\r\n", "⏎").replace("\n", "⏎").replace("\r", "⏎").replace("\t", " ")
         return one if len(one) <= limit and len(data) == len(head) else one[:limit - 1] + "…"
     shown = data[:limit // 3]

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetrics
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit,
                                QPushButton, QSizePolicy, QTableWidget, QTableWidgetItem, QTabWidget, QVBoxLayout, QWidget)
 
+from playground.engine import KafkaError
+from playground.engine.batch_codec import CONTROL_COMMIT, read_end_transaction_marker
 from playground.formats import DECODERS, FRAMINGS, AvroSchema, FormatError, ProtobufSchema, decode, preview
 
 from .message_index import Row
@@ -28,6 +30,16 @@ def _mono() -> QFont:
     f = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     f.setPointSize(11)
     return f
+
+
+def marker_text(record) -> str:
+    """Kafka's EndTransactionMarker: key (version, type), value (version, coordinator epoch)."""
+    try:
+        control_type, epoch = read_end_transaction_marker(record)
+    except KafkaError as exc:
+        return f"not an end transaction marker: {exc.message}"
+    return (f"{'COMMIT' if control_type == CONTROL_COMMIT else 'ABORT'} (control type {control_type}), written "
+            f"by the transaction coordinator at coordinator epoch {epoch}")
 
 
 class FieldView(QWidget):
@@ -50,6 +62,8 @@ class FieldView(QWidget):
         self.text.setMinimumHeight(36)
         self.note = QLabel("")
         self.note.setWordWrap(True)
+        # two lines kept for the sentence: a squeezed wrapped label would paint over the text above it
+        self.note.setMinimumHeight(2 * QFontMetrics(self.note.font()).lineSpacing() + 4)
         top = QHBoxLayout()
         top.addWidget(self.title)
         top.addStretch(1)
@@ -105,7 +119,8 @@ class RecordDetail(QWidget):
         self.facts.horizontalHeader().setStretchLastSection(True)
         self.facts.verticalHeader().setVisible(False)
         self.facts.verticalHeader().setDefaultSectionSize(20)
-        self.facts.setMinimumHeight(80)
+        self.facts.setMinimumHeight(64)
+        self.facts.setMaximumHeight(150)
         self.facts.setFont(font(11))
         self.facts.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.framing = QComboBox()
@@ -117,6 +132,7 @@ class RecordDetail(QWidget):
         self.message_type.setToolTip("The Protobuf message type of the record (a Confluent header's message "
                                      "indexes override it)")
         self.key = FieldView("Key", self)
+        self.key.text.setMaximumHeight(64)          # keys are short; the value gets the room
         self.value = FieldView("Value", self)
         self.framing.currentIndexChanged.connect(lambda _: self.render())
         self.message_type.currentIndexChanged.connect(lambda _: self.render())
@@ -124,9 +140,9 @@ class RecordDetail(QWidget):
         inner = QVBoxLayout(record)
         inner.setContentsMargins(2, 2, 2, 2)
         inner.addWidget(self.heading)
-        inner.addWidget(self.facts, 2)
+        inner.addWidget(self.facts, 1)
         inner.addWidget(self.key, 1)
-        inner.addWidget(self.value, 3)
+        inner.addWidget(self.value, 4)
         self.tabs = QTabWidget()
         self.tabs.addTab(record, "Record")
         self.tabs.addTab(self._build_schemas(), "Schemas")
@@ -239,8 +255,7 @@ class RecordDetail(QWidget):
             return
         rec, b = row.record, row.batch
         what = f"{transaction} (control record)" if b.is_control else "record"
-        self.heading.setText(f"{topic}/{row.partition} offset {row.offset}: {what}, timestamp "
-                             f"{rec.timestamp:,} ms ({b.timestamp_type})")
+        self.heading.setText(f"{topic}/{row.partition} offset {row.offset}: {what}")
         facts = [("timestamp", f"{rec.timestamp:,} ms, {b.timestamp_type}"
                                + (" (the broker's append time: message.timestamp.type=LogAppendTime)"
                                   if b.timestamp_type == "LogAppendTime" else " (set by the producer)")),
@@ -249,7 +264,9 @@ class RecordDetail(QWidget):
         if b.producer_id >= 0:
             facts.append(("producer", f"id {b.producer_id}, epoch {b.producer_epoch}, base sequence "
                                       f"{b.base_sequence}"))
-        if b.is_transactional:
+        if b.is_control:
+            facts.append(("marker", marker_text(rec)))
+        elif b.is_transactional:
             facts.append(("transaction", transaction))
         facts += [(f"header {name}", preview(value, 200)) for name, value in rec.headers]
         if not rec.headers and not b.is_control:

@@ -17,8 +17,9 @@ from .qt_theme import COLORS, font
 
 PAGE = 400                  # rows per fetchMore
 SCAN_SLICE = 10_000         # records looked at per slice of a search (about 50 ms)
-COLUMNS = ("Partition", "Offset", "Timestamp", "Key", "Value", "Headers", "Batch", "Producer", "Transaction")
-(PARTITION, OFFSET, TIMESTAMP, KEY, VALUE, HEADERS, BATCH, PRODUCER, TRANSACTION) = range(len(COLUMNS))
+COLUMNS = ("Partition", "Offset", "Key", "Value", "Headers", "Timestamp", "Batch", "Producer", "Transaction")
+(PARTITION, OFFSET, KEY, VALUE, HEADERS, TIMESTAMP, BATCH, PRODUCER, TRANSACTION) = range(len(COLUMNS))
+WIDTHS = (64, 64, 100, 230, 130, 150, 56, 150, 130)
 
 
 def header_preview(headers: tuple) -> str:

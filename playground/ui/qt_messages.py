@@ -23,7 +23,7 @@ from .message_export import export_rows
 from .message_index import (FIELDS, BrowseError, RecordFilter, RecordScan, TxnLabels, parse_time, seek_offset,
                             seek_timestamp)
 from .qt_message_detail import ERROR_STYLE, RecordDetail
-from .qt_message_model import PAGE, MessageTableModel
+from .qt_message_model import PAGE, WIDTHS, MessageTableModel
 from .qt_theme import COLORS, font
 
 REFRESH_MS = 300
@@ -134,7 +134,7 @@ class MessagesPanel(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        for column, width in enumerate((64, 70, 170, 110, 260, 150, 60, 150, 120)):
+        for column, width in enumerate(WIDTHS):
             self.table.setColumnWidth(column, width)
         header.setStretchLastSection(True)
         self.table.selectionModel().currentRowChanged.connect(lambda current, _prev: self._show_current())

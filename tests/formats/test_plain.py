@@ -75,8 +75,9 @@ def test_auto_picks_json_then_text_then_hex():
     assert decode(b'[1, 2]', "auto").note == "JSON, 6 bytes"
     assert decode(b"[not json", "auto").note == "UTF-8 text, 9 bytes"
     binary = decode(b"\x00\x01\xff", "auto")
-    assert binary.note.startswith("Binary (not UTF-8 text), shown as hex")
+    assert binary.note.startswith("Binary (not printable UTF-8 text), shown as hex")
     assert binary.text.startswith("00000000  00 01 ff")
+    assert decode(b"\x00\x00\x00\x01", "auto").note.startswith("Binary")      # UTF-8, but control characters
 
 
 def test_null_is_null_for_every_decoder():

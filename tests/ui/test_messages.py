@@ -25,7 +25,7 @@ from playground.formats import AvroSchema
 from playground.ui.commands import builtin_cluster
 from playground.ui.qt_help import ShortcutsDialog
 from playground.ui.qt_main_window import MainWindow
-from playground.ui.qt_message_model import KEY, PAGE, TRANSACTION, VALUE
+from playground.ui.qt_message_model import BATCH, HEADERS, KEY, PAGE, TIMESTAMP, TRANSACTION, VALUE
 from playground.ui.qt_theme import COLORS
 
 
@@ -84,9 +84,9 @@ def test_produced_records_are_listed_with_key_value_headers_and_timestamp(qtbot,
     assert sorted(_cells(panel, KEY)) == [f"user-{i}" for i in range(6)]
     row = panel.model.row_at(0)
     assert panel.model.cell(row, VALUE) == row.record.value.decode()
-    assert panel.model.cell(row, 5) == "source=web"
-    assert panel.model.cell(row, 2) == f"{row.record.timestamp:,} ms CreateTime"
-    assert panel.model.cell(row, 6) == str(row.batch.base_offset)
+    assert panel.model.cell(row, HEADERS) == "source=web"
+    assert panel.model.cell(row, TIMESTAMP) == f"{row.record.timestamp:,} ms CreateTime"
+    assert panel.model.cell(row, BATCH) == str(row.batch.base_offset)
     # the detail pane decodes the selected record: JSON pretty-printed, the key as text
     panel.select_row(0)
     assert panel.detail.heading.text().startswith(f"orders/{row.partition} offset {row.offset}: record")
@@ -261,6 +261,9 @@ def test_transactions_label_aborted_committed_open_and_grey_the_markers(qtbot):
         assert panel.model.data(aborted, Qt.ItemDataRole.ForegroundRole) == COLORS["error"]
         panel.select_row(3)
         assert panel.detail.heading.text().startswith("payments/0 offset 3: ABORT marker (control record)")
+        facts = {panel.detail.facts.item(i, 0).text(): panel.detail.facts.item(i, 1).text()
+                 for i in range(panel.detail.facts.rowCount())}
+        assert facts["marker"].startswith("ABORT (control type 0), written by the transaction coordinator")
         # a search never lists markers
         panel.search_text.setText("e")
         panel.search()
