@@ -211,7 +211,7 @@ def test_export_the_filtered_records_to_json_and_csv(qtbot, window, monkeypatch,
                      "timestamp": rec.timestamp, "timestamp_type": "CreateTime", "control": None}
     binary = by_key["user-bin"]
     assert (binary["value"], binary["value_encoding"]) == ("/wBiaW5hcnk=", "base64")
-    assert panel.status.text().startswith(f"Exported 6 records (records whose key contains 'user-') to ")
+    assert panel.status.text().startswith("Exported 6 records (records whose key contains 'user-') to ")
 
     _export(monkeypatch, panel, tmp_path / "out", "csv")         # the suffix is added
     with (tmp_path / "out.csv").open(encoding="utf-8", newline="") as f:
