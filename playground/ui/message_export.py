@@ -3,7 +3,8 @@
 Keys, values and header values are bytes: each is written as its UTF-8 text when
 it is valid UTF-8, else as base64, and an `*_encoding` field says which, so the
 file gives back the exact bytes. A null key or value is written as null (JSON)
-or an empty cell with encoding `null` (CSV).
+or an empty cell with encoding `null` (CSV). A JSON file is an array with one record per line;
+a CSV file has one line per record, its headers as a JSON list in one column.
 """
 
 from __future__ import annotations

@@ -167,7 +167,7 @@ class MessageTableModel(QAbstractTableModel):
         if column == KEY:
             return preview(rec.key, 40)
         if column == VALUE:
-            return preview(rec.value)
+            return "null (tombstone)" if rec.value is None else preview(rec.value)
         if column == HEADERS:
             return header_preview(rec.headers)
         return ""
