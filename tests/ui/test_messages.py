@@ -388,3 +388,12 @@ def test_compaction_while_open_relists_the_records_that_remain_with_their_offset
         assert remaining[-1] == (0, 39) and remaining[0][1] > 0          # offsets kept, gaps left
     finally:
         win.bridge.close()
+
+
+def test_a_null_value_is_listed_as_a_tombstone_and_a_null_key_as_null(qtbot, window):
+    _produce(window, topic="orders", value=None, key="gone", count=1)
+    _produce(window, topic="orders", value="keyless", key="", count=1)
+    panel = _show_messages(qtbot, window)
+    qtbot.waitUntil(lambda: panel.model.rowCount() == 2, timeout=2000)
+    assert sorted(zip(_cells(panel, KEY), _cells(panel, VALUE))) == [("gone", "null (tombstone)"),
+                                                                     ("null", "keyless")]
