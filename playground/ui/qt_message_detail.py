@@ -257,9 +257,10 @@ class RecordDetail(QWidget):
         rec, b = row.record, row.batch
         what = f"{transaction} (control record)" if b.is_control else "record"
         self.heading.setText(f"{topic}/{row.partition} offset {row.offset}: {what}")
-        facts = [("timestamp", f"{rec.timestamp:,} ms, {b.timestamp_type}"
-                               + (" (the broker's append time: message.timestamp.type=LogAppendTime)"
-                                  if b.timestamp_type == "LogAppendTime" else " (set by the producer)")),
+        who = ("the broker's append time: message.timestamp.type=LogAppendTime"
+               if b.timestamp_type == "LogAppendTime" else
+               "the transaction coordinator's time" if b.is_control else "set by the producer")
+        facts = [("timestamp", f"{rec.timestamp:,} ms, {b.timestamp_type} ({who})"),
                  ("batch", f"offsets {b.base_offset}–{b.last_offset}, {b.count} present, leader epoch "
                            f"{b.leader_epoch}, compression {b.compression}")]
         if b.producer_id >= 0:
