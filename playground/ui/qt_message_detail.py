@@ -259,7 +259,7 @@ class RecordDetail(QWidget):
         self.heading.setText(f"{topic}/{row.partition} offset {row.offset}: {what}")
         who = ("the broker's append time: message.timestamp.type=LogAppendTime"
                if b.timestamp_type == "LogAppendTime" else
-               "the transaction coordinator's time" if b.is_control else "set by the producer")
+               "the partition leader's clock when it wrote the marker" if b.is_control else "set by the producer")
         facts = [("timestamp", f"{rec.timestamp:,} ms, {b.timestamp_type} ({who})"),
                  ("batch", f"offsets {b.base_offset}–{b.last_offset}, {b.count} present, leader epoch "
                            f"{b.leader_epoch}, compression {b.compression}")]
