@@ -186,11 +186,11 @@ class MainWindow(QMainWindow):
             toggle.setShortcut(QKeySequence(key))
             view.addAction(toggle)
             self.addAction(toggle)
-        view.addAction(messages_action(self, self._messages_dock))
         control = self._action(view, "Show chatter (metadata fetches, heartbeats, Raft fetches, "
                                      "__consumer_offsets replication)",
                                self.canvas.set_show_control_traffic, checkable=True)
         control.setChecked(False)
+        view.addAction(messages_action(self, self._messages_dock))
         self._build_broker_actions(bar)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts…", self.open_shortcuts, "F1", "?")
