@@ -20,6 +20,7 @@ from .qt_consumers import ConsumersPanel
 from .qt_guarantees import GuaranteesPanel
 from .qt_help import ShortcutsDialog
 from .qt_lag_chart import LagChart
+from .qt_messages import install_messages_dock, messages_action
 from .qt_produce_chart import ProduceChart
 from .qt_producers import ProducersPanel
 from .qt_storage import StoragePanel
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
         self._produce_chart_shown = looping
         produce_dock.setVisible(looping)
         self.bridge.event_emitted.connect(self._maybe_show_lag)
+        self.messages_panel, self._messages_dock = install_messages_dock(self)     # Ctrl+M
         self._docks_fitted = False
         self._consumer_menu = None
         self.event_log.scrollToBottom()
@@ -214,6 +216,7 @@ class MainWindow(QMainWindow):
                                      "__consumer_offsets replication)",
                                self.canvas.set_show_control_traffic, checkable=True)
         control.setChecked(False)
+        view.addAction(messages_action(self, self._messages_dock))
         self._build_broker_actions(bar)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts…", self.open_shortcuts, "F1", "?")
