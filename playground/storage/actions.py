@@ -110,3 +110,22 @@ def runner_args(action: str, args: dict[str, Any]) -> dict[str, Any]:
     if action == "reset_offsets":
         a["to"] = _target(a["to"])
     return a
+
+
+# -- what the window did, as commands (read off the engine right after it did it) ----------------
+def consumer_started(cluster: Cluster, name: str) -> dict[str, Any]:
+    """`start_consumer` arguments that start `name` again exactly as it runs now: the configuration
+    the engine kept (Kafka's names), not the form's text."""
+    c = cluster.consumers[name]
+    config = {k: v for k, v in c.user_config.items() if k != "group.id"}
+    return {"name": c.name, "group": c.group_id, "topics": list(c.subscription), **config}
+
+
+def producer_started(cluster: Cluster, name: str, looping: bool) -> dict[str, Any]:
+    """`start_producer` arguments for the producer `name` as the engine now has it (with its send
+    loop's topic, rate, key and value when `looping`)."""
+    p = cluster.producers[name]
+    loop = cluster.producer_loops.get(name) if looping else None
+    sends = {"topic": loop.topic, "rate": loop.rate, "key": loop.key, "value": loop.value} if loop else {
+        "topic": None, "rate": None, "key": None, "value": None}
+    return {"name": name, **sends, **p.user_config}
