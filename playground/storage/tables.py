@@ -16,8 +16,12 @@ from typing import Any, Iterator
 from playground.scenario.report import build_report
 
 
+# One encoder for every row: json.dumps with options builds a new one per call.
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+
+
 def _json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+    return _ENCODER.encode(value)
 
 
 def cluster_report(cluster) -> dict[str, Any]:

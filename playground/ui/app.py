@@ -100,6 +100,9 @@ def run_gui(scenario: str | None = None, workspace: str | None = None, restore: 
     if opened.mismatches:
         window.show_status("This workspace replays to a cluster that differs from its tables: "
                            + "; ".join(opened.mismatches), True)
+    elif opened.path:
+        window.show_status(f"Opened {opened.path}: replayed {len(opened.journal.commands)} commands to "
+                           f"{opened.cluster.now} ms of virtual time; it matches the saved tables.")
     if restore and scenario is None and workspace is None:
         window.workspace.offer_restore()
     return app.exec()

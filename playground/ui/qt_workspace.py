@@ -20,8 +20,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QByteArray, QObject, QSettings, QStandardPaths, Signal
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import QByteArray, QObject, QSettings, QStandardPaths, Qt, Signal
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from playground.storage import Journal, WorkspaceError, open_workspace, read_meta, save_workspace
 from playground.storage.workspace import describe
@@ -161,12 +161,15 @@ class WorkspaceActions(QObject):
                                                   FILE_FILTER)
             if not path:
                 return None
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)      # a replay takes as long as the run did
         try:
             ws = open_workspace(path)
         except WorkspaceError as exc:
+            QApplication.restoreOverrideCursor()
             what = "restore the last session" if restoring else "open the workspace"
             self._show(f"Cannot {what}", f"{exc}\n\nThe cluster on screen is unchanged.", QMessageBox.Icon.Critical)
             return None
+        QApplication.restoreOverrideCursor()
         if not restoring:
             self.session.remember_dir(path)
         new = self.replace(ws.journal, ws.title, None if restoring else str(path))
@@ -208,7 +211,7 @@ class WorkspaceActions(QObject):
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             save_workspace(bridge.journal.cluster, bridge.journal, target,
-                           title=f"last session: {self._base_title_text()}")
+                           title=f"last session: {self._base_title_text().removeprefix('last session: ')}")
         except (OSError, WorkspaceError) as exc:
             print(f"kafka-playground: could not autosave the session: {exc}", file=sys.stderr)
             return False

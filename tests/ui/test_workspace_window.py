@@ -18,7 +18,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from playground.storage import Journal
+from playground.storage import Journal, read_meta
 from playground.storage.tables import state_digest
 from playground.ui.commands import builtin_setup
 from playground.ui.qt_main_window import MainWindow
@@ -158,6 +158,8 @@ def test_autosave_on_exit_and_the_offer_to_restore(qtbot, session, monkeypatch):
     assert state_digest(restored.bridge.journal.cluster) == digest
     assert restored.workspace.path is None                 # Save asks, rather than overwriting the autosave
     assert "Restored the last session" in restored.status_label.text()
+    restored.close()                                        # autosaves again, under the same title
+    assert read_meta(session.autosave_path)["title"].count("last session") == 1
 
 
 def test_start_a_new_cluster_instead_and_the_env_var_skips_the_offer(qtbot, session, monkeypatch):
