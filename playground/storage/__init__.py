@@ -8,7 +8,15 @@ put both, with tables a learner can query, in one SQLite file.
 
 from .journal import Command, Journal, ReplayError, replay
 from .setup import ClusterSetup, ScenarioSource
-from .workspace import FORMAT_VERSION, Workspace, WorkspaceError, open_cluster, open_workspace, read_meta, save_workspace
+from .workspace import (
+           FORMAT_VERSION,
+           Workspace,
+           WorkspaceError,
+           open_cluster,
+           open_workspace,
+           read_meta,
+           save_workspace,
+)
 
 __all__ = ["FORMAT_VERSION", "ClusterSetup", "Command", "Journal", "ReplayError", "ScenarioSource", "Workspace",
            "WorkspaceError", "open_cluster", "open_workspace", "read_meta", "replay", "save_workspace"]

@@ -18,7 +18,8 @@ Those three carry the engine's own configuration and call the engine directly.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from playground.engine import Cluster
 from playground.scenario import ACTIONS, BrokerRef, TopicPartition, render_template

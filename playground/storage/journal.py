@@ -20,8 +20,9 @@ replayed by the scenario runner itself.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from playground.engine import Cluster, KafkaError
 from playground.scenario import ClusterSpec, Scenario, ScenarioError, Step
@@ -58,7 +59,7 @@ class Command:
 class _JournaledRun(ScenarioRun):
     """The scenario runner, recording each scenario step it applies."""
 
-    def __init__(self, scn: Scenario, cluster: Cluster, journal: "Journal") -> None:
+    def __init__(self, scn: Scenario, cluster: Cluster, journal: Journal) -> None:
         super().__init__(scn, cluster)
         self._journal = journal
 
@@ -85,12 +86,12 @@ class Journal:
 
     # -- making one ------------------------------------------------------------------------
     @classmethod
-    def start(cls, setup: ClusterSetup) -> "Journal":
+    def start(cls, setup: ClusterSetup) -> Journal:
         """A new cluster from `setup`, recorded from its first instant."""
         return cls(setup.build(), setup)
 
     @classmethod
-    def for_cluster(cls, cluster: Cluster) -> "Journal":
+    def for_cluster(cls, cluster: Cluster) -> Journal:
         """Record a cluster someone else built; saveable only if its set-up can be read off it."""
         return cls(cluster, ClusterSetup.infer(cluster))
 

@@ -58,7 +58,7 @@ class ClusterSetup:
 
     # -- where a setup comes from ------------------------------------------------------------
     @classmethod
-    def from_scenario(cls, text: str, filename: str) -> "ClusterSetup":
+    def from_scenario(cls, text: str, filename: str) -> ClusterSetup:
         """The setup of a scenario file's text (ScenarioError when the file is invalid)."""
         scn = parse_scenario(text, filename)
         spec = scn.cluster
@@ -69,7 +69,7 @@ class ClusterSetup:
                    scenario=ScenarioSource(scn.name, filename, text))
 
     @classmethod
-    def infer(cls, cluster: Cluster) -> "ClusterSetup | None":
+    def infer(cls, cluster: Cluster) -> ClusterSetup | None:
         """The setup that made `cluster`, read off a cluster nothing has happened to yet.
 
         Kept only if a cluster built from it is the same (same topic ids, replica
@@ -96,7 +96,7 @@ class ClusterSetup:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ClusterSetup":
+    def from_dict(cls, data: dict[str, Any]) -> ClusterSetup:
         data = dict(data)
         scenario = data.pop("scenario", None)
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from playground.scenario.report import build_report
-
 
 # One encoder for every row: json.dumps with options builds a new one per call.
 _ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
@@ -110,7 +110,7 @@ def state_digest(cluster, report: dict | None = None) -> str:
     report = report if report is not None else cluster_report(cluster)
     h = hashlib.sha256(_json(report).encode("utf-8"))
     for e in cluster.events.history:
-        h.update(f"\n{e.time}\t{e.kind.value}\t{e.text}".encode("utf-8"))
+        h.update(f"\n{e.time}\t{e.kind.value}\t{e.text}".encode())
     return h.hexdigest()
 
 

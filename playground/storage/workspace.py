@@ -23,7 +23,7 @@ import json
 import os
 import sqlite3
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -157,7 +157,7 @@ def _write(db: sqlite_utils.Database, journal: Journal, title: str | None) -> No
         assert setup is not None
         meta = {
             "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": _app_version(),
-            "saved_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "saved_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "title": title or setup.describe(), "setup": json.dumps(setup.to_dict(), ensure_ascii=False),
             "virtual_time_ms": cluster.clock.now, "executed": cluster.clock.executed,
             "digest": tables.state_digest(cluster, report), "commands": len(journal.commands),

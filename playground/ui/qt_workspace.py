@@ -52,7 +52,7 @@ class AppSession:
         self.window: MainWindow | None = None      # the window on screen (kept alive here)
 
     @classmethod
-    def for_user(cls) -> "AppSession":
+    def for_user(cls) -> AppSession:
         return cls(QSettings(ORGANIZATION, APPLICATION), user_autosave_path())
 
     # -- settings --------------------------------------------------------------------------------
@@ -66,7 +66,7 @@ class AppSession:
         if self.settings is not None:
             self.settings.setValue("files/last_dir", str(Path(path).resolve().parent))
 
-    def save_layout(self, window: "MainWindow") -> None:
+    def save_layout(self, window: MainWindow) -> None:
         if self.settings is None:
             return
         self.settings.setValue("window/geometry", window.saveGeometry())
@@ -74,7 +74,7 @@ class AppSession:
         self.settings.setValue("time/speed", window.bridge.speed)
         self.settings.sync()
 
-    def restore_layout(self, window: "MainWindow", *, speed: bool = True) -> bool:
+    def restore_layout(self, window: MainWindow, *, speed: bool = True) -> bool:
         """Window size, place and docks as they were left (and the speed, unless `speed` is False)."""
         if self.settings is None:
             return False
@@ -100,7 +100,7 @@ class WorkspaceActions(QObject):
 
     saved = Signal(str)                 # the path just written
 
-    def __init__(self, window: "MainWindow", session: AppSession, path: str | None = None) -> None:
+    def __init__(self, window: MainWindow, session: AppSession, path: str | None = None) -> None:
         super().__init__(window)
         self.window = window
         self.session = session
@@ -153,7 +153,7 @@ class WorkspaceActions(QObject):
         return str(Path(folder) / "workspace.sqlite")
 
     # -- opening -----------------------------------------------------------------------------------
-    def open_workspace(self, path: str | None = None, *, restoring: bool = False) -> "MainWindow | None":
+    def open_workspace(self, path: str | None = None, *, restoring: bool = False) -> MainWindow | None:
         """Replay the file into a new window in place of this one; None (and a message box) if it
         cannot be opened, this window and its cluster untouched."""
         if not path:
@@ -184,11 +184,11 @@ class WorkspaceActions(QObject):
             new.show_status(done + "; it matches the saved tables.")
         return new
 
-    def new_cluster(self) -> "MainWindow":
+    def new_cluster(self) -> MainWindow:
         from .commands import builtin_setup
         return self.replace(Journal.start(builtin_setup()), "built-in cluster (3 brokers, topic orders)", None)
 
-    def replace(self, journal: Journal, title: str, path: str | None) -> "MainWindow":
+    def replace(self, journal: Journal, title: str, path: str | None) -> MainWindow:
         """A window on `journal`'s cluster where this one is; this one closes (without an autosave)."""
         from .qt_main_window import MainWindow
         old = self.window

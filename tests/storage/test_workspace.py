@@ -9,7 +9,7 @@ import sqlite3
 import pytest
 
 from playground.engine import Cluster, Errors, KafkaError
-from playground.storage import (ClusterSetup, Journal, WorkspaceError, open_workspace, read_meta, save_workspace)
+from playground.storage import ClusterSetup, Journal, WorkspaceError, open_workspace, read_meta, save_workspace
 from playground.storage.tables import cluster_report, state_digest
 from playground.storage.workspace import FORMAT_VERSION
 
@@ -76,7 +76,7 @@ def test_round_trip_rebuilds_the_same_cluster(saved):
 
 
 def test_a_reopened_workspace_goes_on_recording(saved, tmp_path):
-    j, path = saved
+    _, path = saved
     ws = open_workspace(path)
     ws.journal.execute("restart_broker", {"broker": 102})
     ws.cluster.advance(3_000)
@@ -93,8 +93,8 @@ def test_a_learner_can_query_the_tables(saved):
     db = sqlite3.connect(path)
     (orders,) = db.execute("SELECT count(*) FROM records WHERE topic = 'orders'").fetchone()
     assert orders == 33
-    committed = dict(((t, p), o) for t, p, o in db.execute(
-        "SELECT topic, partition, committed_offset FROM committed_offsets WHERE group_id = 'g1'"))
+    committed = {(t, p): o for t, p, o in db.execute(
+        "SELECT topic, partition, committed_offset FROM committed_offsets WHERE group_id = 'g1'")}
     assert sum(committed.values()) == 30
     (dead,) = db.execute("SELECT broker_id FROM brokers WHERE NOT alive").fetchone()
     assert dead == 102
@@ -256,8 +256,9 @@ def test_a_cluster_changed_before_recording_cannot_be_saved_and_nothing_is_lost(
         save_workspace(c, j, path)
     assert path.read_bytes() == good.read_bytes()
     assert list(tmp_path.iterdir()) == [path]
+    other = Journal.start(SETUP)
     with pytest.raises(WorkspaceError, match="cannot write"):
-        save_workspace(*(lambda jj: (jj.cluster, jj))(Journal.start(SETUP)), tmp_path / "no-dir" / "x.sqlite")
+        save_workspace(other.cluster, other, tmp_path / "no-dir" / "x.sqlite")
 
 
 def test_the_tables_match_the_scenario_report(saved):

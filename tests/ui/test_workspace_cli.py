@@ -58,7 +58,7 @@ def test_screenshot_of_a_file_that_is_not_a_workspace(tmp_path, capsys):
 
 def test_the_window_opens_a_workspace(monkeypatch):
     calls = []
-    import playground.ui.app as app
+    from playground.ui import app
     monkeypatch.setattr(app, "run_gui", lambda **kw: calls.append(kw) or 0)
     assert main(["--workspace", "mine.sqlite", "--no-restore"]) == 0
     assert main(["gui", "--workspace", "mine.sqlite"]) == 0

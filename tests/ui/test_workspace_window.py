@@ -13,6 +13,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import random
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QSettings
@@ -23,6 +24,8 @@ from playground.storage.tables import state_digest
 from playground.ui.commands import builtin_setup
 from playground.ui.qt_main_window import MainWindow
 from playground.ui.qt_workspace import NO_RESTORE_ENV, AppSession
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 
 
 @pytest.fixture
@@ -69,7 +72,9 @@ def _busy_session(win: MainWindow) -> None:
     b.start_consumer("c1", "g1", ["orders"], commit="after_processing", processing_time=5,
                      auto_offset_reset="earliest", max_poll_records=4)
     b.start_producer("loop", "payments", "20", key="k{i}", value="p {i}", linger_ms="10", acks="1")
+    b.start_consumer("c2", "g2", ["payments"], assignor="cooperative-sticky", auto_offset_reset="earliest")
     _frames(b, 6_000, rng)
+    b.crash_consumer("c2")
     b.pause_consumer("c1")
     b.slow_broker(103, 500)
     _frames(b, 7_000, rng)
@@ -96,7 +101,7 @@ def _busy_session(win: MainWindow) -> None:
 def test_save_then_open_in_a_fresh_window(qtbot, session, tmp_path, monkeypatch):
     a = _window(qtbot, session)
     _busy_session(a)
-    assert len(a.bridge.journal.commands) == 17
+    assert len(a.bridge.journal.commands) == 19
     path = str(tmp_path / "mine.sqlite")
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kw: (path, ""))
     _menu_action(a, "File", "Save workspace").trigger()            # no path yet: Save asks where
@@ -207,3 +212,21 @@ def test_file_shortcuts(qtbot, session):
     assert keys["Open workspace…"] == "Ctrl+O"
     assert keys["Save workspace"] == "Ctrl+S"
     assert keys["Save workspace as…"] == "Ctrl+Shift+S"
+
+
+def test_a_scenario_saved_mid_timeline_goes_on_in_the_opened_window(qtbot, session, tmp_path):
+    from playground.ui.app import open_session
+    opened = open_session(scenario=str(SCENARIOS / "zombie-leader.yaml"))
+    live = _window(qtbot, session, opened.journal)
+    steps = len(opened.timeline)
+    live.bridge.show_at(opened.timeline[steps // 2][0])
+    path = tmp_path / "half.sqlite"
+    assert live.workspace.save_as(str(path))
+    new = live.workspace.open_workspace(str(path))
+    qtbot.addWidget(new)
+    assert 0 < len(new.bridge.journal.timeline()) < steps
+    end = opened.timeline[-1][0] + 2_000
+    new.bridge.show_at(end)
+    other = _window(qtbot, AppSession(), open_session(scenario=str(SCENARIOS / "zombie-leader.yaml")).journal)
+    other.bridge.show_at(end)
+    assert state_digest(new.bridge.journal.cluster) == state_digest(other.bridge.journal.cluster)
