@@ -1,8 +1,8 @@
 """The `kafka-playground` command.
 
-    kafka-playground [--scenario FILE]                 open the window (default)
-    kafka-playground scenario run FILE [--json] [--events]
-    kafka-playground screenshot [--scenario FILE] [--at DURATION] OUT.png
+    kafka-playground [--scenario FILE | --workspace FILE]   open the window (default)
+    kafka-playground scenario run FILE [--json] [--events] [--save-workspace OUT.sqlite]
+    kafka-playground screenshot [--scenario FILE | --workspace FILE] [--at DURATION] OUT.png
     kafka-playground bench engine [--records N] [--json]
     kafka-playground bench faults [--seeds N] [--json]
     kafka-playground exec [--scenario FILE] -- COMMAND ARGS...   run a Kafka CLI tool headless
@@ -21,10 +21,14 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kafka-playground",
                                      description="Learn Apache Kafka on a simulated cluster you can see.")
     parser.add_argument("--scenario", metavar="FILE", help="open this scenario in the window")
+    parser.add_argument("--workspace", metavar="FILE", help="open this workspace (an SQLite file) in the window")
+    parser.add_argument("--no-restore", action="store_true",
+                        help="start on a new cluster without offering to restore the last session")
     sub = parser.add_subparsers(dest="command")
 
-    sub.add_parser("gui", help="open the window (the default)").add_argument(
-        "--scenario", metavar="FILE", dest="gui_scenario")
+    gui = sub.add_parser("gui", help="open the window (the default)")
+    gui.add_argument("--scenario", metavar="FILE", dest="gui_scenario")
+    gui.add_argument("--workspace", metavar="FILE", dest="gui_workspace")
 
     scen = sub.add_parser("scenario", help="run scenario files headless")
     scen_sub = scen.add_subparsers(dest="scenario_command", required=True)
@@ -32,10 +36,13 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("file")
     run.add_argument("--json", action="store_true", help="print the JSON report")
     run.add_argument("--events", action="store_true", help="include every event in the report")
+    run.add_argument("--save-workspace", metavar="OUT.sqlite",
+                     help="also save the cluster at the end as a workspace (open it with --workspace)")
 
     shot = sub.add_parser("screenshot", help="render the window to a PNG without showing it")
     shot.add_argument("out", metavar="OUT.png")
     shot.add_argument("--scenario", metavar="FILE")
+    shot.add_argument("--workspace", metavar="FILE", help="show a saved workspace (at the instant it was saved)")
     shot.add_argument("--at", default="0", metavar="DURATION", help="virtual time to show, e.g. 12ms, 2s")
     shot.add_argument("--width", type=int, default=1600)
     shot.add_argument("--height", type=int, default=1000)
@@ -56,6 +63,11 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "scenario":
         from playground.scenario.cli import run_command
+        if args.save_workspace:
+            from playground.storage.recording import workspace_recorder
+            make_run, on_done = workspace_recorder(args.file, args.save_workspace)
+            return run_command(args.file, as_json=args.json, with_events=args.events, make_run=make_run,
+                               on_done=on_done)
         return run_command(args.file, as_json=args.json, with_events=args.events)
     if args.command == "screenshot":
         from playground.scenario.loader import ScenarioError
@@ -65,9 +77,12 @@ def main(argv: list[str] | None = None) -> int:
         except (ValueError, ScenarioError) as exc:
             print(f"kafka-playground screenshot: --at {args.at!r}: {exc}", file=sys.stderr)
             return 2
+        if args.scenario and args.workspace:
+            print("kafka-playground screenshot: give --scenario or --workspace, not both", file=sys.stderr)
+            return 2
         from playground.ui.screenshot import render_screenshot
-        return render_screenshot(args.out, scenario=args.scenario, at_ms=at_ms,
-                                 width=args.width, height=args.height) or 0
+        return render_screenshot(args.out, scenario=args.scenario, at_ms=at_ms, width=args.width,
+                                 height=args.height, workspace=args.workspace) or 0
     if args.command == "exec":
         from playground.tools.session import exec_main
         from playground.ui.commands import builtin_cluster      # plain Python: no Qt
@@ -76,8 +91,12 @@ def main(argv: list[str] | None = None) -> int:
         from playground.bench import main as bench_main
         return bench_main(args.args)
     scenario = args.scenario or getattr(args, "gui_scenario", None)
+    workspace = args.workspace or getattr(args, "gui_workspace", None)
+    if scenario and workspace:
+        print("kafka-playground: give --scenario or --workspace, not both", file=sys.stderr)
+        return 2
     from playground.ui.app import run_gui
-    return run_gui(scenario=scenario) or 0
+    return run_gui(scenario=scenario, workspace=workspace, restore=not args.no_restore) or 0
 
 
 if __name__ == "__main__":

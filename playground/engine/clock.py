@@ -37,6 +37,10 @@ class Scheduler:
         self.now: int = 0
         self._heap: list[Timer] = []
         self._seq = 0
+        # Callbacks run so far: with `now`, it pins down an instant of a run exactly (two
+        # commands at one virtual ms, with or without the callbacks due in between), so a
+        # recorded session replays to the same state (playground/storage/journal.py).
+        self.executed = 0
         # Called with each timer after its callback ran: tests check invariants here.
         self._observers: list[Callable[[Timer], Any]] = []
 
@@ -74,6 +78,7 @@ class Scheduler:
             if timer.cancelled:
                 continue
             self.now = timer.time
+            self.executed += 1
             timer.callback(*timer.args)
             for observer in self._observers:
                 observer(timer)
@@ -102,6 +107,7 @@ class Scheduler:
             if timer.cancelled:
                 continue
             self.now = timer.time
+            self.executed += 1
             timer.callback(*timer.args)
             if observers:
                 for observer in observers:

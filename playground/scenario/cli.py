@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Callable
 
 from playground.tools.kafka_topics import describe_topic_lines
 
 from .loader import ScenarioError, load_scenario
 from .runner import ScenarioRun
+from .schema import Scenario
 
 
 def describe_topic(view, topic: str) -> list[str]:
@@ -142,10 +144,14 @@ def human_summary(report: dict, view) -> str:
     return "\n".join(out)
 
 
-def run_command(path: str, as_json: bool = False, with_events: bool = False) -> int:
+def run_command(path: str, as_json: bool = False, with_events: bool = False,
+                make_run: Callable[[Scenario], ScenarioRun] = ScenarioRun,
+                on_done: Callable[[ScenarioRun], int | None] | None = None) -> int:
+    """`make_run` builds the run (a recording one, for --save-workspace); `on_done(run)` is called
+    after the report is printed, and an exit code it returns wins (a workspace that could not be saved)."""
     try:
         scn = load_scenario(path)
-        run = ScenarioRun(scn)
+        run = make_run(scn)
     except ScenarioError as exc:
         print(str(exc), file=sys.stderr)
         return 2
@@ -155,4 +161,7 @@ def run_command(path: str, as_json: bool = False, with_events: bool = False) -> 
         sys.stdout.write(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     else:
         print(human_summary(report, run.cluster.view()))
+    failed = on_done(run) if on_done is not None else None
+    if failed:
+        return failed
     return 0 if all(e["ok"] for e in report["expectations"]) else 1

@@ -19,6 +19,8 @@ from typing import Callable
 from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
 
 from playground.engine import Cluster
+from playground.storage import Journal
+from playground.storage.actions import consumer_started, header_pairs, producer_started
 
 from . import commands
 
@@ -54,9 +56,12 @@ class SimulationBridge(QObject):
     failed = Signal(str)                # a timeline step raised something other than KafkaError
 
     def __init__(self, cluster: Cluster, timeline: Timeline | None = None, *, speed: float | None = None,
-                 running: bool = True, parent: QObject | None = None) -> None:
+                 running: bool = True, journal: Journal | None = None, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._cluster = cluster
+        # Every command below is recorded here at its instant: a workspace saves it, and replaying it
+        # rebuilds this cluster (playground/storage). Without one, record from now on.
+        self.journal = journal if journal is not None else Journal.for_cluster(cluster)
         self._timeline = sorted(timeline or [], key=lambda step: step[0])
         self._next_step = 0
         self._speed = float(speed) if speed is not None else default_speed(cluster.network.latency)
@@ -199,65 +204,78 @@ class SimulationBridge(QObject):
     # -- commands (the only way views change the cluster) ---------------------------
     def produce(self, topic: str, value: str | None, key: str | None = None, headers: tuple = (),
                 acks: str = "all", count: int = 1, partition: int | None = None) -> str:
+        mark = self.journal.mark()
         name = commands.produce(self._cluster, topic, value, key, headers, acks, count, partition)
+        self.journal.record("produce", {"topic": topic, "key": key or None, "value": value, "count": count,
+                                        "headers": header_pairs(headers), "partition": partition, "acks": acks,
+                                        "producer": name}, mark=mark)
         self.frame.emit(self._display)
         return name
 
     def create_topic(self, name: str, partitions: int, replication_factor: int,
                      min_insync_replicas: int | None = None) -> None:
         """Raises KafkaError (and changes nothing) when Kafka refuses."""
+        mark = self.journal.mark()
         commands.create_topic(self._cluster, name, partitions, replication_factor, min_insync_replicas)
+        config = {} if min_insync_replicas is None else {"min.insync.replicas": min_insync_replicas}
+        self.journal.record("create_topic", {"name": name, "partitions": partitions,
+                                             "replication_factor": replication_factor, "config": config}, mark=mark)
         self.frame.emit(self._display)
 
     # Faults: each raises KafkaError (Kafka's error name and a sentence) and changes nothing when refused.
     def kill_broker(self, node_id: int) -> None:
-        self._command(commands.kill_broker, node_id)
+        self._command(commands.kill_broker, node_id, record=("kill_broker", {"broker": node_id}))
 
     def restart_broker(self, node_id: int) -> None:
-        self._command(commands.restart_broker, node_id)
+        self._command(commands.restart_broker, node_id, record=("restart_broker", {"broker": node_id}))
 
     def isolate_broker(self, broker_id: int) -> None:
-        self._command(commands.isolate_broker, broker_id)
+        self._command(commands.isolate_broker, broker_id, record=("isolate_broker", {"broker": broker_id}))
 
     def heal(self, broker_id: int) -> None:
-        self._command(commands.heal, broker_id)
+        self._command(commands.heal, broker_id, record=("heal", {"broker": broker_id}))
 
     def slow_broker(self, broker_id: int, replication_delay: int) -> None:
-        self._command(commands.slow_broker, broker_id, replication_delay)
+        self._command(commands.slow_broker, broker_id, replication_delay,
+                      record=("slow_broker", {"broker": broker_id, "replication_delay": replication_delay}))
 
     def kill_controller(self) -> int:
-        return self._command(commands.kill_controller)
+        return self._command(commands.kill_controller, record=lambda killed: ("kill_broker", {"broker": killed}))
 
     # Consumers and groups: the same, KafkaError when refused (nothing started, stopped or reset).
     def start_consumer(self, name: str, group: str, topics: list[str], **options) -> None:
         """options: assignor, commit, processing_time, max_poll_records, auto_offset_reset, session_timeout_ms
         (see commands.start_consumer)."""
-        self._command(lambda c: commands.start_consumer(c, name, group, topics, **options))
+        self._command(lambda c: commands.start_consumer(c, name, group, topics, **options),
+                      record=lambda _: ("start_consumer", consumer_started(self._cluster, name.strip())))
 
     def stop_consumer(self, name: str) -> None:
-        self._command(commands.stop_consumer, name)
+        self._command(commands.stop_consumer, name, record=("stop_consumer", {"name": name}))
 
     def crash_consumer(self, name: str) -> None:
-        self._command(commands.crash_consumer, name)
+        self._command(commands.crash_consumer, name, record=("crash_consumer", {"name": name}))
 
     def pause_consumer(self, name: str) -> None:
-        self._command(commands.pause_consumer, name)
+        self._command(commands.pause_consumer, name, record=("pause_consumer", {"name": name}))
 
     def resume_consumer(self, name: str) -> None:
-        self._command(commands.resume_consumer, name)
+        self._command(commands.resume_consumer, name, record=("resume_consumer", {"name": name}))
 
     def reset_offsets(self, group: str, topic: str, to: str) -> dict:
-        return self._command(commands.reset_offsets, group, topic, to)
+        return self._command(commands.reset_offsets, group, topic, to,
+                             record=("reset_offsets", {"group": group, "topic": topic, "to": to}))
 
     # Producers with a send loop: KafkaError when refused (nothing created, started or stopped).
     def start_producer(self, name: str, topic: str, rate: str = "", key: str = "", value: str = "record {i}",
                        **config: str) -> None:
         """Start (empty rate: only configure) a producer; config in Python spellings, e.g. linger_ms="50"
         (see commands.start_producer)."""
-        self._command(lambda c: commands.start_producer(c, name, topic, rate, key, value, **config))
+        self._command(lambda c: commands.start_producer(c, name, topic, rate, key, value, **config),
+                      record=lambda _: ("start_producer", producer_started(self._cluster, name.strip(),
+                                                                           bool(rate.strip()))))
 
     def stop_producer(self, name: str) -> None:
-        self._command(commands.stop_producer, name)
+        self._command(commands.stop_producer, name, record=("stop_producer", {"name": name}))
 
     # The Kafka CLI console: a tool runs on the cluster; one that needs time (a console consumer, a
     # producer waiting for acks) moves on as this bridge advances the clock.
@@ -276,10 +294,17 @@ class SimulationBridge(QObject):
 
     # Topic configuration: KafkaError (INVALID_CONFIG and Kafka's sentence) when refused, nothing changed.
     def alter_topic_config(self, topic: str, config: dict[str, str]) -> None:
-        self._command(commands.alter_topic_config, topic, config)
+        self._command(commands.alter_topic_config, topic, config,
+                      record=("alter_config", {"topic": topic, "broker": None, "config": dict(config)}))
 
-    def _command(self, command, *args):
+    def _command(self, command, *args, record=None):
+        """Run a command; once it succeeded, journal `record`: (action, args), or a function of the result
+        giving them."""
+        mark = self.journal.mark()
         result = command(self._cluster, *args)
+        if record is not None:
+            action, journal_args = record(result) if callable(record) else record
+            self.journal.record(action, journal_args, mark=mark)
         self.frame.emit(self._display)
         return result
 

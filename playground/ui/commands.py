@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Callable
 
 from playground.engine import Cluster, Errors, KafkaError
+from playground.storage import ClusterSetup
 
 # The built-in cluster of `kafka-playground` with no arguments. A hop takes
 # 50 virtual ms so that, at the default speed of 0.1x, every request,
@@ -20,11 +21,15 @@ BUILTIN_TOPIC = "orders"
 ACKS_CHOICES = ("all", "1", "0")
 
 
+def builtin_setup(seed: int = 0) -> ClusterSetup:
+    """Three brokers, and `orders`: 3 partitions, RF 3, min.insync.replicas 2 (File ▸ New cluster)."""
+    return ClusterSetup(seed=seed, brokers=3, network_latency=GUI_NETWORK_LATENCY_MS,
+                        topics=[{"name": BUILTIN_TOPIC, "partitions": 3, "replication_factor": 3,
+                                 "config": {"min.insync.replicas": 2}}])
+
+
 def builtin_cluster(seed: int = 0) -> Cluster:
-    """Three brokers, and `orders`: 3 partitions, RF 3, min.insync.replicas 2."""
-    cluster = Cluster(brokers=3, seed=seed, network_latency=GUI_NETWORK_LATENCY_MS)
-    cluster.create_topic(BUILTIN_TOPIC, 3, 3, {"min.insync.replicas": 2}, immediate=True)
-    return cluster
+    return builtin_setup(seed).build()
 
 
 def producer_name(acks: str) -> str:

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QS
                                QVBoxLayout, QWidget)
 
 from playground.engine import Cluster, EventKind
+from playground.storage import Journal
 
 from .bridge import SimulationBridge, Timeline
 from .qt_broker_actions import BrokerActions
@@ -26,15 +27,18 @@ from .qt_producers import ProducersPanel
 from .qt_storage import StoragePanel
 from .qt_panels import CreateTopicDialog, EventLogModel, EventLogView, ProducePanel, TimeControls
 from .qt_theme import font
+from .qt_workspace import AppSession, WorkspaceActions
 
 
 class MainWindow(QMainWindow):
     def __init__(self, cluster: Cluster, timeline: Timeline | None = None, *, title: str = "built-in cluster",
-                 running: bool = True, speed: float | None = None, parent: QWidget | None = None) -> None:
+                 running: bool = True, speed: float | None = None, journal: Journal | None = None,
+                 session: AppSession | None = None, workspace_path: str | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Kafka Playground — {title}")
         kwargs = {} if speed is None else {"speed": speed}
-        self.bridge = SimulationBridge(cluster, timeline, running=running, parent=self, **kwargs)
+        self.bridge = SimulationBridge(cluster, timeline, running=running, journal=journal, parent=self, **kwargs)
         self.bridge.failed.connect(self._on_failed)
 
         self.broker_actions = BrokerActions(self.bridge, self)
@@ -47,6 +51,7 @@ class MainWindow(QMainWindow):
 
         self.time_controls = TimeControls(self.bridge)
         toolbar = QToolBar("Time")
+        toolbar.setObjectName("time-toolbar")
         toolbar.setMovable(False)
         toolbar.addWidget(self.time_controls)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
@@ -156,6 +161,9 @@ class MainWindow(QMainWindow):
         self.event_log.scrollToBottom()
 
         self._build_actions()
+        self.session = session if session is not None else AppSession()
+        self.workspace = WorkspaceActions(self, self.session, workspace_path)
+        self.workspace.build_menu()
 
     def _scrolled_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         """A movable, closable dock whose panel scrolls in small windows rather than grows."""
@@ -319,7 +327,15 @@ class MainWindow(QMainWindow):
     def _on_failed(self, trace: str) -> None:
         QMessageBox.critical(self, "A scenario step failed", trace)
 
+    def restore_dock_state(self, state) -> bool:
+        """The docks as the user left them (QSettings), instead of the first-show fitting."""
+        self._docks_fitted = self.restoreState(state)
+        return self._docks_fitted
+
     def closeEvent(self, event) -> None:
+        if not self.workspace.replaced:
+            self.session.save_layout(self)
+            self.workspace.autosave()
         self.bridge.close()
         super().closeEvent(event)
 

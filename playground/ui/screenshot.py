@@ -2,6 +2,7 @@
 
     render_screenshot("shot.png")                      # the built-in demo moment
     render_screenshot("shot.png", scenario="scenarios/first-records.yaml", at_ms=180)
+    render_screenshot("shot.png", workspace="session.sqlite")   # the instant it was saved at
 
 Virtual time runs (applying the scenario's timeline) to `at_ms`, and the
 picture shows exactly that instant, messages in flight included.
@@ -21,17 +22,30 @@ DEMO_AT_MS = 480
 
 
 def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | None = 0, width: int = 1600,
-                      height: int = 1000) -> int:
-    """Draw the window at virtual time `at_ms` into `out_png`; returns 0, or 2 when the scenario fails.
+                      height: int = 1000, workspace: str | None = None) -> int:
+    """Draw the window at virtual time `at_ms` into `out_png`; returns 0, or 2 when the scenario or
+    workspace cannot be opened.
 
-    With no scenario, `at_ms` 0 (or None) means the built-in demo moment, DEMO_AT_MS.
+    With neither, `at_ms` 0 (or None) means the built-in demo moment, DEMO_AT_MS. A workspace shows
+    the instant it was saved at, or a later `at_ms` (time runs on from there).
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from .app import _application, load
+    from .app import _application, load, open_session
     from .commands import builtin_cluster, demo_timeline
     from .qt_main_window import MainWindow
     app = _application()
-    if scenario is None:
+    journal = None
+    if workspace is not None:
+        try:
+            opened = open_session(workspace=workspace)
+        except Exception as exc:
+            print(f"kafka-playground screenshot: {exc}", file=sys.stderr)
+            return 2
+        cluster, timeline, title, journal = opened.cluster, opened.timeline, opened.title, opened.journal
+        for problem in opened.mismatches:
+            print(f"kafka-playground screenshot: {workspace}: {problem}", file=sys.stderr)
+        at_ms = max(int(at_ms or 0), cluster.now)
+    elif scenario is None:
         cluster = builtin_cluster()
         timeline, title = demo_timeline(cluster), "built-in cluster (3 brokers, topic orders)"
         at_ms = at_ms or DEMO_AT_MS
@@ -42,7 +56,7 @@ def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | No
             print(f"kafka-playground screenshot: cannot open {scenario}: {type(exc).__name__}: {exc}",
                   file=sys.stderr)
             return 2
-    window = MainWindow(cluster, timeline, title=title, running=False)
+    window = MainWindow(cluster, timeline, title=title, running=False, journal=journal)
     window.resize(width, height)
     window.show()
     app.processEvents()
