@@ -47,7 +47,7 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
 
 class ProducerBatch:
     __slots__ = ("tp", "records", "size", "created_ms", "serial", "attempts", "linger_timer", "closed",
-                 "callbacks", "base_sequence", "sequence_reset", "compressed_size", "in_request")
+                 "callbacks", "base_sequence", "sequence_reset", "compressed_size", "in_request", "sealed")
 
     def __init__(self, tp: TopicPartition, created_ms: int, serial: int) -> None:
         self.tp = tp
@@ -62,6 +62,7 @@ class ProducerBatch:
         self.base_sequence = -1                 # given when first sent by an idempotent producer
         self.sequence_reset = False             # moved down after an earlier batch failed for good
         self.in_request = False                 # in a Produce request that has not been answered
+        self.sealed = False                     # takes no more records (sent, or full)
         self.compressed_size: int | None = None  # bytes on the wire once closed, with compression.type
 
 
@@ -230,7 +231,7 @@ class Producer:
         limit = int(self.config["batch.size"])
         overflowed = batch is not None and batch.records and batch.size + size > limit
         if overflowed:
-            self._close(batch)          # full: the sender takes it now, not at its linger deadline
+            self._close(batch, seal=True)   # full: the sender takes it now, not at its linger deadline
             batch = None
         if batch is None:
             batch = ProducerBatch(tp, self.clock.now, serial)
@@ -244,7 +245,7 @@ class Producer:
         if sticky:
             self.partitioner.appended(topic, size, full)
         if full:
-            self._close(batch)
+            self._close(batch, seal=True)
         if full or overflowed:
             self._drain()
 
@@ -254,21 +255,32 @@ class Producer:
             self._close(batch)
             self._drain()
 
-    def _close(self, batch: ProducerBatch) -> None:
+    def _close(self, batch: ProducerBatch, seal: bool = False) -> None:
+        """The batch is ready to send (linger.ms passed, it is full, or flush()). Until the sender takes
+        it, it keeps taking records, as the last batch of a partition does in Kafka's accumulator, so a
+        producer held back by max.in.flight sends fuller batches instead of a queue of small ones."""
+        if seal:
+            self._seal(batch)
         if batch.closed:
             return
         batch.closed = True
+        if batch.linger_timer is not None:
+            batch.linger_timer.cancel()
+            batch.linger_timer = None
+        self.ready.append(batch)
+
+    def _seal(self, batch: ProducerBatch) -> None:
+        """No more records for this batch: it is full, or the sender has taken it."""
+        if batch.sealed:
+            return
+        batch.sealed = True
+        if self.open_batches.get(batch.tp) is batch:
+            del self.open_batches[batch.tp]
         codec = self.config["compression.type"]
         if codec != "none":
             # The records section compressed for real (batch.size counts uncompressed bytes here;
             # Kafka's producer estimates the ratio, which fills compressed batches further).
             batch.compressed_size = batch_sizes(batch.records, codec)[1]
-        if batch.linger_timer is not None:
-            batch.linger_timer.cancel()
-            batch.linger_timer = None
-        if self.open_batches.get(batch.tp) is batch:
-            del self.open_batches[batch.tp]
-        self.ready.append(batch)
 
     # -- sender ------------------------------------------------------------------
     def _drain(self) -> None:
@@ -321,6 +333,7 @@ class Producer:
         partitions = {}
         txn = self.txn
         for tp, batch in group.items():
+            self._seal(batch)
             batch.attempts += 1
             batch.in_request = True
             if txn is not None:
@@ -479,9 +492,10 @@ class Producer:
         for topic, _record, partition, serial, callback in waiting:
             self._fail_record(TopicPartition(topic, -1 if partition is None else partition), serial, callback,
                               error, reason)
-        unsent = list(self.open_batches.values()) + [b for b in self.ready if b.base_sequence < 0]
+        unsent = list({id(b): b for b in list(self.open_batches.values()) + [b for b in self.ready
+                                                                              if b.base_sequence < 0]}.values())
         for batch in unsent:
-            self._close(batch)
+            self._close(batch, seal=True)
         self.ready = [b for b in self.ready if b.base_sequence >= 0]
         for batch in unsent:
             self._fail_batch(batch, error, reason)

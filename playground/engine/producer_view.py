@@ -104,7 +104,7 @@ def producer_view(cluster, producer) -> ProducerView:
         return BatchView(batch.tp.topic, batch.tp.partition, len(batch.records), batch.size, limit,
                          batch.created_ms, batch.created_ms + linger, compressed)
 
-    opened = [batch_view(b) for _tp, b in sorted(producer.open_batches.items())]
+    opened = [batch_view(b) for _tp, b in sorted(producer.open_batches.items()) if not b.closed]
     ready = [batch_view(b) for b in producer.ready]
     queues: dict[int, list[int]] = {}
     for batch in producer.ready:
