@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import api_data
+from . import api_admin, api_data, api_groups
 from .exchange import Exchange
 
 API_VERSIONS = 18
@@ -22,8 +22,23 @@ _APIS: dict[int, tuple[int, int, Callable[[Exchange], None]]] = {
     1: (4, 17, api_data.fetch),
     2: (1, 9, api_data.list_offsets),
     3: (0, 12, api_data.metadata),
+    8: (2, 9, api_groups.offset_commit),
+    9: (1, 9, api_groups.offset_fetch),
+    10: (0, 6, api_groups.find_coordinator),
+    11: (0, 9, api_groups.join_group),
+    12: (0, 4, api_groups.heartbeat),
+    13: (0, 5, api_groups.leave_group),
+    14: (0, 5, api_groups.sync_group),
+    15: (0, 5, api_groups.describe_groups),
+    16: (0, 5, api_groups.list_groups),
     18: (0, 4, api_data.api_versions),
+    19: (2, 7, api_admin.create_topics),
+    20: (1, 6, api_admin.delete_topics),
     23: (2, 4, api_data.offset_for_leader_epoch),
+    32: (1, 4, api_admin.describe_configs),
+    37: (0, 3, api_admin.create_partitions),
+    44: (0, 1, api_admin.incremental_alter_configs),
+    60: (0, 1, api_admin.describe_cluster),
 }
 
 SUPPORTED: dict[int, tuple[int, int]] = {key: (lo, hi) for key, (lo, hi, _) in _APIS.items()}

@@ -57,6 +57,10 @@ class WireServer:
         self._bind_errors: dict[int, str] = {}
         self.requests_handled = 0
         self.started = False
+        # What the group adapters remember beside the engine (see api_groups): the assignment bytes
+        # each group leader sent, and the address each member joined from, by (group id, member id).
+        self.assignment_bytes: dict[tuple[str, str], tuple[tuple, bytes]] = {}
+        self.member_hosts: dict[tuple[str, str], str] = {}
         # Kafka's cluster id: 16 random bytes in URL-safe base64, here from the cluster's seed.
         rng = random.Random(f"cluster-id-{cluster.seed}")
         self.cluster_id = base64.urlsafe_b64encode(rng.randbytes(16)).decode().rstrip("=")
