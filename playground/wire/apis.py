@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from . import api_admin, api_data, api_groups
+from . import api_admin, api_data, api_groups, api_txn
 from .exchange import Exchange
 
 API_VERSIONS = 18
@@ -34,7 +34,12 @@ _APIS: dict[int, tuple[int, int, Callable[[Exchange], None]]] = {
     18: (0, 4, api_data.api_versions),
     19: (2, 7, api_admin.create_topics),
     20: (1, 6, api_admin.delete_topics),
+    22: (0, 5, api_txn.init_producer_id),
     23: (2, 4, api_data.offset_for_leader_epoch),
+    24: (0, 3, api_txn.add_partitions_to_txn),
+    25: (0, 4, api_txn.add_offsets_to_txn),
+    26: (0, 4, api_txn.end_txn),
+    28: (0, 4, api_txn.txn_offset_commit),
     32: (1, 4, api_admin.describe_configs),
     37: (0, 3, api_admin.create_partitions),
     44: (0, 1, api_admin.incremental_alter_configs),
