@@ -48,7 +48,8 @@ class WireServer:
         self.base_port = port
         self.advertised_host = advertised_host or ("127.0.0.1" if host in WILDCARD_HOSTS else host)
         self.max_request_bytes = max_request_bytes
-        self.ports = {bid: port + i for i, bid in enumerate(sorted(cluster.brokers))}
+        # Port 0: each broker takes a free port when it first listens, and keeps it across restarts.
+        self.ports = {bid: port + i if port else 0 for i, bid in enumerate(sorted(cluster.brokers))}
         self.supported = SUPPORTED
         self._selector = selectors.DefaultSelector()
         self._listeners: dict[int, socket.socket] = {}
@@ -132,6 +133,7 @@ class WireServer:
                 print(f"kafka-playground serve: {message}", file=sys.stderr)
             return
         self._bind_errors.pop(bid, None)
+        self.ports[bid] = sock.getsockname()[1]
         self._listeners[bid] = sock
         self._selector.register(sock, selectors.EVENT_READ, bid)
 
