@@ -75,6 +75,8 @@ CONTROL_COMMIT = 1
 _PRE_CRC = struct.Struct(">qiibI")        # baseOffset, batchLength, partitionLeaderEpoch, magic, crc
 _POST_CRC = struct.Struct(">hiqqqhii")    # attributes ... recordCount
 _HEADER = struct.Struct(">qiibIhiqqqhii")
+_BASE = struct.Struct(">q")
+_EPOCH = struct.Struct(">i")
 _CODEC_NAMES = dict(enumerate(CODECS))
 
 
@@ -182,7 +184,14 @@ def _write_records(out: bytearray, pairs: Iterable[tuple[int, Record]], base_off
 
 
 def encode_batch(batch: RecordBatch) -> bytes:
-    """The batch as record batch v2 bytes, its records compressed with `batch.compression`."""
+    """The batch as record batch v2 bytes, its records compressed with `batch.compression`.
+
+    A batch that came off the wire (`batch.raw`) is written as it came, with its base offset
+    and partition leader epoch set: neither is covered by the CRC.
+    """
+    raw = batch.raw
+    if raw is not None:
+        return _BASE.pack(batch.base_offset) + raw[8:12] + _EPOCH.pack(batch.leader_epoch) + raw[16:]
     codec_id = check_codec(batch.compression)
     base = batch.base_offset
     pairs = list(batch.iter_from(base))
@@ -256,11 +265,14 @@ def decode_batch(data: bytes) -> RecordBatch:
     return batch
 
 
-def decode_batches(data: bytes, *, allow_truncated_tail: bool = False) -> list[RecordBatch]:
+def decode_batches(data: bytes, *, allow_truncated_tail: bool = False, keep_bytes: bool = False) -> list[RecordBatch]:
     """Every batch of a record set (batches back to back, as in Produce and Fetch).
 
     A Fetch response may end with a partial batch, cut at the fetch size: a consumer
     skips it, and `allow_truncated_tail=True` does the same. A Produce request must not.
+    `keep_bytes=True` keeps each batch's bytes on it (`RecordBatch.raw`), so that what a
+    client produced is fetched without encoding it again; its records are still read and
+    checked, as Kafka's LogValidator reads every record a producer sends.
     """
     data = bytes(data)
     batches = []
@@ -273,7 +285,10 @@ def decode_batches(data: bytes, *, allow_truncated_tail: bool = False) -> list[R
             (length,) = struct.unpack_from(">i", data, pos + 8)
             if length + LOG_OVERHEAD > left:
                 break
+        start = pos
         batch, pos = _decode_at(data, pos)
+        if keep_bytes:
+            batch.raw = data[start:pos]
         batches.append(batch)
     return batches
 

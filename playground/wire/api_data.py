@@ -101,7 +101,7 @@ def produce(x: Exchange) -> None:
                 refused[tp] = (Errors.INVALID_REQUIRED_ACKS, f"acks={acks} is not 0, 1 or -1 (all).")
                 continue
             try:
-                found = decode_batches(part.records or b"")
+                found = decode_batches(part.records or b"", keep_bytes=True)
             except KafkaError as exc:
                 refused[tp] = (exc.error, exc.message)
                 continue
