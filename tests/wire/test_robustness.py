@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import socket
 import struct
+import time
 
 import pytest
 from kio.schema.api_versions.v0.request import ApiVersionsRequest as ApiVersionsV0
@@ -145,3 +146,34 @@ def test_a_half_sent_frame_from_a_slow_client_does_not_block_others(served):
     corr, _ = read_response(read_frame(slow), 18, 3)
     assert corr == 11
     slow.close()
+
+
+def test_a_client_that_never_reads_answers_leaves_the_server_one_response_buffered(served):
+    """The connection stays muted while an answer is unsent: no queue of answers grows per client."""
+    port = served.port_of(101)
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    sock.setblocking(False)
+    frame = api_versions_frame(1)
+    chunk = frame * 2000
+    server = served.loop.server
+
+    def stuck() -> bool:
+        return any(c.wants_write() for c in server._connections)
+
+    deadline = time.monotonic() + 15
+    offset = 0
+    while time.monotonic() < deadline:
+        try:
+            offset = (offset + sock.send(chunk[offset:] or chunk)) % len(chunk)
+        except BlockingIOError:
+            if served.call(stuck):
+                break
+            time.sleep(0.01)
+    served.wait_for(stuck, timeout=10, what="the server's answers to back up")
+    buffered = served.call(lambda: [(len(c._rbuf), len(c._wbuf), c.in_flight) for c in server._connections])
+    response_size = 400                 # an ApiVersions answer is about 200 bytes
+    assert buffered and all(r <= len(frame) and w <= response_size for r, w, _ in buffered), buffered
+    sock.close()
+    assert_serves(port)
