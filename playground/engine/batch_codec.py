@@ -345,41 +345,87 @@ def _decode_at(data: bytes, pos: int) -> tuple[RecordBatch, int]:
 
 
 def _read_records(buf: bytes, count: int, base_ts: int, append_time: int | None) -> list[Record]:
+    # Every record a producer sends is read (a leader validates them all, as Kafka's LogValidator
+    # does), so this loop is the hot path of a real client's produce: one-byte varints and
+    # short keys and values, by far the common case, are read inline; anything else goes
+    # through _get_varint / _get_bytes, which also raise on malformed input.
     records = []
+    append = records.append
+    get_varint = _get_varint
     pos = 0
     end = len(buf)
     for i in range(count):
-        length, pos = _get_varint(buf, pos)
+        b = buf[pos]
+        if b < 0x80:
+            length = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            length, pos = get_varint(buf, pos)
         start = pos
         if length < 0 or start + length > end:
             raise _corrupt(f"record {i} says it is {length} bytes long, but {end - start} byte(s) are left")
-        pos += 1                                        # record attributes: unused
-        ts_delta, pos = _get_varint(buf, pos, 10)
-        offset_delta, pos = _get_varint(buf, pos)
+        b = buf[pos + 1]                                # after the record attributes (unused)
+        if b < 0x80:
+            ts_delta = (b >> 1) ^ -(b & 1)
+            pos += 2
+        else:
+            ts_delta, pos = get_varint(buf, pos + 1, 10)
+        b = buf[pos]
+        if b < 0x80:
+            offset_delta = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            offset_delta, pos = get_varint(buf, pos)
         if offset_delta != i:
             # A produced batch has consecutive offsets (Kafka's LogValidator refuses others).
             raise _corrupt(f"record {i} has offset delta {offset_delta}; the offsets of a batch are consecutive")
-        key, pos = _get_bytes(buf, pos, "key")
-        value, pos = _get_bytes(buf, pos, "value")
-        n_headers, pos = _get_varint(buf, pos)
-        if n_headers < 0:
-            raise _corrupt(f"Found invalid number of record headers {n_headers}")
-        headers = []
-        for _ in range(n_headers):
-            hk, pos = _get_bytes(buf, pos, "header key")
-            if hk is None:
-                raise _corrupt("Invalid negative header key size")
-            hv, pos = _get_bytes(buf, pos, "header value")
-            # Header keys are Java Strings, decoded as UTF-8 with replacement like new String(..., UTF_8).
-            headers.append((hk.decode("utf-8", "replace"), hv))
+        b = buf[pos]
+        if b == 1:
+            key = None
+            pos += 1
+        elif b < 0x80 and not b & 1:
+            pos += 1
+            key = buf[pos:pos + (b >> 1)]
+            pos += b >> 1
+        else:
+            key, pos = _get_bytes(buf, pos, "key")
+        b = buf[pos]
+        if b == 1:
+            value = None
+            pos += 1
+        elif b < 0x80 and not b & 1:
+            pos += 1
+            value = buf[pos:pos + (b >> 1)]
+            pos += b >> 1
+        else:
+            value, pos = _get_bytes(buf, pos, "value")
+        if buf[pos] == 0:                               # no headers
+            pos += 1
+            headers: tuple = ()
+        else:
+            headers, pos = _read_headers(buf, pos)
         if pos != start + length:
             raise _corrupt(f"Invalid record size: expected to read {length} bytes in record payload, "
                            f"but instead read {pos - start}")
-        ts = append_time if append_time is not None else base_ts + ts_delta
-        records.append(Record(key, value, tuple(headers), ts))
+        append(Record(key, value, headers, append_time if append_time is not None else base_ts + ts_delta))
     if pos != end:
         raise _corrupt(f"{end - pos} byte(s) follow the {count} declared record(s) of the batch")
     return records
+
+
+def _read_headers(buf: bytes, pos: int) -> tuple[tuple, int]:
+    n_headers, pos = _get_varint(buf, pos)
+    if n_headers < 0:
+        raise _corrupt(f"Found invalid number of record headers {n_headers}")
+    headers = []
+    for _ in range(n_headers):
+        hk, pos = _get_bytes(buf, pos, "header key")
+        if hk is None:
+            raise _corrupt("Invalid negative header key size")
+        hv, pos = _get_bytes(buf, pos, "header value")
+        # Header keys are Java Strings, decoded as UTF-8 with replacement like new String(..., UTF_8).
+        headers.append((hk.decode("utf-8", "replace"), hv))
+    return tuple(headers), pos
 
 
 def _get_bytes(buf: bytes, pos: int, what: str) -> tuple[bytes | None, int]:
