@@ -338,9 +338,8 @@ def _decode_at(data: bytes, pos: int) -> tuple[RecordBatch, int]:
         timestamp_type=LOG_APPEND_TIME if log_append else CREATE_TIME,
         producer_id=producer_id, producer_epoch=producer_epoch, base_sequence=base_sequence,
         size_bytes=size, is_transactional=bool(attributes & ATTR_TRANSACTIONAL), is_control=is_control,
-        compression=codec,
+        compression=codec, max_timestamp=max_ts,      # as written, even where it disagrees with the records
     )
-    batch.max_timestamp = max_ts        # as written, even where it disagrees with the records
     return batch, end
 
 
@@ -359,6 +358,10 @@ def _read_records(buf: bytes, count: int, base_ts: int, append_time: int | None)
         if b < 0x80:
             length = (b >> 1) ^ -(b & 1)
             pos += 1
+        elif buf[pos + 1] < 0x80:                       # two bytes: records of 64 to 8191 bytes
+            u = (b & 0x7F) | (buf[pos + 1] << 7)
+            length = (u >> 1) ^ -(u & 1)
+            pos += 2
         else:
             length, pos = get_varint(buf, pos)
         start = pos
@@ -397,6 +400,11 @@ def _read_records(buf: bytes, count: int, base_ts: int, append_time: int | None)
             pos += 1
             value = buf[pos:pos + (b >> 1)]
             pos += b >> 1
+        elif b >= 0x80 and buf[pos + 1] < 0x80 and not b & 1:     # a value of 64 to 8191 bytes
+            n = ((b & 0x7F) | (buf[pos + 1] << 7)) >> 1
+            pos += 2
+            value = buf[pos:pos + n]
+            pos += n
         else:
             value, pos = _get_bytes(buf, pos, "value")
         if buf[pos] == 0:                               # no headers

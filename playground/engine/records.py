@@ -86,12 +86,15 @@ class RecordBatch:
         is_transactional: bool = False,
         is_control: bool = False,
         compression: str = "none",
+        max_timestamp: int | None = None,
     ) -> None:
         self.base_offset = base_offset
         self.records = records
         self.leader_epoch = leader_epoch
         self.timestamp_type = timestamp_type
-        self.max_timestamp = max((r.timestamp for r in records), default=-1)
+        # A batch read from bytes brings its header's maxTimestamp; otherwise it is computed.
+        self.max_timestamp = max((r.timestamp for r in records), default=-1) if max_timestamp is None \
+            else max_timestamp
         self.producer_id = producer_id
         self.producer_epoch = producer_epoch
         self.base_sequence = base_sequence
