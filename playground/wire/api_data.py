@@ -14,8 +14,8 @@ from typing import Any
 from playground.engine.batch_codec import decode_batches, encode_batch
 from playground.engine.errors import Errors, KafkaError
 from playground.engine.events import EventKind
-from playground.engine.protocol import (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, FetchPartition, FetchRequest,
-                                        FetchResponse, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest,
+from playground.engine.protocol import (EARLIEST_TIMESTAMP, FetchPartition, FetchRequest, FetchResponse,
+                                        ListedOffset, ListOffsetsRequest, ListOffsetsResponse, MetadataRequest,
                                         MetadataResponse, ProduceRequest, ProduceResponse, TopicPartition)
 from playground.engine.records import Origin
 
@@ -27,6 +27,7 @@ FETCH_SESSION_ID_NOT_FOUND = 70
 # ListOffsets special timestamps beyond earliest (-2) and latest (-1).
 EARLIEST_LOCAL_TIMESTAMP = -4           # KIP-405: the same as earliest without tiered storage
 EARLIEST_PENDING_UPLOAD_TIMESTAMP = -5  # KIP-1023: nothing is pending upload without tiered storage
+MAX_TIMESTAMP = -3                      # KIP-734: the record with the largest timestamp
 # ApiVersions v3+ (KIP-511): what a client_software_name/version may look like.
 SOFTWARE_PATTERN = re.compile(r"[a-zA-Z0-9](?:[a-zA-Z0-9\-.]*[a-zA-Z0-9])?")
 ISOLATION = {0: "read_uncommitted", 1: "read_committed"}
@@ -254,17 +255,36 @@ def list_offsets(x: Exchange) -> None:
                 ts = EARLIEST_TIMESTAMP
             wanted[TopicPartition(topic.name, int(p.partition_index))] = ts
     isolation = ISOLATION.get(int(getattr(req, "isolation_level", 0)), "read_uncommitted")
-    ask = {tp: ts for tp, ts in wanted.items() if ts != EARLIEST_PENDING_UPLOAD_TIMESTAMP}
-    x.send("list_offsets", ListOffsetsRequest(ask, isolation), lambda resp: _list_offsets_response(x, resp))
+    ask = {tp: ts for tp, ts in wanted.items() if ts not in (EARLIEST_PENDING_UPLOAD_TIMESTAMP, MAX_TIMESTAMP)}
+    largest = [tp for tp, ts in wanted.items() if ts == MAX_TIMESTAMP]
+    x.send("list_offsets", ListOffsetsRequest(ask, isolation),
+           lambda resp: _list_offsets_response(x, resp, _max_timestamps(x, largest)))
 
 
-def _list_offsets_response(x: Exchange, resp: ListOffsetsResponse) -> None:
+def _max_timestamps(x: Exchange, partitions: list[TopicPartition]) -> dict:
+    """KIP-734's MAX_TIMESTAMP: the offset of the first record with the largest timestamp below the
+    high watermark, read from the leader's log when the answer leaves the broker."""
+    out = {}
+    for tp in partitions:
+        error, state = x.broker._leader_for(tp)
+        if state is None:
+            out[tp] = ListedOffset(error)
+            continue
+        best = ListedOffset(offset=-1, timestamp=-1, leader_epoch=state.leader_epoch)
+        for offset, record, batch in state.log.records(None, state.log.high_watermark):
+            if not batch.is_control and record.timestamp > best.timestamp:
+                best = ListedOffset(offset=offset, timestamp=record.timestamp, leader_epoch=state.leader_epoch)
+        out[tp] = best
+    return out
+
+
+def _list_offsets_response(x: Exchange, resp: ListOffsetsResponse, largest: dict) -> None:
     topics = []
     for topic in x.request.topics:
         parts = []
         for p in topic.partitions:
             tp = TopicPartition(topic.name, int(p.partition_index))
-            r = resp.partitions.get(tp)
+            r = largest.get(tp) if tp in largest else resp.partitions.get(tp)
             if r is None:           # earliest pending upload: nothing is tiered here
                 parts.append({"partition_index": tp.partition, "error_code": Errors.NONE, "timestamp": -1,
                               "offset": -1, "leader_epoch": -1})

@@ -174,3 +174,24 @@ def test_transactions_and_a_read_committed_consumer(served, ck):
     assert [v for v in uncommitted if v.startswith("aborted")] == [f"aborted-{i}" for i in range(4)]
     markers = served.events(EventKind.TXN_MARKER_WRITTEN)
     assert any("COMMIT" in e.text for e in markers) and any("ABORT" in e.text for e in markers)
+
+
+def test_list_offsets_earliest_latest_by_time_and_max_timestamp(served, ck):
+    from confluent_kafka import Producer, TopicPartition
+    from confluent_kafka.admin import OffsetSpec
+    served.call(lambda: served.cluster.create_topic("times", 1, 1))
+    p = Producer({"bootstrap.servers": served.bootstrap})
+    for i, ts in enumerate([1000, 5000, 3000, 9000, 2000]):
+        p.produce("times", value=str(i), timestamp=1_700_000_000_000 + ts)
+    assert p.flush(20) == 0
+    a = admin(ck, served)
+    tp = TopicPartition("times", 0)
+
+    def offset(spec):
+        return a.list_offsets({tp: spec}, request_timeout=10)[tp].result()
+
+    assert offset(OffsetSpec.earliest()).offset == 0
+    assert offset(OffsetSpec.latest()).offset == 5
+    assert offset(OffsetSpec.for_timestamp(1_700_000_000_000 + 4000)).offset == 1
+    largest = offset(OffsetSpec.max_timestamp())
+    assert (largest.offset, largest.timestamp) == (3, 1_700_000_009_000)
