@@ -5,6 +5,7 @@
     kafka-playground screenshot [--scenario FILE] [--at DURATION] OUT.png
     kafka-playground bench engine [--records N] [--json]
     kafka-playground bench faults [--seeds N] [--json]
+    kafka-playground bench wire [--records N] [--json]
     kafka-playground serve [--brokers N] [--host H] [--port P] [--scenario FILE] [--speed X]
 
 Qt is imported only by the commands that show or render a window, so the
