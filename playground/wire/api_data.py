@@ -112,13 +112,19 @@ def produce(x: Exchange) -> None:
                                                       f"partition; {tp} had {len(found)}.")
                 continue
             batch = found[0]
+            limit = x.broker.topic_config(tp.topic, "max.message.bytes")
+            if batch.size_bytes > limit:
+                # LogValidator: a batch larger than the topic's max.message.bytes is refused whole.
+                refused[tp] = (Errors.MESSAGE_TOO_LARGE, f"The batch of {batch.size_bytes} bytes is larger than "
+                                                         f"max.message.bytes={limit} of {tp.topic}.")
+                continue
             batch.origin = origin
             batches[tp] = batch
     body = ProduceRequest(acks, millis(req.timeout), batches, req.transactional_id, x.client_id)
     if acks == 0:
         if batches:
             x.send("produce", body, None)
-            _emit_produced(x, body, None)
+        _emit_produced(x, body, None, refused)
         x.no_response()
         return
     if not batches:
@@ -144,12 +150,12 @@ def _produce_response(x: Exchange, refused: dict, resp: ProduceResponse, body: P
                          "error_message": r.error_message if r.error != Errors.NONE else None}
             by_topic.setdefault(topic.name, []).append(entry)
     x.respond(responses=[{"name": name, "partition_responses": parts} for name, parts in by_topic.items()])
-    _emit_produced(x, body, resp)
+    _emit_produced(x, body, resp, refused)
 
 
-def _emit_produced(x: Exchange, body: ProduceRequest, resp: ProduceResponse | None) -> None:
+def _emit_produced(x: Exchange, body: ProduceRequest, resp: ProduceResponse | None, refused: dict) -> None:
     done = []
-    failed = []
+    failed = [f"{tp} ({error.name})" for tp, (error, _) in refused.items()]
     for tp, batch in body.partitions.items():
         r = resp.partitions.get(tp) if resp is not None else None
         if r is not None and r.error != Errors.NONE:

@@ -195,3 +195,17 @@ def test_list_offsets_earliest_latest_by_time_and_max_timestamp(served, ck):
     assert offset(OffsetSpec.for_timestamp(1_700_000_000_000 + 4000)).offset == 1
     largest = offset(OffsetSpec.max_timestamp())
     assert (largest.offset, largest.timestamp) == (3, 1_700_000_009_000)
+
+
+def test_a_batch_above_max_message_bytes_is_refused(served, ck):
+    from confluent_kafka import KafkaError, Producer
+    served.call(lambda: served.cluster.create_topic("small", 1, 1, {"max.message.bytes": 2000}))
+    p = Producer({"bootstrap.servers": served.bootstrap, "message.max.bytes": 100000, "retries": 0})
+    errors = []
+    p.produce("small", value=b"x" * 5000, on_delivery=lambda err, msg: errors.append(err))
+    p.produce("small", value=b"y" * 10, on_delivery=lambda err, msg: errors.append(err))
+    p.flush(20)
+    codes = sorted(str(e.code()) if e else "ok" for e in errors)
+    assert str(KafkaError.MSG_SIZE_TOO_LARGE) in codes
+    produced = served.events(EventKind.CLIENT_PRODUCED)
+    assert any("MESSAGE_TOO_LARGE" in e.text for e in produced)

@@ -177,3 +177,32 @@ def test_a_client_that_never_reads_answers_leaves_the_server_one_response_buffer
     assert buffered and all(r <= len(frame) and w <= response_size for r, w, _ in buffered), buffered
     sock.close()
     assert_serves(port)
+
+
+def test_a_corrupt_batch_gets_corrupt_message_and_the_connection_stays(served):
+    import datetime
+
+    from kio.schema.produce.v9.request import PartitionProduceData, ProduceRequest, TopicProduceData
+
+    from playground.engine.batch_codec import encode_batch
+    from playground.engine.records import Record, RecordBatch
+    served.call(lambda: served.cluster.create_topic("raw", 1, 1))
+    leader = served.call(lambda: served.cluster.leader_of("raw", 0))
+    good = encode_batch(RecordBatch([Record(b"k", b"value", (), 1)]))
+    bad = good[:-3] + bytes([good[-3] ^ 0xFF]) + good[-2:]
+
+    def produce(records: bytes, corr: int):
+        request = ProduceRequest(transactional_id=None, acks=-1, timeout=datetime.timedelta(seconds=5),
+                                 topic_data=(TopicProduceData(name="raw", partition_data=(
+                                     PartitionProduceData(index=0, records=records),)),))
+        sock.sendall(encode_request({"correlation_id": corr, "client_id": "raw"}, request))
+        _, resp = read_response(read_frame(sock), 0, 9)
+        return resp.responses[0].partition_responses[0]
+
+    with connect(served.port_of(leader)) as sock:
+        part = produce(bad, 1)
+        assert part.error_code == ErrorCode.corrupt_message and "crc" in part.error_message.lower()
+        part = produce(good, 2)
+        assert part.error_code == ErrorCode.none and part.base_offset == 0
+    hw = served.call(lambda: served.cluster.brokers[leader].leaders[("raw", 0)].log.log_end_offset)
+    assert hw == 1, "the corrupt batch changed nothing"
