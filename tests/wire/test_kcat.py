@@ -67,4 +67,5 @@ def test_kcat_compressed_batches(served, kcat):
         assert out.stdout.splitlines() == [f"{codec} record {i}" for i in range(50)], (codec, out.stdout, out.stderr)
     stored = served.call(lambda: {b.compression for tp, log in served.cluster.brokers[
         served.cluster.leader_of("c-zstd", 0)].disk.items() if tp.topic == "c-zstd" for b in log.batches})
-    assert stored == {"zstd"}
+    # librdkafka sends a batch uncompressed when compressing would not make it smaller.
+    assert "zstd" in stored and stored <= {"zstd", "none"}

@@ -186,7 +186,7 @@ def test_a_corrupt_batch_gets_corrupt_message_and_the_connection_stays(served):
 
     from playground.engine.batch_codec import encode_batch
     from playground.engine.records import Record, RecordBatch
-    served.call(lambda: served.cluster.create_topic("raw", 1, 1))
+    served.call(lambda: served.cluster.create_topic("raw", 1, 1, immediate=True))
     leader = served.call(lambda: served.cluster.leader_of("raw", 0))
     good = encode_batch(RecordBatch([Record(b"k", b"value", (), 1)]))
     bad = good[:-3] + bytes([good[-3] ^ 0xFF]) + good[-2:]
