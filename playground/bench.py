@@ -4,6 +4,7 @@
     python -m playground.bench faults [--seeds N] [--first SEED] [--json]
     python -m playground.bench compression [--records N] [--json]
     python -m playground.bench batching [--records N] [--json]
+    python -m playground.bench wire [--records N] [--json]
 
 `engine`: records per second of wall time through the whole simulated path
 — producer accumulator, Produce to the leader, followers fetching, the high
@@ -137,7 +138,16 @@ def main(argv: list[str] | None = None) -> int:
     bat = sub.add_parser("batching", help="Produce requests and ack latency with batching off and on")
     bat.add_argument("--records", type=int, default=20_000)
     bat.add_argument("--json", action="store_true")
+    wire = sub.add_parser("wire", help="confluent-kafka produce and consume records/s against serve (RF 1 and 3)")
+    wire.add_argument("--records", type=int, default=200_000)
+    wire.add_argument("--profile", metavar="FILE", help="profile the serve loop; pstats go to FILE.rfN")
+    wire.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    if args.which == "wire":
+        from playground import bench_wire
+        result = bench_wire.bench_wire(args.records, profile=args.profile)
+        print(json.dumps(result, indent=2)) if args.json else bench_wire.print_wire(result)
+        return 0 if all(r["acked"] == r["records"] == r["consumed"] for r in result["runs"]) else 1
     if args.which in ("compression", "batching"):
         from playground import bench_codec
         if args.which == "compression":

@@ -6,6 +6,8 @@
     kafka-playground bench engine [--records N] [--json]
     kafka-playground bench faults [--seeds N] [--json]
     kafka-playground exec [--scenario FILE] -- COMMAND ARGS...   run a Kafka CLI tool headless
+    kafka-playground bench wire [--records N] [--json]
+    kafka-playground serve [--brokers N] [--host H] [--port P] [--scenario FILE] [--speed X]
 
 Qt is imported only by the commands that show or render a window, so the
 headless commands run on machines without a display.
@@ -53,6 +55,15 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--scenario", metavar="FILE", dest="exec_scenario",
                     help="the scenario to run first (default: the built-in cluster)")
     ex.add_argument("argv", nargs=argparse.REMAINDER, metavar="-- COMMAND ARGS")
+    serve = sub.add_parser("serve", help="run the cluster headless in real time for real Kafka clients")
+    serve.add_argument("--brokers", type=int, default=3, help="simulated brokers (default 3)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=9092, help="first broker's port; the next ones follow")
+    serve.add_argument("--advertised-host", help="host name Metadata gives clients (default: --host)")
+    serve.add_argument("--scenario", metavar="FILE", dest="serve_scenario",
+                       help="build the cluster from a scenario and run its steps in real time")
+    serve.add_argument("--speed", type=float, default=1.0, help="virtual time per real time (default 1)")
+    serve.add_argument("--events", action="store_true", help="print every event, not only the clients'")
 
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("args", nargs=argparse.REMAINDER)
@@ -87,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         from playground.tools.session import exec_main
         from playground.ui.commands import builtin_cluster      # plain Python: no Qt
         return exec_main(args.exec_scenario, args.argv, default_cluster=builtin_cluster)
+    if args.command == "serve":
+        from playground.wire.serve import run_serve
+        return run_serve(args.brokers, args.host, args.port, args.serve_scenario, args.speed,
+                         all_events=args.events, advertised_host=args.advertised_host)
     if args.command == "bench":
         from playground.bench import main as bench_main
         return bench_main(args.args)

@@ -75,6 +75,8 @@ CONTROL_COMMIT = 1
 _PRE_CRC = struct.Struct(">qiibI")        # baseOffset, batchLength, partitionLeaderEpoch, magic, crc
 _POST_CRC = struct.Struct(">hiqqqhii")    # attributes ... recordCount
 _HEADER = struct.Struct(">qiibIhiqqqhii")
+_BASE = struct.Struct(">q")
+_EPOCH = struct.Struct(">i")
 _CODEC_NAMES = dict(enumerate(CODECS))
 
 
@@ -182,7 +184,14 @@ def _write_records(out: bytearray, pairs: Iterable[tuple[int, Record]], base_off
 
 
 def encode_batch(batch: RecordBatch) -> bytes:
-    """The batch as record batch v2 bytes, its records compressed with `batch.compression`."""
+    """The batch as record batch v2 bytes, its records compressed with `batch.compression`.
+
+    A batch that came off the wire (`batch.raw`) is written as it came, with its base offset
+    and partition leader epoch set: neither is covered by the CRC.
+    """
+    raw = batch.raw
+    if raw is not None:
+        return _BASE.pack(batch.base_offset) + raw[8:12] + _EPOCH.pack(batch.leader_epoch) + raw[16:]
     codec_id = check_codec(batch.compression)
     base = batch.base_offset
     pairs = list(batch.iter_from(base))
@@ -256,11 +265,14 @@ def decode_batch(data: bytes) -> RecordBatch:
     return batch
 
 
-def decode_batches(data: bytes, *, allow_truncated_tail: bool = False) -> list[RecordBatch]:
+def decode_batches(data: bytes, *, allow_truncated_tail: bool = False, keep_bytes: bool = False) -> list[RecordBatch]:
     """Every batch of a record set (batches back to back, as in Produce and Fetch).
 
     A Fetch response may end with a partial batch, cut at the fetch size: a consumer
     skips it, and `allow_truncated_tail=True` does the same. A Produce request must not.
+    `keep_bytes=True` keeps each batch's bytes on it (`RecordBatch.raw`), so that what a
+    client produced is fetched without encoding it again; its records are still read and
+    checked, as Kafka's LogValidator reads every record a producer sends.
     """
     data = bytes(data)
     batches = []
@@ -273,7 +285,10 @@ def decode_batches(data: bytes, *, allow_truncated_tail: bool = False) -> list[R
             (length,) = struct.unpack_from(">i", data, pos + 8)
             if length + LOG_OVERHEAD > left:
                 break
+        start = pos
         batch, pos = _decode_at(data, pos)
+        if keep_bytes:
+            batch.raw = data[start:pos]
         batches.append(batch)
     return batches
 
@@ -323,48 +338,102 @@ def _decode_at(data: bytes, pos: int) -> tuple[RecordBatch, int]:
         timestamp_type=LOG_APPEND_TIME if log_append else CREATE_TIME,
         producer_id=producer_id, producer_epoch=producer_epoch, base_sequence=base_sequence,
         size_bytes=size, is_transactional=bool(attributes & ATTR_TRANSACTIONAL), is_control=is_control,
-        compression=codec,
+        compression=codec, max_timestamp=max_ts,      # as written, even where it disagrees with the records
     )
-    batch.max_timestamp = max_ts        # as written, even where it disagrees with the records
     return batch, end
 
 
 def _read_records(buf: bytes, count: int, base_ts: int, append_time: int | None) -> list[Record]:
+    # Every record a producer sends is read (a leader validates them all, as Kafka's LogValidator
+    # does), so this loop is the hot path of a real client's produce: one-byte varints and
+    # short keys and values, by far the common case, are read inline; anything else goes
+    # through _get_varint / _get_bytes, which also raise on malformed input.
     records = []
+    append = records.append
+    get_varint = _get_varint
     pos = 0
     end = len(buf)
     for i in range(count):
-        length, pos = _get_varint(buf, pos)
+        b = buf[pos]
+        if b < 0x80:
+            length = (b >> 1) ^ -(b & 1)
+            pos += 1
+        elif buf[pos + 1] < 0x80:                       # two bytes: records of 64 to 8191 bytes
+            u = (b & 0x7F) | (buf[pos + 1] << 7)
+            length = (u >> 1) ^ -(u & 1)
+            pos += 2
+        else:
+            length, pos = get_varint(buf, pos)
         start = pos
         if length < 0 or start + length > end:
             raise _corrupt(f"record {i} says it is {length} bytes long, but {end - start} byte(s) are left")
-        pos += 1                                        # record attributes: unused
-        ts_delta, pos = _get_varint(buf, pos, 10)
-        offset_delta, pos = _get_varint(buf, pos)
+        b = buf[pos + 1]                                # after the record attributes (unused)
+        if b < 0x80:
+            ts_delta = (b >> 1) ^ -(b & 1)
+            pos += 2
+        else:
+            ts_delta, pos = get_varint(buf, pos + 1, 10)
+        b = buf[pos]
+        if b < 0x80:
+            offset_delta = (b >> 1) ^ -(b & 1)
+            pos += 1
+        else:
+            offset_delta, pos = get_varint(buf, pos)
         if offset_delta != i:
             # A produced batch has consecutive offsets (Kafka's LogValidator refuses others).
             raise _corrupt(f"record {i} has offset delta {offset_delta}; the offsets of a batch are consecutive")
-        key, pos = _get_bytes(buf, pos, "key")
-        value, pos = _get_bytes(buf, pos, "value")
-        n_headers, pos = _get_varint(buf, pos)
-        if n_headers < 0:
-            raise _corrupt(f"Found invalid number of record headers {n_headers}")
-        headers = []
-        for _ in range(n_headers):
-            hk, pos = _get_bytes(buf, pos, "header key")
-            if hk is None:
-                raise _corrupt("Invalid negative header key size")
-            hv, pos = _get_bytes(buf, pos, "header value")
-            # Header keys are Java Strings, decoded as UTF-8 with replacement like new String(..., UTF_8).
-            headers.append((hk.decode("utf-8", "replace"), hv))
+        b = buf[pos]
+        if b == 1:
+            key = None
+            pos += 1
+        elif b < 0x80 and not b & 1:
+            pos += 1
+            key = buf[pos:pos + (b >> 1)]
+            pos += b >> 1
+        else:
+            key, pos = _get_bytes(buf, pos, "key")
+        b = buf[pos]
+        if b == 1:
+            value = None
+            pos += 1
+        elif b < 0x80 and not b & 1:
+            pos += 1
+            value = buf[pos:pos + (b >> 1)]
+            pos += b >> 1
+        elif b >= 0x80 and buf[pos + 1] < 0x80 and not b & 1:     # a value of 64 to 8191 bytes
+            n = ((b & 0x7F) | (buf[pos + 1] << 7)) >> 1
+            pos += 2
+            value = buf[pos:pos + n]
+            pos += n
+        else:
+            value, pos = _get_bytes(buf, pos, "value")
+        if buf[pos] == 0:                               # no headers
+            pos += 1
+            headers: tuple = ()
+        else:
+            headers, pos = _read_headers(buf, pos)
         if pos != start + length:
             raise _corrupt(f"Invalid record size: expected to read {length} bytes in record payload, "
                            f"but instead read {pos - start}")
-        ts = append_time if append_time is not None else base_ts + ts_delta
-        records.append(Record(key, value, tuple(headers), ts))
+        append(Record(key, value, headers, append_time if append_time is not None else base_ts + ts_delta))
     if pos != end:
         raise _corrupt(f"{end - pos} byte(s) follow the {count} declared record(s) of the batch")
     return records
+
+
+def _read_headers(buf: bytes, pos: int) -> tuple[tuple, int]:
+    n_headers, pos = _get_varint(buf, pos)
+    if n_headers < 0:
+        raise _corrupt(f"Found invalid number of record headers {n_headers}")
+    headers = []
+    for _ in range(n_headers):
+        hk, pos = _get_bytes(buf, pos, "header key")
+        if hk is None:
+            raise _corrupt("Invalid negative header key size")
+        hv, pos = _get_bytes(buf, pos, "header value")
+        # Header keys are Java Strings, decoded as UTF-8 with replacement like new String(..., UTF_8).
+        headers.append((hk.decode("utf-8", "replace"), hv))
+    return tuple(headers), pos
 
 
 def _get_bytes(buf: bytes, pos: int, what: str) -> tuple[bytes | None, int]:

@@ -99,6 +99,12 @@ class EventKind(str, Enum):
     CONSUMER_CRASHED = "consumer_crashed"
     CONSUMER_PAUSED = "consumer_paused"
     CONSUMER_RESUMED = "consumer_resumed"
+    # real Kafka clients on the wire listener (playground.wire)
+    CLIENT_CONNECTED = "client_connected"
+    CLIENT_DISCONNECTED = "client_disconnected"
+    CLIENT_PRODUCED = "client_produced"
+    CLIENT_FETCHED = "client_fetched"
+    CLIENT_REQUEST_REFUSED = "client_request_refused"
     # the scenario runner / UI commands
     STEP = "step"
     STEP_ERROR = "step_error"

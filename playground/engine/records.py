@@ -68,7 +68,7 @@ class RecordBatch:
         "base_offset", "records", "leader_epoch", "timestamp_type", "max_timestamp",
         "producer_id", "producer_epoch", "base_sequence", "size_bytes", "origin",
         "is_transactional", "is_control", "compression",
-        "last_offset_delta", "offset_deltas", "delete_horizon_ms",
+        "last_offset_delta", "offset_deltas", "delete_horizon_ms", "raw",
     )
 
     def __init__(
@@ -86,12 +86,15 @@ class RecordBatch:
         is_transactional: bool = False,
         is_control: bool = False,
         compression: str = "none",
+        max_timestamp: int | None = None,
     ) -> None:
         self.base_offset = base_offset
         self.records = records
         self.leader_epoch = leader_epoch
         self.timestamp_type = timestamp_type
-        self.max_timestamp = max((r.timestamp for r in records), default=-1)
+        # A batch read from bytes brings its header's maxTimestamp; otherwise it is computed.
+        self.max_timestamp = max((r.timestamp for r in records), default=-1) if max_timestamp is None \
+            else max_timestamp
         self.producer_id = producer_id
         self.producer_epoch = producer_epoch
         self.base_sequence = base_sequence
@@ -108,6 +111,10 @@ class RecordBatch:
         # KIP-534: the time after which the cleaner may remove this batch's tombstones
         # (set by the first cleaner pass that keeps them); -1 until then.
         self.delete_horizon_ms = -1
+        # The record batch v2 bytes a client sent, when the batch came off the wire: a leader
+        # writes them as they are, setting only baseOffset and partitionLeaderEpoch, which lie
+        # outside the CRC (Kafka's in-place offset assignment). None for every other batch.
+        self.raw: bytes | None = None
 
     @property
     def count(self) -> int:
@@ -166,13 +173,16 @@ class RecordBatch:
         if append_time is not None:
             records = [Record(r.key, r.value, r.headers, append_time, r.trace) for r in records]
             ts_type = LOG_APPEND_TIME
-        return RecordBatch(
+        out = RecordBatch(
             records, base_offset=base_offset, leader_epoch=leader_epoch, timestamp_type=ts_type,
             producer_id=self.producer_id, producer_epoch=self.producer_epoch,
             base_sequence=self.base_sequence, size_bytes=self.size_bytes, origin=self.origin,
             is_transactional=self.is_transactional, is_control=self.is_control,
             compression=self.compression,
         )
+        if append_time is None:
+            out.raw = self.raw      # LogAppendTime rewrites timestamps inside the CRC: bytes anew
+        return out
 
     def iter_from(self, offset: int) -> Iterator[tuple[int, Record]]:
         base = self.base_offset
