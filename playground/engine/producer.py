@@ -298,12 +298,12 @@ class Producer:
         if txn is not None and not txn.has_producer_id:
             return                          # InitProducerId first
         held: set[TopicPartition] = set()   # partitions where an older batch must go first
+        retrying = txn.awaiting_retry() if txn is not None else ()
         for batch in self.ready:
             if now - batch.created_ms >= timeout:
                 self._fail_batch(batch, Errors.REQUEST_TIMED_OUT, "delivery.timeout.ms expired")
                 continue
-            if batch.tp in held or (txn is not None and not txn.may_send(batch)):
-                held.add(batch.tp)
+            if batch.tp in held:
                 keep.append(batch)
                 continue
             leader = leader_of(batch.tp)
@@ -312,10 +312,15 @@ class Producer:
                 keep.append(batch)
                 continue
             group = by_leader.get(leader)
+            if group is None and in_flight.get(leader, 0) >= max_in_flight:
+                held.add(batch.tp)
+                keep.append(batch)
+                continue
+            if txn is not None and not txn.may_send(batch, retrying):
+                held.add(batch.tp)
+                keep.append(batch)
+                continue
             if group is None:
-                if in_flight.get(leader, 0) >= max_in_flight:
-                    keep.append(batch)
-                    continue
                 group = by_leader[leader] = {}
             if batch.tp in group:
                 if txn is not None:

@@ -98,8 +98,13 @@ class TransactionManager:
         return self.producer_id >= 0
 
     # -- sequence numbers and order ----------------------------------------------------
-    def may_send(self, batch) -> bool:
-        """Whether this batch may go out now (see the module docstring)."""
+    def awaiting_retry(self) -> set[TopicPartition]:
+        """Partitions with a numbered batch that waits to be sent again."""
+        return {tp for tp, pending in self.in_flight.items() if not all(b.in_request for b in pending)}
+
+    def may_send(self, batch, awaiting_retry: set[TopicPartition]) -> bool:
+        """Whether this batch may go out now (see the module docstring); `awaiting_retry` as
+        awaiting_retry() gives it, computed once per drain."""
         tp = batch.tp
         if self.transactional and tp not in self.partitions:
             self._adding.add(tp)
@@ -116,7 +121,7 @@ class TransactionManager:
             return pending[0] is batch
         # Nothing new overtakes a batch of the partition that waits to be sent again (Kafka keeps it
         # at the head of the partition's queue during its backoff).
-        return all(b.in_request for b in pending)
+        return tp not in awaiting_retry
 
     def _bump_epoch(self) -> None:
         """KIP-360: after a numbered batch failed for good (written or not, nobody knows), an idempotent
