@@ -19,6 +19,7 @@ from .qt_consumers import ConsumersPanel
 from .qt_guarantees import GuaranteesPanel
 from .qt_help import ShortcutsDialog
 from .qt_lag_chart import LagChart
+from .qt_lesson_menu import LessonsController
 from .qt_produce_chart import ProduceChart
 from .qt_producers import ProducersPanel
 from .qt_panels import CreateTopicDialog, EventLogModel, EventLogView, ProducePanel, TimeControls
@@ -132,6 +133,7 @@ class MainWindow(QMainWindow):
         self.event_log.scrollToBottom()
 
         self._build_actions()
+        self.lessons = LessonsController(self)      # Lessons menu, File ▸ Demos, the lesson dock (Ctrl+L)
 
     def _scrolled_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         """A movable, closable dock whose panel scrolls in small windows rather than grows."""
