@@ -17,7 +17,8 @@ exactly one of:
       partitions: 1                               # in how many distinct partitions (optional)
 
     - says: The fourth consumer is idle
-      group: {id: shop, members: 4, idle: 1}      # state, members, idle, generation, lag, assignor
+      group: {id: shop, members: 4, idle: 1}      # state, members, idle, most, fewest, generation, lag,
+                                                  # assignor (most/fewest: partitions of the busiest/idlest member)
 
 Every expected value is a literal or an operator and a literal (`"> 0"`,
 `"!= null"`), as in scenario files. A report path may be wrapped in
@@ -40,7 +41,7 @@ from .model import Check
 CHECK_KINDS = ("report", "event", "records", "group")
 EXTRA_KEYS = {"report": (), "event": ("where", "count"), "records": ("count", "partitions"), "group": ()}
 RECORD_FILTERS = ("topic", "partition", "key", "value")
-GROUP_FIELDS = ("state", "members", "idle", "generation", "lag", "assignor")
+GROUP_FIELDS = ("state", "members", "idle", "most", "fewest", "generation", "lag", "assignor")
 _NAMES = {k.name: k for k in EventKind} | {k.value: k for k in EventKind}
 
 
@@ -54,8 +55,8 @@ class CheckResult:
 # --- parsing ---------------------------------------------------------------------------------------
 
 
-def _expectation(reader: Reader, path: PathT, value: Any, what: str = "x") -> Expectation:
-    if isinstance(value, (dict, list)):
+def _expectation(reader: Reader, path: PathT, value: Any, what: str = "x", lists: bool = False) -> Expectation:
+    if isinstance(value, dict) or (isinstance(value, list) and not lists):
         reader.fail(path, "expected a value or an operator and a value, like 3 or \"> 0\"")
     try:
         return parse_expectation(what, value)
@@ -67,8 +68,6 @@ def _report_path(reader: Reader, path: PathT, text: str, value: Any) -> tuple[bo
     """`len(topics.t.partitions[0].isr)` -> (True, expectation on the inner path)."""
     wrapped = text.strip().startswith("len(") and text.strip().endswith(")")
     inner = text.strip()[4:-1] if wrapped else text
-    if isinstance(value, (dict, list)) and not wrapped:
-        reader.fail(path, "expected a value or an operator and a value, like 3 or \"> 0\"")
     try:
         return wrapped, parse_expectation(inner, value)
     except ExpectationError as exc:
@@ -105,7 +104,7 @@ def parse_check(reader: Reader, value: Any, path: PathT) -> Check:
             reader.fail(path + ("where",), "where: is a mapping of event data names to values, like "
                                            "{reason: max_poll_interval}")
         spec = {"kind": _NAMES[name],
-                "where": [(k, _expectation(reader, path + ("where", k), v, k)) for k, v in where.items()],
+                "where": [(k, _expectation(reader, path + ("where", k), v, k, lists=True)) for k, v in where.items()],
                 "count": _expectation(reader, path + ("count",), m.get("count", ">= 1"))}
     elif kind == "records":
         f = reader.mapping(m[kind], p, RECORD_FILTERS, required=("topic",))
@@ -205,8 +204,9 @@ def group_facts(report: Mapping[str, Any], group_id: str) -> dict[str, Any]:
     if g is None:
         return {}
     lag = [v for v in g.get("lag", {}).values() if v is not None]
-    return {"state": g["state"], "members": len(g["members"]),
-            "idle": sum(1 for tps in g["members"].values() if not tps), "generation": g["generation"],
+    owned = [len(tps) for tps in g["members"].values()]
+    return {"state": g["state"], "members": len(owned), "idle": owned.count(0),
+            "most": max(owned, default=0), "fewest": min(owned, default=0), "generation": g["generation"],
             "lag": sum(lag) if lag else None, "assignor": g["assignor"]}
 
 

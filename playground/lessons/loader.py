@@ -50,7 +50,10 @@ def _compose(block: Block, filename: str) -> Document:
         doc = compose_document(block.text, filename)
     except ScenarioError as exc:
         line = None if exc.line is None else exc.line + block.first_line - 1
-        raise LessonError(filename, line, exc.path, exc.message) from None
+        message = exc.message
+        if "flow mapping" in message and "'['" in message:
+            message += "; a path with [n] inside { } must be quoted, or written as a block mapping on its own lines"
+        raise LessonError(filename, line, exc.path, message) from None
     return doc
 
 
@@ -75,6 +78,12 @@ class _LessonReader(Reader):
             super().fail(path, message, at=at, error_name=error_name)
         except ScenarioError as exc:
             raise LessonError(exc.filename, exc.line, exc.path, exc.message, exc.error_name) from None
+
+    def text(self, value: Any, path: PathT, what: str = "a name") -> str:
+        if isinstance(value, dict) and len(value) == 1 and isinstance(next(iter(value.values())), (str, type(None))):
+            self.fail(path, f"expected {what}; got a mapping: a ': ' inside unquoted text starts a mapping, so put "
+                            "the sentence in quotes")
+        return super().text(value, path, what)
 
     def lesson(self) -> Lesson:
         data = self.doc.data
