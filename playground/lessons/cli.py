@@ -67,9 +67,11 @@ def lessons_verify(lesson_id: Optional[str] = None, out: TextIO = sys.stdout, er
     for lesson in lessons:
         verdict = verify_lesson(lesson)
         checks = lesson.check_count
+        guards = sum(1 for s in lesson.steps for c in s.checks if c.guard)
+        guarded = f" ({guards} guard{'s' if guards != 1 else ''})" if guards else ""
         status = "ok" if verdict.ok else "FAILED"
-        out.write(f"{status:<6} {lesson.id}: {len(lesson.steps)} steps, {checks} checks — each fails on the "
-                  f"untouched setup and passes after the reference solution "
+        out.write(f"{status:<6} {lesson.id}: {len(lesson.steps)} steps, {checks} checks{guarded}; every goal check "
+                  f"fails on the untouched setup and before its step, all pass after the reference steps "
                   f"({verdict.virtual_time_ms / 1000:g} s of virtual time)\n" if verdict.ok else
                   f"{status:<6} {lesson.id}:\n")
         for problem in verdict.all_problems():

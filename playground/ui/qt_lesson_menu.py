@@ -164,6 +164,9 @@ class LessonsController(QObject):
     def resume_time(self) -> None:
         self.window.bridge.resume()
 
+    def pause_time(self) -> None:
+        self.window.bridge.pause()
+
     def status(self, text: str, error: bool = False) -> None:
         self.window.show_status(text, error)
 

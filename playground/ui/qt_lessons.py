@@ -251,6 +251,11 @@ class LessonPanel(QWidget):
                     self.session.begin_step(i)
                 if step.speed is not None:
                     self.controller.set_speed(step.speed)
+                if step.is_prediction and self._run_end is None:
+                    # The world waits while the learner thinks: nothing may happen before the commit.
+                    self.controller.pause_time()
+                elif not step.is_prediction and i not in self.progress.completed:
+                    self.controller.resume_time()       # your turn: the cluster runs while you act
                 self.results = []
                 self._eval_key = None
                 self.evaluate(force=True)
@@ -416,6 +421,7 @@ class LessonPanel(QWidget):
                                              "else change it?). Restart the lesson for a clean run.")
                 self._revealed.add(i)
                 self.reveal_label.setText(self._reveal_text(i, warning))
+                self.controller.pause_time()     # read the answer before the cluster moves on
                 passed = True
         self._show_checks(self.results)
         if passed:
