@@ -22,8 +22,9 @@ def _invalid(exc: LessonError, err: TextIO) -> int:
     return 2
 
 
-def lessons_list(as_json: bool = False, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+def lessons_list(as_json: bool = False, out: Optional[TextIO] = None, err: Optional[TextIO] = None,
                  directory: Optional[str] = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     try:
         lessons = load_lessons(directory)
     except LessonError as exc:
@@ -50,8 +51,9 @@ def lessons_list(as_json: bool = False, out: TextIO = sys.stdout, err: TextIO = 
     return 0
 
 
-def lessons_verify(lesson_id: Optional[str] = None, out: TextIO = sys.stdout, err: TextIO = sys.stderr,
+def lessons_verify(lesson_id: Optional[str] = None, out: Optional[TextIO] = None, err: Optional[TextIO] = None,
                    directory: Optional[str] = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     try:
         lessons = load_lessons(directory)
     except LessonError as exc:
@@ -82,7 +84,8 @@ def lessons_verify(lesson_id: Optional[str] = None, out: TextIO = sys.stdout, er
     return 1 if failed else 0
 
 
-def demos_list(as_json: bool = False, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
+def demos_list(as_json: bool = False, out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
+    out, err = out or sys.stdout, err or sys.stderr
     try:
         demos = load_demos()
     except LessonError as exc:
