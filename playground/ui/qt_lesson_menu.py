@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Optional
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox, QScrollArea
+from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
 
 from playground.lessons import (Demo, Lesson, LessonError, LessonProgress, LessonSession, LookAt, ProgressStore,
                                 find_lesson, load_demos, load_lessons)
@@ -23,6 +23,8 @@ from .qt_lessons import LessonPanel
 
 if TYPE_CHECKING:
     from .qt_main_window import MainWindow
+
+DOCK_WIDTH = 420        # px: room for a step's text without squeezing the canvas
 
 
 class LessonsHome:
@@ -57,13 +59,9 @@ class LessonsController(QObject):
         self.window = window
         self.home = home if home is not None else LessonsHome()
         self.panel = LessonPanel(self)
-        scroll = QScrollArea()
-        scroll.setWidget(self.panel)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         self.dock = QDockWidget("Lesson", window)
         self.dock.setObjectName("lesson-dock")
-        self.dock.setWidget(scroll)
+        self.dock.setWidget(self.panel)
         self.dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                               | QDockWidget.DockWidgetFeature.DockWidgetFloatable
                               | QDockWidget.DockWidgetFeature.DockWidgetClosable)
@@ -173,6 +171,7 @@ class LessonsController(QObject):
     def show_dock(self) -> None:
         self.dock.show()
         self.dock.raise_()
+        self.window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Orientation.Horizontal)
 
     def _on_visible(self, visible: bool) -> None:
         if visible and self.panel.session is None and self.panel.stack.currentIndex() == 0:

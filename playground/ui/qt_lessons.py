@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtWidgets import (QButtonGroup, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QRadioButton, QStackedWidget, QTextBrowser, QVBoxLayout, QWidget)
+                               QPushButton, QRadioButton, QScrollArea, QStackedWidget, QTextBrowser, QVBoxLayout,
+                               QWidget)
 
 from playground.lessons import CheckResult, Demo, Lesson, LessonProgress, LessonSession
 
@@ -38,6 +39,30 @@ def _label(text: str = "", size: int = 12, bold: bool = False, wrap: bool = True
     label.setWordWrap(wrap)
     label.setTextFormat(Qt.TextFormat.PlainText)
     return label
+
+
+class ChoiceRow(QWidget):
+    """A radio button whose answer wraps in a narrow dock (a QRadioButton's own text never wraps)."""
+
+    def __init__(self, text: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.radio = QRadioButton()
+        self.radio.setProperty("choice", text)
+        self.radio.setAccessibleName(text)
+        self.label = _label(text, 12)
+        self.label.setCursor(Qt.CursorShape.PointingHandCursor)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.radio, 0, Qt.AlignmentFlag.AlignTop)
+        row.addWidget(self.label, 1)
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def mousePressEvent(self, event) -> None:       # clicking the words picks the answer too
+        if self.radio.isEnabled():
+            self.radio.setChecked(True)
+        super().mousePressEvent(event)
 
 
 class LessonPanel(QWidget):
@@ -91,21 +116,30 @@ class LessonPanel(QWidget):
 
     def _build_lesson(self) -> QWidget:
         page = QWidget()
-        v = QVBoxLayout(page)
+        outer = QVBoxLayout(page)
         self.title_label = _label("", 14, bold=True)
         self.where_label = _label("", 11)
-        v.addWidget(self.title_label)
-        v.addWidget(self.where_label)
-        self.text = QTextBrowser()
+        outer.addWidget(self.title_label)
+        outer.addWidget(self.where_label)
+        # The step scrolls; the buttons under it stay in view.
+        body = QWidget()
+        v = QVBoxLayout(body)
+        v.setContentsMargins(0, 0, 4, 0)
+        self.text = QLabel()
         self.text.setFont(font(12))
+        self.text.setTextFormat(Qt.TextFormat.MarkdownText)
+        self.text.setWordWrap(True)
         self.text.setOpenExternalLinks(True)
-        v.addWidget(self.text, 3)
+        self.text.setTextInteractionFlags(Qt.TextInteractionFlag.TextBrowserInteraction)
+        self.text.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        v.addWidget(self.text)
 
         self.predict_box = QGroupBox("Your prediction")
         pv = QVBoxLayout(self.predict_box)
         self.question_label = _label("", 12, bold=True)
         pv.addWidget(self.question_label)
         self.choice_group = QButtonGroup(self)
+        self._choice_rows: list[ChoiceRow] = []
         self.choices_layout = QVBoxLayout()
         pv.addLayout(self.choices_layout)
         self.commit_button = QPushButton("Commit to this prediction and run it")
@@ -122,8 +156,17 @@ class LessonPanel(QWidget):
         self.hint_label = _label("", 11)
         self.hint_label.setStyleSheet("color: #5d4037;")
         v.addWidget(self.hint_label)
+        v.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)     # text wraps instead
+        self.body_scroll = scroll
+        outer.addWidget(scroll, 1)
+        v = outer
 
-        row = QHBoxLayout()
+        row, row_b = QHBoxLayout(), QHBoxLayout()
         self.previous_button = QPushButton("◀ Previous")
         self.previous_button.clicked.connect(self.go_previous)
         self.hint_button = QPushButton("Hint")
@@ -133,9 +176,12 @@ class LessonPanel(QWidget):
         self.show_me_button.clicked.connect(self.show_me)
         self.next_button = QPushButton("Next ▶")
         self.next_button.clicked.connect(self.go_next)
-        for b in (self.previous_button, self.hint_button, self.show_me_button, self.next_button):
+        for b in (self.hint_button, self.show_me_button):
             row.addWidget(b)
+        for b in (self.previous_button, self.next_button):
+            row_b.addWidget(b)
         v.addLayout(row)
+        v.addLayout(row_b)
         row2 = QHBoxLayout()
         self.restart_button = QPushButton("Restart lesson")
         self.restart_button.clicked.connect(self.restart)
@@ -228,13 +274,13 @@ class LessonPanel(QWidget):
         lesson = self.lesson
         n = len(lesson.steps)
         self.page = max(0, min(page, self.frontier + 1, n + 1))
+        self.body_scroll.verticalScrollBar().setValue(0)
         i = self.step_index()
         self.title_label.setText(lesson.title)
         self.hint_label.setText("")
         if i is None:
             self.where_label.setText("Introduction" if self.page == 0 else "Lesson complete")
-            self.text.setMarkdown(f"**Goal:** {lesson.goal}\n\n{lesson.intro}" if self.page == 0
-                                  else self._summary())
+            self.text.setText(f"**Goal:** {lesson.goal}\n\n{lesson.intro}" if self.page == 0 else self._summary())
             self.predict_box.hide()
             self.checks_box.hide()
             self.controller.highlight(None)
@@ -242,7 +288,7 @@ class LessonPanel(QWidget):
             step = lesson.steps[i]
             kind = "predict, then watch" if step.is_prediction else "your turn"
             self.where_label.setText(f"Step {i + 1} of {n} · {kind}")
-            self.text.setMarkdown(f"### {step.title}\n\n{step.text}")
+            self.text.setText(f"### {step.title}\n\n{step.text}")
             self._show_prediction(i)
             self.checks_box.show()
             self.controller.highlight(step.look_at)
@@ -277,13 +323,17 @@ class LessonPanel(QWidget):
             button.deleteLater()
         committed = self.progress.predictions.get(i) if (i in self.progress.completed
                                                          or self._run_end is not None) else None
+        for row in self._choice_rows:
+            row.setParent(None)
+            row.deleteLater()
+        self._choice_rows = []
         for k, choice in enumerate(pred.choices):
-            radio = QRadioButton(choice)
-            radio.setFont(font(12))
-            self.choice_group.addButton(radio, k)
-            self.choices_layout.addWidget(radio)
+            row = ChoiceRow(choice)
+            self._choice_rows.append(row)
+            self.choice_group.addButton(row.radio, k)
+            self.choices_layout.addWidget(row)
             if choice == (committed or self.progress.predictions.get(i)):
-                radio.setChecked(True)
+                row.radio.setChecked(True)
         locked = committed is not None or i != self.frontier
         for radio in self.choice_group.buttons():
             radio.setEnabled(not locked)
@@ -386,7 +436,7 @@ class LessonPanel(QWidget):
             if chosen is None:
                 self.reveal_label.setText("Pick one answer first.")
             return
-        self.progress.predictions[i] = chosen.text()
+        self.progress.predictions[i] = chosen.property("choice")
         self.controller.save_progress(self.progress)
         self._run_end = self.session.schedule_reference(i)
         self.controller.resume_time()
