@@ -108,8 +108,9 @@ def parse_check(reader: Reader, value: Any, path: PathT) -> Check:
                 "count": _expectation(reader, path + ("count",), m.get("count", ">= 1"))}
     elif kind == "records":
         f = reader.mapping(m[kind], p, RECORD_FILTERS, required=("topic",))
+        partition = f.get("partition")
         spec = {"topic": reader.text(f["topic"], p + ("topic",), "a topic name"),
-                "partition": None if f.get("partition") is None else reader.integer(f["partition"], p + ("partition",), 0),
+                "partition": None if partition is None else reader.integer(partition, p + ("partition",), 0),
                 "filters": {k: reader.template(f[k], p + (k,)) for k in ("key", "value") if k in f},
                 "count": _expectation(reader, path + ("count",), m.get("count", ">= 1")),
                 "partitions": None if "partitions" not in m else _expectation(reader, path + ("partitions",),

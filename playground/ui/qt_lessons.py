@@ -15,13 +15,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QButtonGroup, QGroupBox, QHBoxLayout, QLabel, QListWidget, QListWidgetItem,
-                               QPushButton, QRadioButton, QScrollArea, QStackedWidget, QTextBrowser, QVBoxLayout,
+                               QPushButton, QScrollArea, QStackedWidget, QTextBrowser, QVBoxLayout,
                                QWidget)
 
 from playground.lessons import CheckResult, Demo, Lesson, LessonProgress, LessonSession
 
+from .qt_lesson_parts import ChoiceRow, wrapped_label
 from .qt_theme import font
 
 if TYPE_CHECKING:
@@ -29,40 +30,6 @@ if TYPE_CHECKING:
 
 EVAL_INTERVAL_MS = 250          # real ms between check evaluations while the clock moves
 REVEAL_GRACE_MS = 10_000        # virtual ms after a prediction's run before the answer is shown anyway
-
-
-def _label(text: str = "", size: int = 12, bold: bool = False, wrap: bool = True) -> QLabel:
-    label = QLabel(text)
-    f = font(size)
-    f.setBold(bold)
-    label.setFont(f)
-    label.setWordWrap(wrap)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    return label
-
-
-class ChoiceRow(QWidget):
-    """A radio button whose answer wraps in a narrow dock (a QRadioButton's own text never wraps)."""
-
-    def __init__(self, text: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.radio = QRadioButton()
-        self.radio.setProperty("choice", text)
-        self.radio.setAccessibleName(text)
-        self.label = _label(text, 12)
-        self.label.setCursor(Qt.CursorShape.PointingHandCursor)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.radio, 0, Qt.AlignmentFlag.AlignTop)
-        row.addWidget(self.label, 1)
-
-    def text(self) -> str:
-        return self.label.text()
-
-    def mousePressEvent(self, event) -> None:       # clicking the words picks the answer too
-        if self.radio.isEnabled():
-            self.radio.setChecked(True)
-        super().mousePressEvent(event)
 
 
 class LessonPanel(QWidget):
@@ -77,8 +44,8 @@ class LessonPanel(QWidget):
         self.results: list[CheckResult] = []
         self._run_end: int | None = None        # a committed prediction's run: due by this virtual time
         self._revealed: set[int] = set()
+        self._shown: set[int] = set()           # steps whose reference solution "Show me" already scheduled
         self._eval_key: tuple | None = None
-        self._since_eval = QElapsedTimer()
         self.stack = QStackedWidget()
         self.stack.addWidget(self._build_picker())
         self.stack.addWidget(self._build_lesson())
@@ -94,8 +61,8 @@ class LessonPanel(QWidget):
     def _build_picker(self) -> QWidget:
         page = QWidget()
         v = QVBoxLayout(page)
-        v.addWidget(_label("Lessons", 15, bold=True))
-        v.addWidget(_label("Each lesson sets up a cluster and walks you through it, one step at a time. The "
+        v.addWidget(wrapped_label("Lessons", 15, bold=True))
+        v.addWidget(wrapped_label("Each lesson sets up a cluster and walks you through it, one step at a time. The "
                            "playground checks your work on the cluster itself.", 11))
         self.lesson_list = QListWidget()
         self.lesson_list.setFont(font(12))
@@ -109,7 +76,7 @@ class LessonPanel(QWidget):
         row.addWidget(self.start_button)
         row.addWidget(self.restart_selected_button)
         v.addLayout(row)
-        self.picker_error = _label("", 11)
+        self.picker_error = wrapped_label("", 11)
         self.picker_error.setStyleSheet("color: #c62828;")
         v.addWidget(self.picker_error)
         return page
@@ -117,8 +84,8 @@ class LessonPanel(QWidget):
     def _build_lesson(self) -> QWidget:
         page = QWidget()
         outer = QVBoxLayout(page)
-        self.title_label = _label("", 14, bold=True)
-        self.where_label = _label("", 11)
+        self.title_label = wrapped_label("", 14, bold=True)
+        self.where_label = wrapped_label("", 11)
         outer.addWidget(self.title_label)
         outer.addWidget(self.where_label)
         # The step scrolls; the buttons under it stay in view.
@@ -136,7 +103,7 @@ class LessonPanel(QWidget):
 
         self.predict_box = QGroupBox("Your prediction")
         pv = QVBoxLayout(self.predict_box)
-        self.question_label = _label("", 12, bold=True)
+        self.question_label = wrapped_label("", 12, bold=True)
         pv.addWidget(self.question_label)
         self.choice_group = QButtonGroup(self)
         self._choice_rows: list[ChoiceRow] = []
@@ -145,7 +112,7 @@ class LessonPanel(QWidget):
         self.commit_button = QPushButton("Commit to this prediction and run it")
         self.commit_button.clicked.connect(self.commit_prediction)
         pv.addWidget(self.commit_button)
-        self.reveal_label = _label("", 12)
+        self.reveal_label = wrapped_label("", 12)
         pv.addWidget(self.reveal_label)
         v.addWidget(self.predict_box)
 
@@ -153,7 +120,7 @@ class LessonPanel(QWidget):
         self.checks_layout = QVBoxLayout(self.checks_box)
         self.check_labels: list[QLabel] = []
         v.addWidget(self.checks_box)
-        self.hint_label = _label("", 11)
+        self.hint_label = wrapped_label("", 11)
         self.hint_label.setStyleSheet("color: #5d4037;")
         v.addWidget(self.hint_label)
         v.addStretch(1)
@@ -195,13 +162,13 @@ class LessonPanel(QWidget):
     def _build_demo(self) -> QWidget:
         page = QWidget()
         v = QVBoxLayout(page)
-        self.demo_title = _label("", 14, bold=True)
+        self.demo_title = wrapped_label("", 14, bold=True)
         v.addWidget(self.demo_title)
-        v.addWidget(_label("Teacher's note", 11, bold=True))
+        v.addWidget(wrapped_label("Teacher's note", 11, bold=True))
         self.demo_note = QTextBrowser()
         self.demo_note.setFont(font(12))
         v.addWidget(self.demo_note, 1)
-        v.addWidget(_label("Press Space to run or pause the demo; + and − change the speed.", 11))
+        v.addWidget(wrapped_label("Press Space to run or pause the demo; + and − change the speed.", 11))
         back = QPushButton("All lessons")
         back.clicked.connect(self.show_picker)
         v.addWidget(back)
@@ -252,6 +219,7 @@ class LessonPanel(QWidget):
         """Work through `session`'s lesson, resuming at `progress` (the session has been fast-forwarded)."""
         self.session, self.progress = session, progress
         self._revealed = set(progress.completed)
+        self._shown = set()
         self._run_end = None
         self.results = []
         self.page = self.frontier + 1 if progress.completed or progress.page > 0 else 0
@@ -357,7 +325,7 @@ class LessonPanel(QWidget):
             label.setParent(None)
             label.deleteLater()
         while len(self.check_labels) < len(checks):
-            self.check_labels.append(_label("", 11))
+            self.check_labels.append(wrapped_label("", 11))
             self.checks_layout.addWidget(self.check_labels[-1])
         done = i is not None and i in self.progress.completed
         for k, check in enumerate(checks):
@@ -392,7 +360,8 @@ class LessonPanel(QWidget):
         self.next_button.setText("Finish ✓" if i == n - 1 else "Next ▶")
         step = self.lesson.steps[i] if i is not None else None
         self.show_me_button.setVisible(step is not None and not step.is_prediction)
-        self.show_me_button.setEnabled(at_frontier and step is not None and not step.is_prediction)
+        self.show_me_button.setEnabled(at_frontier and step is not None and not step.is_prediction
+                                       and i not in self._shown)
         hints = len(step.hints) if step else 0
         shown = self.progress.hints_shown.get(i, 0) if i is not None else 0
         self.hint_button.setEnabled(at_frontier and shown < hints)
@@ -423,8 +392,10 @@ class LessonPanel(QWidget):
     def show_me(self) -> None:
         """Apply the step's reference solution on the live cluster, as time passes."""
         i = self.step_index()
-        if i is None or i != self.frontier or self.lesson.steps[i].is_prediction:
+        if i is None or i != self.frontier or self.lesson.steps[i].is_prediction or i in self._shown:
             return
+        self._shown.add(i)              # once: a second copy of the solution would do it twice
+        self.show_me_button.setEnabled(False)
         self.session.schedule_reference(i)
         self.controller.resume_time()
         self.controller.status(f"The playground does step {i + 1} for you: watch the cluster.")

@@ -129,8 +129,8 @@ def _mutate(old: str, new: str) -> str:
     ("event: records_appended", "event: record_appended", 58, "steps[1].checks[1].event",
      "did you mean 'records_appended'"),
     ("answer: partition 2", "answer: partition 7", 48, "steps[1].predict.answer", "not one of the choices"),
-    ("report: {audit.acked_lost: 0}", "report: {audit..acked_lost: 0}", 38, "steps[0].checks[1].report.audit..acked_lost",
-     "empty key"),
+    ("report: {audit.acked_lost: 0}", "report: {audit..acked_lost: 0}", 38,
+     "steps[0].checks[1].report.audit..acked_lost", "empty key"),
     ("look_at: {partition: clicks/2,", "look_at: {partition: clicks/5,", 26, "steps[0].look_at.partition",
      "clicks/5 does not exist"),
     ("consumer: c1, group: g}", "consumer: c9, group: g}", 26, "steps[0].look_at.consumer", "no consumer named 'c9'"),
@@ -182,6 +182,7 @@ def test_a_step_needs_a_real_check_and_a_solution_or_a_run() -> None:
 def test_a_solution_may_use_a_topic_an_earlier_step_created() -> None:
     text = _mutate("  - produce: {topic: clicks, key: user-7, value: again}",
                    "  - add_partitions: {topic: clicks, count: 4}\n  - produce: {topic: clicks, key: user-7}")
-    text = text.replace("checks:\n  - says: Two user-7", "look_at: {partition: clicks/3}\nchecks:\n  - says: Two user-7")
+    text = text.replace("checks:\n  - says: Two user-7",
+                        "look_at: {partition: clicks/3}\nchecks:\n  - says: Two user-7")
     lesson = parse_lesson(text, "ok.md")
     assert [s.action for s in lesson.steps[1].run] == ["add_partitions", "produce", "wait"]

@@ -95,6 +95,7 @@ def test_walk_through_a_lesson(qtbot, window, store) -> None:
     assert panel.hint_label.text() == "Hint: Change the key to alice and Count to 1, then Send."
     assert not panel.hint_button.isEnabled() and store.get(LESSON).hints_shown == {1: 1}
     _click(qtbot, panel.show_me_button)
+    assert not panel.show_me_button.isEnabled()               # once is enough
     qtbot.waitUntil(lambda: 1 in panel.progress.completed, timeout=10_000)
     assert [p for p, _ in _records(win, "alice")] == [0]
 
