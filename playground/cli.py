@@ -8,6 +8,8 @@
     kafka-playground exec [--scenario FILE] -- COMMAND ARGS...   run a Kafka CLI tool headless
     kafka-playground bench wire [--records N] [--json]
     kafka-playground serve [--brokers N] [--host H] [--port P] [--scenario FILE] [--speed X]
+    kafka-playground lessons list [--json] | lessons verify [ID]
+    kafka-playground demos list [--json]
 
 Qt is imported only by the commands that show or render a window, so the
 headless commands run on machines without a display.
@@ -67,6 +69,17 @@ def _parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("args", nargs=argparse.REMAINDER)
+
+    lessons = sub.add_parser("lessons", help="list the lessons, or verify them headless")
+    lessons_sub = lessons.add_subparsers(dest="lessons_command", required=True)
+    lessons_sub.add_parser("list", help="id, title and concepts of each lesson").add_argument(
+        "--json", action="store_true", help="print JSON")
+    lessons_sub.add_parser("verify", help="run each lesson's reference solution and show that every check "
+                                          "fails before it and passes after").add_argument("id", nargs="?")
+    demos = sub.add_parser("demos", help="list the classroom demos")
+    demos_sub = demos.add_subparsers(dest="demos_command", required=True)
+    demos_sub.add_parser("list", help="id, title, scenario and teacher's note").add_argument(
+        "--json", action="store_true", help="print JSON")
     return parser
 
 
@@ -102,6 +115,14 @@ def main(argv: list[str] | None = None) -> int:
         from playground.wire.serve import run_serve
         return run_serve(args.brokers, args.host, args.port, args.serve_scenario, args.speed,
                          all_events=args.events, advertised_host=args.advertised_host)
+    if args.command == "lessons":
+        from playground.lessons import cli as lessons_cli
+        if args.lessons_command == "list":
+            return lessons_cli.lessons_list(as_json=args.json)
+        return lessons_cli.lessons_verify(args.id)
+    if args.command == "demos":
+        from playground.lessons.cli import demos_list
+        return demos_list(as_json=args.json)
     if args.command == "bench":
         from playground.bench import main as bench_main
         return bench_main(args.args)

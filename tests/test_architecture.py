@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "playground"
 PURE_PACKAGES = ["playground.engine", "playground.scenario", "playground.tools"]
 # Packages that may read the wall clock (a workspace notes when it was saved) but never import Qt.
-QT_FREE_PACKAGES = PURE_PACKAGES + ["playground.storage", "playground.wire"]
+QT_FREE_PACKAGES = PURE_PACKAGES + ["playground.storage", "playground.wire", "playground.lessons"]
 MAX_LINES = 600
 
 # Wall-clock time and the process-wide random generator make two runs with the

@@ -22,6 +22,7 @@ from .qt_guarantees import GuaranteesPanel
 from .qt_help import ShortcutsDialog
 from .qt_lag_chart import LagChart
 from .qt_messages import install_messages_dock, messages_action
+from .qt_lesson_menu import LessonsController
 from .qt_produce_chart import ProduceChart
 from .qt_producers import ProducersPanel
 from .qt_storage import StoragePanel
@@ -164,6 +165,7 @@ class MainWindow(QMainWindow):
         self.session = session if session is not None else AppSession()
         self.workspace = WorkspaceActions(self, self.session, workspace_path)
         self.workspace.build_menu()
+        self.lessons = LessonsController(self)      # Lessons menu, File ▸ Demos, the lesson dock (Ctrl+L)
 
     def _scrolled_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         """A movable, closable dock whose panel scrolls in small windows rather than grows."""
