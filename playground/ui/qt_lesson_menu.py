@@ -1,4 +1,4 @@
-"""Lessons and demos in the window: the Lessons menu, File ▸ Demos, the lesson dock (Ctrl+L).
+"""Lessons and demos in the window: the Lessons menu, File ▸ Demos, the lesson dock (Ctrl+Shift+L).
 
 `LessonsController(window)` is made by the main window. Starting a lesson
 or opening a demo needs a different cluster, so it opens a new window on
@@ -97,7 +97,7 @@ class LessonsController(QObject):
         lessons = self._menu("&Lessons", before="Help")
         toggle = self.dock.toggleViewAction()
         toggle.setText("Lesson panel")
-        toggle.setShortcut(QKeySequence("Ctrl+L"))
+        toggle.setShortcut(QKeySequence("Ctrl+Shift+L"))
         toggle.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         lessons.addAction(toggle)
         w.addAction(toggle)

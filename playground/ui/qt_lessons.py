@@ -1,4 +1,4 @@
-"""The lesson panel (a dock, Ctrl+L): the current step, live check feedback, hints, predictions.
+"""The lesson panel (a dock, Ctrl+Shift+L): the current step, live check feedback, hints, predictions.
 
 Three pages: the list of lessons (start or resume one), a lesson being
 worked through, and the teacher's note of an open demo. In a lesson the

@@ -165,7 +165,7 @@ class MainWindow(QMainWindow):
         self.session = session if session is not None else AppSession()
         self.workspace = WorkspaceActions(self, self.session, workspace_path)
         self.workspace.build_menu()
-        self.lessons = LessonsController(self)      # Lessons menu, File ▸ Demos, the lesson dock (Ctrl+L)
+        self.lessons = LessonsController(self)      # Lessons menu, File ▸ Demos, the lesson dock (Ctrl+Shift+L)
 
     def _scrolled_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         """A movable, closable dock whose panel scrolls in small windows rather than grows."""

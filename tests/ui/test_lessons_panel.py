@@ -171,14 +171,14 @@ def test_the_lesson_list_shows_progress_and_starts_a_lesson(qtbot, window, store
     assert new.lessons.panel.lesson.id == LESSON
 
 
-def test_ctrl_l_toggles_the_lesson_panel_and_is_listed_in_help(qtbot, window) -> None:
+def test_ctrl_shift_l_toggles_the_lesson_panel_and_is_listed_in_help(qtbot, window) -> None:
     win, _ = window
-    assert ("Lessons", "Lesson panel", "Ctrl+L") in shortcut_rows(win.menuBar())
+    assert ("Lessons", "Lesson panel", "Ctrl+Shift+L") in shortcut_rows(win.menuBar())
     win.activateWindow()
     qtbot.waitUntil(win.isActiveWindow, timeout=2000)
-    qtbot.keyClick(win.canvas, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(win.canvas, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(win.lessons.dock.isVisible, timeout=2000)
-    qtbot.keyClick(win.canvas, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier)
+    qtbot.keyClick(win.canvas, Qt.Key.Key_L, Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)
     qtbot.waitUntil(lambda: not win.lessons.dock.isVisible(), timeout=2000)
 
 
