@@ -65,6 +65,7 @@ class EventKind(str, Enum):
     TXN_ENDED = "txn_ended"
     PRODUCER_FENCED = "producer_fenced"
     PRODUCER_CRASHED = "producer_crashed"
+    PRODUCER_BLOCKED = "producer_blocked"
     PRODUCER_CONFIGURED = "producer_configured"
     PRODUCER_STARTED = "producer_started"
     PRODUCER_STOPPED = "producer_stopped"

@@ -19,6 +19,7 @@ from .network import Disconnected, Network
 from .partitioner import RoundRobinPartitioner, StickyPartitioner, partition_for_key
 from .batch_codec import batch_sizes
 from .client import ClientMetadata
+from .producer_buffer import BufferPool
 from .producer_txn import TransactionManager
 from .protocol import ProduceRequest, ProduceResponse, TopicPartition
 from .records import Origin, Record, RecordBatch, BATCH_OVERHEAD
@@ -42,6 +43,7 @@ PRODUCER_DEFAULTS: dict[str, Any] = {
     "max.block.ms": 60000,
     "transactional.id": None,
     "transaction.timeout.ms": 60000,
+    "buffer.memory": 33554432,
 }
 
 
@@ -103,6 +105,7 @@ class Producer:
         self.in_flight: dict[int, int] = {}
         self.closed = False
         network.register(name, lambda env: None)
+        self.buffer = BufferPool(self)
         self.txn: TransactionManager | None = None
         if self._idempotent(config or {}):
             self.txn = TransactionManager(self)
@@ -151,12 +154,17 @@ class Producer:
             return serial
         record = Record(key, value, headers, ts, serial)
         self.meta.want(topic)
+        tp = TopicPartition(topic, -1 if partition is None else partition)
+        self.buffer.admit(record.size(), lambda: self._with_metadata(topic, record, partition, serial, callback),
+                          lambda error, message: self._fail_record(tp, serial, callback, error, message))
+        return serial
+
+    def _with_metadata(self, topic: str, record: Record, partition, serial: int, callback) -> None:
         meta = self.meta.topic(topic)
         if meta is None:
             self._waiting_for_metadata.append((topic, record, partition, serial, callback))
-            return serial
-        self._accumulate(topic, meta, record, partition, serial, callback)
-        return serial
+        else:
+            self._accumulate(topic, meta, record, partition, serial, callback)
 
     def inherit(self, old: "Producer") -> None:
         """A restart under the same name carries the counters on (and the send serials, which are the
@@ -173,6 +181,7 @@ class Producer:
             if batch.linger_timer is not None:
                 batch.linger_timer.cancel()
         self.open_batches, self.ready, self._waiting_for_metadata = {}, [], []
+        self.buffer.clear()
         self.meta.close()
         self.events.emit(EventKind.PRODUCER_CRASHED,
                          f"Producer {self.name}'s process died; what it had not sent is gone"
@@ -196,6 +205,8 @@ class Producer:
                 self._accumulate(topic, meta, record, partition, serial, callback)
                 continue
             error = self.meta.errors.get(topic)
+            if error == Errors.INVALID_TOPIC_EXCEPTION or now - record.timestamp >= max_block:
+                self.buffer.release(record.size())
             if error == Errors.INVALID_TOPIC_EXCEPTION:
                 self._fail_record(TopicPartition(topic, -1), serial, callback, error,
                                   f"'{topic}' is not a legal topic name")
@@ -223,6 +234,7 @@ class Producer:
             else:
                 partition = self.partitioner.partition(topic, self.meta.available(topic), n, size)
         elif not 0 <= partition < n:
+            self.buffer.release(size)
             self._fail_record(TopicPartition(topic, partition), serial, callback, Errors.UNKNOWN_TOPIC_OR_PARTITION,
                               f"partition {partition} does not exist; {topic} has {n}")
             return
@@ -445,6 +457,7 @@ class Producer:
 
     def _succeed(self, batch: ProducerBatch, base_offset: int, acks: int) -> None:
         n = len(batch.records)
+        self.buffer.release(batch.size - BATCH_OVERHEAD)
         self.stats.acked += n
         self.audit.record_acked(self.name, batch.tp, base_offset, batch.records)
         if acks != 0:
@@ -463,6 +476,7 @@ class Producer:
 
     def _fail_batch(self, batch: ProducerBatch, error: Errors, message: str) -> None:
         n = len(batch.records)
+        self.buffer.release(batch.size - BATCH_OVERHEAD)
         self.stats.failed += n
         self.events.emit(EventKind.PRODUCE_FAILED,
                          f"Producer {self.name} gave up on {n} record(s) for {batch.tp}: {error.name} — {message}",
@@ -494,7 +508,8 @@ class Producer:
     def abort_unsent(self, reason: str, error: Errors = Errors.INVALID_TXN_STATE) -> None:
         """Fail every batch not yet sent (abortTransaction(), or a fenced producer)."""
         waiting, self._waiting_for_metadata = self._waiting_for_metadata, []
-        for topic, _record, partition, serial, callback in waiting:
+        for topic, record, partition, serial, callback in waiting:
+            self.buffer.release(record.size())
             self._fail_record(TopicPartition(topic, -1 if partition is None else partition), serial, callback,
                               error, reason)
         unsent = list({id(b): b for b in list(self.open_batches.values()) + [b for b in self.ready
