@@ -2,7 +2,7 @@
 
     kafka-playground [--scenario FILE]                 open the window (default)
     kafka-playground scenario run FILE [--json] [--events]
-    kafka-playground screenshot [--scenario FILE] [--at DURATION] OUT.png
+    kafka-playground screenshot [--scenario FILE] [--at DURATION] [--theme light|dark] [--presenter] OUT.png
     kafka-playground bench engine [--records N] [--json]
     kafka-playground bench faults [--seeds N] [--json]
 
@@ -38,6 +38,8 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--at", default="0", metavar="DURATION", help="virtual time to show, e.g. 12ms, 2s")
     shot.add_argument("--width", type=int, default=1600)
     shot.add_argument("--height", type=int, default=1000)
+    shot.add_argument("--theme", choices=("light", "dark"), default="light")
+    shot.add_argument("--presenter", action="store_true", help="presenter mode: no menus, 1.5x larger")
 
     bench = sub.add_parser("bench", help="run a benchmark")
     bench.add_argument("args", nargs=argparse.REMAINDER)
@@ -59,7 +61,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         from playground.ui.screenshot import render_screenshot
         return render_screenshot(args.out, scenario=args.scenario, at_ms=at_ms,
-                                 width=args.width, height=args.height) or 0
+                                 width=args.width, height=args.height, theme=args.theme,
+                                 presenter=args.presenter) or 0
     if args.command == "bench":
         from playground.bench import main as bench_main
         return bench_main(args.args)

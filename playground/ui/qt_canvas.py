@@ -25,6 +25,7 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from playground.engine.events import EventKind
 from playground.engine.protocol import TopicPartition
 
+from . import canvas_tooltips as tips
 from . import effects as fx
 from . import flights as fl
 from .canvas_brokers import CELL_W, Row, StripInfo, cells_rect, draw_broker, draw_no_replica, draw_strip
@@ -77,6 +78,7 @@ class ClusterCanvas(QWidget):
         self._metadata_end: int | None = None
         self._menu = None
         self._clients_w = float(CLIENTS_W)
+        self._zoom = 1.0                        # presenter mode draws everything this much larger
         self._legend_h, self._legend_for = 78.0, (-1.0, False)
         self._colours = OwnerColours()          # consumer -> colour, kept so that colours never change
         self._lanes: list[LaneLayout] = []
@@ -117,6 +119,30 @@ class ClusterCanvas(QWidget):
             self._flights = [f for f in self._flights if f.kind != fl.CONTROL]
         self.update()
 
+    def set_zoom(self, zoom: float) -> None:
+        """Draw everything `zoom` times larger (presenter mode: 1.5); the layout fits the smaller
+        logical size, so text, lines and boxes all grow together and nothing overflows."""
+        self._zoom = float(zoom)
+        self._legend_for = (-1.0, False)
+        self.updateGeometry()
+        self.update()
+
+    @property
+    def zoom(self) -> float:
+        return self._zoom
+
+    def _lw(self) -> float:
+        return self.width() / self._zoom
+
+    def _lh(self) -> float:
+        return self.height() / self._zoom
+
+    def _to_widget(self, rect: QRectF | None) -> QRectF | None:
+        if rect is None or self._zoom == 1.0:
+            return rect
+        z = self._zoom
+        return QRectF(rect.left() * z, rect.top() * z, rect.width() * z, rect.height() * z)
+
     # -- introspection (tests, tooltips, menus) -------------------------------------------
     def drawn_strips(self) -> list[StripInfo]:
         return list(self._strips)
@@ -144,20 +170,43 @@ class ClusterCanvas(QWidget):
     def captions(self) -> list[str]:
         return [c.text for c, _ in self.effects.captions()[-MAX_CAPTIONS:]]
 
+    # Rects are in widget coordinates (where to click), whatever the zoom.
     def broker_rect(self, broker_id: int) -> QRectF | None:
         """The broker's header (click it for the fault menu)."""
-        return self._anchors.get(("broker", broker_id))
+        return self._to_widget(self._anchors.get(("broker", broker_id)))
 
     def controller_rect(self, node_id: int) -> QRectF | None:
-        return self._chips.get(node_id)
+        return self._to_widget(self._chips.get(node_id))
 
     def consumer_rect(self, name: str) -> QRectF | None:
         """The consumer's card in its group's lane (click it for Stop · Crash · Pause · Resume)."""
-        return next((rect for lane in self._lanes for card, rect, _ in lane.cards if card.name == name), None)
+        return self._to_widget(next((rect for lane in self._lanes for card, rect, _ in lane.cards
+                                     if card.name == name), None))
+
+    def producer_rect(self, name: str) -> QRectF | None:
+        """The producer's box in the clients column."""
+        return self._to_widget(self._anchors.get(("client", name)) if name in self._bridge.view().producers()
+                               else None)
+
+    def lane_rect(self, group_id: str) -> QRectF | None:
+        """The consumer group's lane."""
+        return self._to_widget(next((lane.rect for lane in self._lanes if lane.lane.group_id == group_id), None))
+
+    def strip_rect(self, broker_id: int, topic: str, partition: int) -> QRectF | None:
+        """A replica's strip of offset cells."""
+        return self._to_widget(self._anchors.get(("replica", broker_id, TopicPartition(topic, partition))))
+
+    def cell_rect(self, broker_id: int, topic: str, partition: int, offset: int) -> QRectF | None:
+        """The cell of one record on one replica, as drawn in the last paint."""
+        return self._to_widget(next((rect for rect, bid, tp, off in self._cells if bid == broker_id
+                                     and tp == TopicPartition(topic, partition) and off == offset), None))
 
     def hit(self, pos: QPointF) -> tuple[str, int | str] | None:
         """("broker", id) for a broker's header or column, ("controller", id) for a voter, ("consumer", name)
-        for a consumer's card, else None."""
+        for a consumer's card, else None. `pos` is in widget coordinates."""
+        return self._hit_logical(QPointF(pos.x() / self._zoom, pos.y() / self._zoom))
+
+    def _hit_logical(self, pos: QPointF) -> tuple[str, int | str] | None:
         for lane in self._lanes:
             for card, rect, _lines in lane.cards:
                 if rect.contains(pos) and card.state not in (CRASHED, STOPPED):
@@ -165,7 +214,7 @@ class ClusterCanvas(QWidget):
         for node_id, rect in self._chips.items():
             if rect.contains(pos):
                 return ("controller", node_id)
-        bottom = self.height() - self._legend_h - MARGIN
+        bottom = self._lh() - self._legend_h - MARGIN
         for bid, (x, w) in self._columns.items():
             header = self._anchors.get(("broker", bid))
             if header is not None and x <= pos.x() <= x + w and header.top() <= pos.y() <= bottom:
@@ -181,7 +230,7 @@ class ClusterCanvas(QWidget):
     # -- layout -------------------------------------------------------------------
     def _layout(self, view, plane: ControlPlane, lanes: list[GroupLane]) -> list[tuple[str, list]]:
         """Compute anchors (clients, brokers, controllers, strips) and rows; return topics' partitions."""
-        w, h = float(self.width()), float(self.height())
+        w, h = self._lw(), self._lh()
         groups = bool(lanes)
         if groups:
             self._clients_w = max(200.0, min(float(GROUPS_W), 0.22 * w))
@@ -227,7 +276,7 @@ class ClusterCanvas(QWidget):
                         self._anchors[("replica", bid, tp)] = QRectF(x, y, cw_, strip_h)
                 y += strip_h + ROW_GAP
         bottom = self._layout_clients(view, lanes, rows_top, y - ROW_GAP)
-        self.setMinimumHeight(int(max(y - ROW_GAP, bottom) + self._legend_h + MARGIN + 10))
+        self.setMinimumHeight(int((max(y - ROW_GAP, bottom) + self._legend_h + MARGIN + 10) * self._zoom))
         return topics
 
     def _layout_clients(self, view, lanes: list[GroupLane], rows_top: float, rows_bottom: float) -> float:
@@ -270,6 +319,7 @@ class ClusterCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         p.fillRect(self.rect(), COLORS["background"])
+        p.scale(self._zoom, self._zoom)
         topics = self._layout(view, plane, lanes)
         self._strips = []
         self._cells = []
@@ -277,7 +327,7 @@ class ClusterCanvas(QWidget):
         headers = {b.broker_id: self._anchors[("broker", b.broker_id)] for b in badges}
         draw_links(p, self._control_box, headers, badges)
         draw_control_plane(p, self._control_box, plane, self._chips, self._fresh_metadata(plane))
-        bottom = self.height() - self._legend_h - MARGIN
+        bottom = self._lh() - self._legend_h - MARGIN
         selected = self.actions.selected
         for badge in badges:
             x, w = self._columns[badge.broker_id]
@@ -289,7 +339,7 @@ class ClusterCanvas(QWidget):
             p.setFont(font(15))
             p.setPen(COLORS["muted"])
             p.drawText(QRectF(MARGIN + self._clients_w, MARGIN + TOP_H + HEADER_H + 30,
-                              self.width() - self._clients_w - 40, 60),
+                              self._lw() - self._clients_w - 40, 60),
                        Qt.AlignmentFlag.AlignCenter, "No topics yet: create one with Topic ▸ New topic… (Ctrl+N)")
         by_id = {b.broker_id: b for b in badges}
         zombies = {(z.broker_id, z.topic, z.partition): z for z in view.zombie_leaders()}
@@ -301,12 +351,12 @@ class ClusterCanvas(QWidget):
                 self._draw_row(p, view, pv, by_id, zombies)
                 self._draw_owners(p, pv, readers, lag, committed)
         self._draw_flights(p, self._bridge.display_time)
-        legend_top = self.height() - self._legend_h - MARGIN + 8
-        draw_legend(p, QRectF(MARGIN, legend_top, self.width() - 2 * MARGIN, self._legend_h - 8), bool(lanes))
+        legend_top = self._lh() - self._legend_h - MARGIN + 8
+        draw_legend(p, QRectF(MARGIN, legend_top, self._lw() - 2 * MARGIN, self._legend_h - 8), bool(lanes))
         captions = self.effects.captions()[-MAX_CAPTIONS:]
         if captions:
             left = MARGIN + self._clients_w + MARGIN
-            draw_captions(p, QRectF(left, legend_top - 3 * CAPTION_H, self.width() - left - MARGIN,
+            draw_captions(p, QRectF(left, legend_top - 3 * CAPTION_H, self._lw() - left - MARGIN,
                                     3 * CAPTION_H + self._legend_h - 8), captions)
         p.end()
 
@@ -420,6 +470,11 @@ class ClusterCanvas(QWidget):
     def mousePressEvent(self, e) -> None:
         hit = self.hit(e.position())
         if hit is None:
+            text = self._tooltip_at(e.position())      # a producer, a group lane: clicking tells what it is
+            if text:
+                QToolTip.showText(e.globalPosition().toPoint(), text, self)
+                e.accept()
+                return
             super().mousePressEvent(e)
             return
         kind, node = hit
@@ -466,28 +521,28 @@ class ClusterCanvas(QWidget):
         return super().event(e)
 
     def _tooltip_at(self, pos: QPointF) -> str | None:
-        hit = self.hit(pos)
-        header = self.broker_rect(hit[1]) if hit and hit[0] == "broker" else None
-        if header is not None and header.contains(pos):
-            key = next((b.key for b in self.broker_badges() if b.broker_id == hit[1]), None)
-            keys = f"select with {key}, then " if key else "select it, then "
-            return (f"<b>Broker {hit[1]}</b>: click for Kill · Restart · Isolate · Heal · Slow down<br>"
-                    f"Keyboard: {keys}K kill · R restart · I isolate · H heal · S slow down")
-        if hit and hit[0] == "controller":
-            return f"<b>Controller {hit[1]}</b>: click to kill or restart it (C kills the active controller)"
-        if hit and hit[0] == "consumer":
-            return (f"<b>Consumer {hit[1]}</b>: click for Stop (LeaveGroup) · Crash (no LeaveGroup: the group waits "
-                    "session.timeout.ms) · Pause poll() · Resume")
+        """What is under `pos` (widget coordinates) and its numbers now: a record's cell, a replica strip,
+        a consumer, a group lane, a producer, a controller or a broker."""
+        lp = QPointF(pos.x() / self._zoom, pos.y() / self._zoom)
+        view = self._bridge.view()
         for rect, bid, tp, off in self._cells:
-            if rect.contains(pos):
-                log = self._bridge.view().replica_log(bid, tp.topic, tp.partition)
-                if log is None:
-                    return None
-                for o, rec, batch in log.records(off, off + 1):
-                    headers = ", ".join(f"{k}={v.decode('utf-8', 'replace')}" for k, v in rec.headers) or "none"
-                    key = rec.key.decode("utf-8", "replace") if rec.key is not None else "null"
-                    value = rec.value.decode("utf-8", "replace") if rec.value is not None else "null"
-                    return (f"<b>{tp} offset {o}</b> on broker {bid}<br>key: {key}<br>value: {value}<br>"
-                            f"headers: {headers}<br>timestamp: {rec.timestamp} ms · leader epoch "
-                            f"{batch.leader_epoch}")
+            if rect.contains(lp):
+                return tips.cell_tip(view, bid, tp, off)
+        hit = self._hit_logical(lp)
+        if hit and hit[0] == "consumer":
+            return tips.consumer_tip(view, str(hit[1]))
+        if hit and hit[0] == "controller" and self._plane is not None:
+            node = next((n for n in self._plane.nodes if n.node_id == hit[1]), None)
+            return tips.controller_tip(node, self._plane.mode) if node is not None else None
+        for lane in self._lanes:
+            if lane.rect.contains(lp):
+                return tips.group_tip(view, lane.lane.group_id)
+        for key, rect in self._anchors.items():
+            if key[0] == "replica" and rect.contains(lp):
+                return tips.strip_tip(view, key[1], key[2])
+            if key[0] == "client" and rect.contains(lp) and key[1] in view.producers():
+                return tips.producer_tip(view, key[1])
+        if hit and hit[0] == "broker":
+            badge = next((b for b in self.broker_badges() if b.broker_id == hit[1]), None)
+            return tips.broker_tip(view, badge) if badge is not None else None
         return None

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderVi
 
 from playground.engine import EventKind
 
-from .qt_theme import font
+from .qt_theme import COLORS, css, font
 
 MIN_INTERVAL_MS = 250
 
@@ -182,8 +182,8 @@ class GuaranteesPanel(QWidget):
         consumed = getattr(summary, "consumed_duplicates", 0)
         skipped = getattr(summary, "skipped", 0)
         self.consumer_line.setText(f"Consumers: read twice {consumed} · skipped {skipped}")
-        self.consumer_line.setStyleSheet("color: #c62828; font-weight: bold;" if consumed or skipped
-                                         else "color: #555555;")
+        self.consumer_line.setStyleSheet(f"color: {css('error')}; font-weight: bold;" if consumed or skipped
+                                         else f"color: {css('muted')};")
         records = view.acked_records((lost.producer, lost.serial) for lost in summary.lost)
         rows = []
         for lost in summary.lost:
@@ -201,11 +201,13 @@ class GuaranteesPanel(QWidget):
         label.setText(str(n))
         label.setProperty("shown", True)
         if name == "acked_lost":
-            style = ("background: #c62828; color: white;" if n else "background: #e8f5e9; color: #1b5e20;")
+            style = (f"background: {css('error')}; color: {css('on_dark')};" if n
+                     else f"background: {css('audit_ok_bg')}; color: {css('status_ok')};")
         elif name == "acked":
-            style = "background: #e3f2fd; color: #0d47a1;"
+            style = f"background: {css('audit_info_bg')}; color: {css('hw')};"
         else:
-            style = "background: #fff3e0; color: #e65100;" if n else "background: #f5f5f5; color: #555555;"
+            style = (f"background: {css('audit_warn_bg')}; color: {css('produce')};" if n
+                     else f"background: {css('audit_none_bg')}; color: {css('muted')};")
         self._tiles[name].setStyleSheet(f"QFrame#{name} {{ {style} border-radius: 8px; }} "
                                         f"QLabel {{ {style.split(';')[1]}; background: transparent; }}")
 
@@ -217,7 +219,7 @@ class GuaranteesPanel(QWidget):
                 item = QTableWidgetItem(value)
                 item.setToolTip(row.why)
                 if c < 5:
-                    item.setForeground(Qt.GlobalColor.darkRed)
+                    item.setForeground(COLORS["error"])
                 self.table.setItem(r, c, item)
         self.lost_title.setText(f"Acknowledged but lost: {len(rows)}" if rows
                                 else "Acknowledged but lost: none so far")
@@ -234,3 +236,10 @@ class GuaranteesPanel(QWidget):
         row = self._rows[min(r, len(self._rows) - 1)]
         self.why.setText(f"<b>{row.partition} offset {row.offset}</b> (key {row.key}, value {row.value!r}): "
                          f"{row.why}")
+
+    def apply_appearance(self) -> None:
+        """The theme changed: redraw the tiles and the table in the new colours."""
+        for label in self._numbers.values():
+            label.setProperty("shown", None)
+        self._rows = None       # differs from any list: the table is filled again
+        self.refresh()

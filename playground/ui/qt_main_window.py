@@ -1,20 +1,27 @@
 """The main window: time controls on top, the cluster canvas in the middle,
 the produce panel on the right over the guarantees, consumers and producers panels (tabs),
-the event log, the consumer-lag chart and the produce chart at the bottom, and a status bar that
-tells what a command did (or Kafka's reason for refusing it)."""
+the event log and the charts at the bottom (consumer lag and consume throughput, produce
+throughput and latency, ISR sizes, ack latency by acks), and a status bar that tells what a
+command did (or Kafka's reason for refusing it).
+
+View ▸ Theme switches light and dark; View ▸ Presenter mode (F11, Ctrl+Shift+P) hides the
+menus, the toolbar and the status bar, draws the canvas 1.5× larger and scales every panel's
+fonts, in higher contrast — for a projector and the back of a classroom."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QToolBar,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea,
+                               QToolBar, QVBoxLayout, QWidget)
 
 from playground.engine import Cluster, EventKind
 
 from .bridge import SimulationBridge, Timeline
+from .qt_appearance import apply_to_application, scale_fonts, set_base_font
 from .qt_broker_actions import BrokerActions
 from .qt_canvas import ClusterCanvas
+from .qt_cluster_charts import AcksLatencyChart, ConsumeChart, IsrChart
 from .qt_consumers import ConsumersPanel
 from .qt_guarantees import GuaranteesPanel
 from .qt_help import ShortcutsDialog
@@ -22,7 +29,7 @@ from .qt_lag_chart import LagChart
 from .qt_produce_chart import ProduceChart
 from .qt_producers import ProducersPanel
 from .qt_panels import CreateTopicDialog, EventLogModel, EventLogView, ProducePanel, TimeControls
-from .qt_theme import font
+from .qt_theme import PRESENTER_SCALE, THEMES, apply_palette, current_theme, font, presenter_mode, status_style, ui_scale
 
 
 class MainWindow(QMainWindow):
@@ -44,7 +51,9 @@ class MainWindow(QMainWindow):
 
         self.time_controls = TimeControls(self.bridge)
         toolbar = QToolBar("Time")
+        toolbar.setObjectName("time-toolbar")
         toolbar.setMovable(False)
+        self._toolbar = toolbar
         toolbar.addWidget(self.time_controls)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
@@ -87,6 +96,7 @@ class MainWindow(QMainWindow):
         # The right column runs the full height; the event log sits under the canvas only.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
+        self._status = ("", False)
         self.status_label = QLabel("Click a broker (or press its number, 1–9) to kill, isolate or slow it.")
         self.status_label.setFont(font(13))
         self.statusBar().addWidget(self.status_label, 1)
@@ -120,6 +130,24 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(lag_dock, produce_dock, Qt.Orientation.Horizontal)
         self._log_dock, self._side_dock, self._lag_dock = log_dock, dock, lag_dock
         self._produce_dock = produce_dock
+        self.consume_chart = ConsumeChart(self.bridge)
+        self._consume_dock = self._chart_dock("Consumers: records polled per second of virtual time (s)",
+                                              "consume-chart-dock", self.consume_chart)
+        self.tabifyDockWidget(lag_dock, self._consume_dock)
+        self.isr_chart = IsrChart(self.bridge)
+        self._isr_dock = self._chart_dock("ISR sizes and under-replicated partitions over virtual time (s)",
+                                          "isr-chart-dock", self.isr_chart)
+        self.acks_chart = AcksLatencyChart(self.bridge)
+        self._acks_dock = self._chart_dock("Produce latency by acks over virtual time (s)", "acks-chart-dock",
+                                           self.acks_chart)
+        self.tabifyDockWidget(produce_dock, self._isr_dock)
+        self.tabifyDockWidget(self._isr_dock, self._acks_dock)
+        self._consume_dock.setVisible(bool(cluster.view().consumers()))
+        self._isr_dock.hide()
+        self._acks_dock.hide()
+        lag_dock.raise_()
+        produce_dock.raise_()
+        self._presenter_hidden: list[QWidget] = []
         # The charts appear with the first consumer / the first producer loop (once: closed by the
         # user, they stay closed).
         self._lag_shown = bool(cluster.view().consumers())
@@ -132,6 +160,16 @@ class MainWindow(QMainWindow):
         self.event_log.scrollToBottom()
 
         self._build_actions()
+
+    def _chart_dock(self, title: str, name: str, chart: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(chart)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        return dock
 
     def _scrolled_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         """A movable, closable dock whose panel scrolls in small windows rather than grows."""
@@ -179,7 +217,8 @@ class MainWindow(QMainWindow):
             self.addAction(toggle)
         for dock, key in ((self._guarantees_dock, "Ctrl+3"), (self._consumers_dock, "Ctrl+4"),
                           (self._lag_dock, "Ctrl+5"), (self._producers_dock, "Ctrl+6"),
-                          (self._produce_dock, "Ctrl+7")):
+                          (self._produce_dock, "Ctrl+7"), (self._consume_dock, "Ctrl+8"),
+                          (self._isr_dock, "Ctrl+9"), (self._acks_dock, "Ctrl+0")):
             toggle = dock.toggleViewAction()
             toggle.setShortcut(QKeySequence(key))
             view.addAction(toggle)
@@ -188,6 +227,19 @@ class MainWindow(QMainWindow):
                                      "__consumer_offsets replication)",
                                self.canvas.set_show_control_traffic, checkable=True)
         control.setChecked(False)
+        view.addSeparator()
+        theme_menu = view.addMenu("Theme")
+        themes = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in THEMES:
+            act = self._action(theme_menu, f"{name.capitalize()} theme", lambda _=False, n=name: self.set_theme(n),
+                               checkable=True)
+            themes.addAction(act)
+            self.theme_actions[name] = act
+        self.theme_actions[current_theme()].setChecked(True)
+        self.presenter_action = self._action(view, "Presenter mode (large, high contrast, no menus)",
+                                             lambda on: self.set_presenter(bool(on)), "F11", "Ctrl+Shift+P",
+                                             checkable=True)
         self._build_broker_actions(bar)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts…", self.open_shortcuts, "F1", "?")
@@ -217,10 +269,62 @@ class MainWindow(QMainWindow):
         brokers.addSeparator()
         self._action(brokers, "Kill the active controller", lambda: acts.kill_active_controller(), "C")
 
+    # -- theme and presenter mode --------------------------------------------------------------
+    @property
+    def theme(self) -> str:
+        return current_theme()
+
+    @property
+    def presenter(self) -> bool:
+        return presenter_mode()
+
+    def set_theme(self, name: str) -> None:
+        """Switch to the "light" or "dark" theme (raises ValueError for another name)."""
+        self._apply_appearance(name, presenter_mode())
+
+    def set_presenter(self, on: bool) -> None:
+        """Presenter mode on or off: menus, toolbar and status bar hidden; the canvas 1.5× larger;
+        every panel's fonts 1.5×; quiet colours made louder. The shortcuts keep working."""
+        self._apply_appearance(current_theme(), on)
+
+    def _apply_appearance(self, theme: str, presenter: bool) -> None:
+        was_presenter = presenter_mode()
+        apply_palette(theme, presenter)
+        app = QApplication.instance()
+        if app is not None:
+            apply_to_application(app, ui_scale())
+        scale_fonts(self, ui_scale())
+        self.canvas.set_zoom(PRESENTER_SCALE if presenter else 1.0)
+        if presenter != was_presenter:
+            self._show_chrome(not presenter)
+        for act_name, act in self.theme_actions.items():
+            act.setChecked(act_name == theme)
+        self.presenter_action.setChecked(presenter)
+        self.event_model.apply_appearance()
+        for w in self.findChildren(QWidget):
+            restyle = getattr(w, "apply_appearance", None)
+            if callable(restyle):
+                restyle()
+        if self._status[0]:
+            self.show_status(*self._status)
+        self.canvas.update()
+
+    def _show_chrome(self, show: bool) -> None:
+        if not show:
+            self._presenter_hidden = [w for w in (self.menuBar(), self._toolbar, self.statusBar()) if w.isVisible()]
+            for w in self._presenter_hidden:
+                w.hide()
+        else:
+            for w in self._presenter_hidden:
+                w.show()
+            self._presenter_hidden = []
+
     def _maybe_show_lag(self, event) -> None:
         if not self._lag_shown and event.kind == EventKind.CONSUMER_STARTED:
             self._lag_shown = True
+            self._consume_dock.show()
             self._lag_dock.show()
+            self._lag_dock.raise_()
             self._fit_bottom_docks()
         elif not self._produce_chart_shown and event.kind == EventKind.PRODUCER_STARTED:
             self._produce_chart_shown = True
@@ -247,7 +351,8 @@ class MainWindow(QMainWindow):
 
     def show_status(self, text: str, error: bool = False) -> None:
         """One line at the bottom: what a command did, or Kafka's error name and sentence in red."""
-        self.status_label.setStyleSheet("color: #c62828; font-weight: bold;" if error else "color: #1b5e20;")
+        self._status = (text, error)
+        self.status_label.setStyleSheet(status_style(error))
         self.status_label.setText(text)
 
     def open_shortcuts(self) -> ShortcutsDialog:
@@ -266,7 +371,7 @@ class MainWindow(QMainWindow):
 
     def open_create_topic(self) -> CreateTopicDialog:
         dialog = CreateTopicDialog(self.bridge, self)
-        dialog.setFont(font(12))
+        set_base_font(dialog, 12, ui_scale())
         dialog.open()
         return dialog
 

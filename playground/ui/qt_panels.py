@@ -9,7 +9,7 @@ sentence, and change nothing.
 from __future__ import annotations
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QListView, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -17,7 +17,7 @@ from playground.engine import EventKind, KafkaError
 
 from .bridge import SPEEDS
 from .commands import ACKS_CHOICES, parse_headers
-from .qt_theme import font
+from .qt_theme import COLORS, font, status_style, ui_scale
 
 TOPIC_EVENTS = {EventKind.TOPIC_CREATED, EventKind.TOPIC_DELETED, EventKind.PARTITIONS_ADDED}
 ERROR_EVENTS = {EventKind.PRODUCE_ERROR, EventKind.PRODUCE_FAILED, EventKind.STEP_ERROR,
@@ -135,7 +135,7 @@ class ProducePanel(QGroupBox):
         self.sent.emit(name)
 
     def _show(self, text: str, error: bool = False) -> None:
-        self.status.setStyleSheet("color: #c62828; font-weight: bold;" if error else "color: #1b5e20;")
+        self.status.setStyleSheet(status_style(error))
         self.status.setText(text)
 
 
@@ -161,7 +161,7 @@ class CreateTopicDialog(QDialog):
         self.min_insync.setValue(min(2, brokers))
         self.error = QLabel("")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.error.setStyleSheet(status_style(True))
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         form = QFormLayout()
@@ -260,6 +260,7 @@ class EventLogModel(QAbstractListModel):
         self._history = bridge.event_history          # the engine's own list (read only)
         self._rows = len(self._history)
         self._flush_pending = False
+        self._strong_font = font(12, bold=True)
         bridge.event_emitted.connect(self._on_event)
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
@@ -273,17 +274,22 @@ class EventLogModel(QAbstractListModel):
             return f"{format_time(event.time):>10} — {event.text}"
         if role == Qt.ItemDataRole.ForegroundRole:
             if event.kind in ERROR_EVENTS:
-                return QBrush(QColor("#c62828"))
+                return QBrush(COLORS["error"])
             if event.kind == EventKind.HIGH_WATERMARK_ADVANCED:
-                return QBrush(QColor("#0d47a1"))
+                return QBrush(COLORS["hw"])
             if event.kind in REBALANCE_EVENTS:
-                return QBrush(QColor("#ad1457"))           # the group protocol's colour on the canvas
+                return QBrush(COLORS["rebalance"])         # the group protocol's colour on the canvas
             return None
         if role == Qt.ItemDataRole.FontRole and event.kind in STRONG_EVENTS:
-            return font(12, bold=True)
+            return self._strong_font
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{event.kind.value}: {event.data}"
         return None
+
+    def apply_appearance(self) -> None:
+        """Theme or presenter mode changed: new colours and sizes for every row."""
+        self._strong_font = font(round(12 * ui_scale()), bold=True)
+        self.layoutChanged.emit()
 
     def _on_event(self, _event) -> None:
         # Coalesce: one row insertion per burst, not one per event.

@@ -1,8 +1,7 @@
-"""Colours, fonts and the legend: one high-contrast palette for the projector.
+"""Colours, fonts and the legend.
 
-Light background, saturated colours that stay apart for the common colour
-blindnesses (blue / orange / magenta / green are never the only cue: every
-mark also has a word on it), fonts of 12 pt and more.
+The palettes (light, dark, and presenter mode's higher contrast) are in `palettes.py`;
+this module holds the current one as QColors, the fonts (12 pt and more) and the legend.
 """
 
 from __future__ import annotations
@@ -10,72 +9,71 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
-COLORS = {
-    "background": QColor("#ffffff"),
-    "text": QColor("#111111"),
-    "muted": QColor("#555555"),
-    "faint": QColor("#b0b0b0"),
-    "faint_text": QColor("#8a8a8a"),
-    "on_dark": QColor("#ffffff"),
-    "column": QColor("#f1f4f7"),
-    "column_dead": QColor("#fbe9e7"),
-    "broker": QColor("#263238"),
-    "dead": QColor("#b71c1c"),
-    "dead_text": QColor("#ffffff"),
-    "isolated": QColor("#ef6c00"),
-    "column_isolated": QColor("#fff3e0"),
-    "zombie": QColor("#212121"),
-    "zombie_text": QColor("#c6ff00"),
-    "zombie_bg": QColor("#f9fbe7"),
-    "selected": QColor("#2962ff"),
-    "slow": QColor("#ffd54f"),
-    "crown": QColor("#ffd700"),
-    "flash": QColor("#ffab00"),
-    "election": QColor("#6a1b9a"),
-    "good": QColor("#2e7d32"),
-    "info": QColor("#455a64"),
-    "alive": QColor("#69f0ae"),
-    "warning": QColor("#ffd54f"),
-    "controller": QColor("#6a1b9a"),
-    "controller_bg": QColor("#f3e5f5"),
-    "leader": QColor("#f9a825"),
-    "leader_bg": QColor("#fff8e1"),
-    "follower": QColor("#546e7a"),
-    "follower_tag": QColor("#cfd8dc"),
-    "strip_bg": QColor("#ffffff"),
-    "out_of_isr_bg": QColor("#ffebee"),
-    "isr": QColor("#2e7d32"),
-    "error": QColor("#c62828"),
-    "committed": QColor("#1565c0"),
-    "uncommitted": QColor("#ffb74d"),
-    "uncommitted_edge": QColor("#e65100"),
-    "empty": QColor("#ffffff"),
-    "hw": QColor("#0d47a1"),
-    "leo": QColor("#c2185b"),
-    "produce": QColor("#e65100"),
-    "producer_bg": QColor("#fff3e0"),
-    "consume": QColor("#00838f"),
-    "rebalance": QColor("#ad1457"),
-    "group_bg": QColor("#fce4ec"),
-    "lane_bg": QColor("#fafafa"),
-}
+from .palettes import FLIGHTS, SERIES, THEMES, palette
 
-FLIGHT_COLORS = {
-    "produce": QColor("#e65100"),
-    "ack": QColor("#2e7d32"),
-    "replicate": QColor("#1565c0"),
-    "fetch": QColor("#546e7a"),
-    "hw": QColor("#0d47a1"),
-    "truncate": QColor("#c62828"),
-    "consume": QColor("#00838f"),
-    "client": QColor("#757575"),
-    "control": QColor("#6a1b9a"),
-    "vote": QColor("#8e24aa"),
-    "lost": QColor("#c62828"),
-    "group": QColor("#ad1457"),
-    "rebalance": QColor("#ff8f00"),
-    "commit": QColor("#6d4c41"),
-}
+# The current colours, read by every painter at paint time. They are changed in place by
+# `apply_palette` (the View menu's theme switch): like QApplication's own palette, the look is
+# one per application, and a dict that every module already holds stays the one to read.
+COLORS: dict[str, QColor] = {}
+FLIGHT_COLORS: dict[str, QColor] = {}
+SERIES_COLORS: list[QColor] = []
+_CURRENT = {"theme": "light", "presenter": False}
+
+# Presenter mode: the canvas is drawn this much larger, and so are the panels' fonts.
+PRESENTER_SCALE = 1.5
+
+
+def apply_palette(theme: str = "light", presenter: bool = False) -> None:
+    """Make `theme` (light | dark), with presenter mode's contrast or not, the current colours."""
+    colours = palette(theme, presenter)
+    COLORS.clear()
+    COLORS.update({k: QColor(v) for k, v in colours.items()})
+    FLIGHT_COLORS.clear()
+    FLIGHT_COLORS.update({k: QColor(v) for k, v in FLIGHTS[theme].items()})
+    SERIES_COLORS[:] = [QColor(v) for v in SERIES[theme]]
+    _CURRENT.update(theme=theme, presenter=presenter)
+
+
+def current_theme() -> str:
+    return _CURRENT["theme"]
+
+
+def presenter_mode() -> bool:
+    return _CURRENT["presenter"]
+
+
+def ui_scale() -> float:
+    """How much larger than normal the panels' fonts are now (presenter mode: 1.5)."""
+    return PRESENTER_SCALE if _CURRENT["presenter"] else 1.0
+
+
+def is_dark() -> bool:
+    return _CURRENT["theme"] == "dark"
+
+
+def ink(colour: QColor) -> QColor:
+    """`colour` as text on the background: a shade darker on light, lighter on dark."""
+    return colour.lighter(135) if is_dark() else colour.darker(130)
+
+
+def series_colour(i: int) -> QColor:
+    return SERIES_COLORS[i % len(SERIES_COLORS)]
+
+
+def css(key: str) -> str:
+    """A palette colour for a style sheet or rich text (#rrggbb)."""
+    return COLORS[key].name()
+
+
+def status_style(error: bool) -> str:
+    """A status line's style: Kafka's refusal in bold red, a done command in green."""
+    return f"color: {css('error')}; font-weight: bold;" if error else f"color: {css('status_ok')};"
+
+
+apply_palette()
+
+__all__ = ["COLORS", "FLIGHT_COLORS", "SERIES_COLORS", "THEMES", "apply_palette", "css", "current_theme", "font",
+           "ink", "is_dark", "presenter_mode", "series_colour", "status_style", "ui_scale"]
 
 FONT_FAMILY = "DejaVu Sans"
 
