@@ -133,20 +133,18 @@ class MainWindow(QMainWindow):
         self.consume_chart = ConsumeChart(self.bridge)
         self._consume_dock = self._chart_dock("Consumers: records polled per second of virtual time (s)",
                                               "consume-chart-dock", self.consume_chart)
-        self.tabifyDockWidget(lag_dock, self._consume_dock)
         self.isr_chart = IsrChart(self.bridge)
         self._isr_dock = self._chart_dock("ISR sizes and under-replicated partitions over virtual time (s)",
                                           "isr-chart-dock", self.isr_chart)
         self.acks_chart = AcksLatencyChart(self.bridge)
         self._acks_dock = self._chart_dock("Produce latency by acks over virtual time (s)", "acks-chart-dock",
                                            self.acks_chart)
-        self.tabifyDockWidget(produce_dock, self._isr_dock)
-        self.tabifyDockWidget(self._isr_dock, self._acks_dock)
-        self._consume_dock.setVisible(bool(cluster.view().consumers()))
-        self._isr_dock.hide()
-        self._acks_dock.hide()
-        lag_dock.raise_()
-        produce_dock.raise_()
+        # Tabified only once shown: tabifying hidden docks upsets the right column's split.
+        for chart_dock, partner in ((self._consume_dock, lag_dock), (self._isr_dock, produce_dock),
+                                    (self._acks_dock, produce_dock)):
+            chart_dock.hide()
+            chart_dock.visibilityChanged.connect(
+                lambda visible, d=chart_dock, p=partner: self._tab_with(d, p) if visible else None)
         self._presenter_hidden: list[QWidget] = []
         # The charts appear with the first consumer / the first producer loop (once: closed by the
         # user, they stay closed).
@@ -170,6 +168,15 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetMovable)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
         return dock
+
+    def _tab_with(self, dock: QDockWidget, partner: QDockWidget) -> None:
+        """A chart dock shown for the first time joins its partner's tabs (or takes its place)."""
+        if dock.property("placed"):
+            return
+        dock.setProperty("placed", True)
+        if not partner.isHidden() and self.dockWidgetArea(partner) == self.dockWidgetArea(dock):
+            self.tabifyDockWidget(partner, dock)
+            dock.raise_()
 
     def _scrolled_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         """A movable, closable dock whose panel scrolls in small windows rather than grows."""
@@ -322,8 +329,8 @@ class MainWindow(QMainWindow):
     def _maybe_show_lag(self, event) -> None:
         if not self._lag_shown and event.kind == EventKind.CONSUMER_STARTED:
             self._lag_shown = True
-            self._consume_dock.show()
             self._lag_dock.show()
+            self._consume_dock.show()
             self._lag_dock.raise_()
             self._fit_bottom_docks()
         elif not self._produce_chart_shown and event.kind == EventKind.PRODUCER_STARTED:
@@ -365,9 +372,15 @@ class MainWindow(QMainWindow):
         if not self._docks_fitted:                      # the canvas gets most of any window size
             self._docks_fitted = True
             self.resizeDocks([self._log_dock], [max(110, int(self.height() * 0.17))], Qt.Orientation.Vertical)
+            if self._lag_shown:                         # a scenario that starts with consumers
+                self._consume_dock.show()
+                self._lag_dock.raise_()
             self._fit_bottom_docks()
             self.resizeDocks([self._side_dock], [340 if self.width() >= 1500 else 290],
                              Qt.Orientation.Horizontal)
+            # The produce form takes what it needs; the audit and the other panels get the rest.
+            self.resizeDocks([self._side_dock], [self._side_dock.minimumSizeHint().height() + 20],
+                             Qt.Orientation.Vertical)
 
     def open_create_topic(self) -> CreateTopicDialog:
         dialog = CreateTopicDialog(self.bridge, self)
