@@ -164,6 +164,14 @@ SERIES = {
     "dark": ("#4dd0e1", "#ffb74d", "#b39ddb", "#f48fb1", "#aed581", "#fff176", "#bcaaa4", "#e0e0e0"),
 }
 
+# Consumers' colours, the same in both themes (each card and tag has its own fill): colour-blind
+# safe (Okabe-Ito, darkened where white text must stay readable); every mark in a consumer's
+# colour also carries its name.
+OWNER_PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#b8860b", "#56b4e9", "#8c564b", "#5e35b1")
+LIGHT_OWNERS = frozenset({"#56b4e9", "#cc79a7"})    # take dark text
+OWNER_TEXT_DARK, OWNER_TEXT_LIGHT = "#111111", "#ffffff"
+NOBODY = "#9e9e9e"                                  # a partition of the group's topics that no member owns
+
 
 def palette(theme: str, presenter: bool = False) -> dict[str, str]:
     """The colours of `theme` ("light" or "dark"), with presenter mode's contrast when asked."""

@@ -44,7 +44,7 @@ def qt_palette() -> QPalette:
         pal.setColor(g, role.Midlight, window.lighter(115))
         pal.setColor(g, role.Mid, c["faint"])
         pal.setColor(g, role.Dark, window.darker(160))
-        pal.setColor(g, role.Shadow, QColor(0, 0, 0))
+        pal.setColor(g, role.Shadow, window.darker(300))
     for r in (role.WindowText, role.Text, role.ButtonText):
         pal.setColor(group.Disabled, r, c["faint_text"])
     for r in (role.Window, role.Button):

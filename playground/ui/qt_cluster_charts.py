@@ -23,6 +23,7 @@ from .chart_series import SampledSeries, WindowedHistory, ack_latency
 from .qt_chart_base import ChartBase
 
 WINDOW_MS = 100
+CONSUME_WINDOW_MS = 500      # consumers poll in bursts (max.poll.records): a longer window reads as a rate
 CAPACITY = 1500
 SAMPLE_MS = 100
 MAX_PARTITION_CURVES = 8
@@ -40,10 +41,10 @@ class ConsumeChart(ChartBase):
                                  "its group polls per second are drawn here.", parent)
         self.history = WindowedHistory(EventKind.RECORDS_CONSUMED,
                                        key=lambda e: e.data.get("group") or e.data.get("consumer"),
-                                       window_ms=WINDOW_MS, capacity=CAPACITY)
+                                       window_ms=CONSUME_WINDOW_MS, capacity=CAPACITY)
         self._curves_by_group: dict[str, object] = {}
         self.plot = self.add_plot("polled / s")
-        self.caption.setToolTip(f"One point per {WINDOW_MS} ms of virtual time: the records the group's "
+        self.caption.setToolTip(f"One point per {CONSUME_WINDOW_MS} ms of virtual time: the records the group's "
                                 "consumers got from poll(), per second")
         self.plot.hide()
         bridge.event_emitted.connect(self.history.on_event)

@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         dock = QDockWidget("Produce", self)
         dock.setObjectName("produce-dock")
         dock.setWidget(side)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)   # closable: Ctrl+1 toggles it
         dock.setTitleBarWidget(QWidget())
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
@@ -110,7 +110,7 @@ class MainWindow(QMainWindow):
         log_dock = QDockWidget("Events", self)
         log_dock.setObjectName("events-dock")
         log_dock.setWidget(self.event_log)
-        log_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        log_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)   # closable: Ctrl+2 toggles it
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, log_dock)
         self.lag_chart = LagChart(self.bridge)
         lag_dock = QDockWidget("Consumer lag (records behind the high watermark) over virtual time (s)", self)
@@ -244,7 +244,7 @@ class MainWindow(QMainWindow):
             themes.addAction(act)
             self.theme_actions[name] = act
         self.theme_actions[current_theme()].setChecked(True)
-        self.presenter_action = self._action(view, "Presenter mode (large, high contrast, no menus)",
+        self.presenter_action = self._action(view, "Presenter mode (the canvas alone, 1.5× larger, high contrast)",
                                              lambda on: self.set_presenter(bool(on)), "F11", "Ctrl+Shift+P",
                                              checkable=True)
         self._build_broker_actions(bar)
@@ -302,6 +302,7 @@ class MainWindow(QMainWindow):
             apply_to_application(app, ui_scale())
         scale_fonts(self, ui_scale())
         self.canvas.set_zoom(PRESENTER_SCALE if presenter else 1.0)
+        self.resizeDocks([self._side_dock], [round(340 * ui_scale())], Qt.Orientation.Horizontal)
         if presenter != was_presenter:
             self._show_chrome(not presenter)
         for act_name, act in self.theme_actions.items():
@@ -317,30 +318,43 @@ class MainWindow(QMainWindow):
         self.canvas.update()
 
     def _show_chrome(self, show: bool) -> None:
+        """Presenter mode gives the canvas the whole window: menus, toolbar, status bar and the docks
+        go, and come back as they were. The docks' shortcuts (Ctrl+1 … Ctrl+0) still bring one back."""
         if not show:
-            self._presenter_hidden = [w for w in (self.menuBar(), self._toolbar, self.statusBar()) if w.isVisible()]
+            chrome = [self.menuBar(), self._toolbar, self.statusBar(), *self.findChildren(QDockWidget)]
+            self._presenter_hidden = [w for w in chrome if not w.isHidden()]
             for w in self._presenter_hidden:
                 w.hide()
         else:
             for w in self._presenter_hidden:
                 w.show()
             self._presenter_hidden = []
+            self._fit_bottom_docks()
 
     def _maybe_show_lag(self, event) -> None:
         if not self._lag_shown and event.kind == EventKind.CONSUMER_STARTED:
             self._lag_shown = True
-            self._lag_dock.show()
-            self._consume_dock.show()
+            self._reveal(self._lag_dock)
+            self._reveal(self._consume_dock)
             self._lag_dock.raise_()
             self._fit_bottom_docks()
         elif not self._produce_chart_shown and event.kind == EventKind.PRODUCER_STARTED:
             self._produce_chart_shown = True
-            self._produce_dock.show()
+            self._reveal(self._produce_dock)
             self._fit_bottom_docks()
+
+    def _reveal(self, dock: QDockWidget) -> None:
+        """Show a chart that has something to say; in presenter mode, once presenter mode ends."""
+        if not presenter_mode():
+            dock.show()
+        elif dock not in self._presenter_hidden:
+            self._presenter_hidden.append(dock)
 
     def _fit_bottom_docks(self) -> None:
         """The event log and the visible charts share the width under the canvas."""
         docks = [d for d in (self._log_dock, self._lag_dock, self._produce_dock) if not d.isHidden()]
+        if not docks:
+            return
         share = int(self.width() * 0.8 / len(docks))
         self.resizeDocks(docks, [share] * len(docks), Qt.Orientation.Horizontal)
 
@@ -373,7 +387,7 @@ class MainWindow(QMainWindow):
             self._docks_fitted = True
             self.resizeDocks([self._log_dock], [max(110, int(self.height() * 0.17))], Qt.Orientation.Vertical)
             if self._lag_shown:                         # a scenario that starts with consumers
-                self._consume_dock.show()
+                self._reveal(self._consume_dock)
                 self._lag_dock.raise_()
             self._fit_bottom_docks()
             self.resizeDocks([self._side_dock], [340 if self.width() >= 1500 else 290],
