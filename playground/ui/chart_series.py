@@ -98,6 +98,14 @@ class SampledSeries(SeriesRing):
         self._write(i, now_ms / 1000.0, values)
         return True
 
+    def due(self, now_ms: int) -> bool:
+        """Whether a sample at `now_ms` would start a new point (rather than replace the last one)."""
+        return self._window is None or now_ms - self._window >= self.step
+
+    def step_now(self) -> None:
+        """The next sample starts a new point, even within the step (a change worth its own point)."""
+        self._window = None
+
 
 class SampledHistory:
     """name -> SampledSeries, fed by a function that reads the view once per sample."""

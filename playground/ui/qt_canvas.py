@@ -65,6 +65,7 @@ class ClusterCanvas(QWidget):
         self.actions = actions if actions is not None else BrokerActions(bridge, self)
         self.effects = fx.Effects(bridge.display_time)
         self._flights: list[fl.Flight] = []
+        self._pending: list = []                # network messages since the last frame, not classified yet
         self._show_control = False
         self._strips: list[StripInfo] = []
         self._cells: list[tuple[QRectF, int, TopicPartition, int]] = []
@@ -94,8 +95,20 @@ class ClusterCanvas(QWidget):
 
     # -- binding -----------------------------------------------------------------
     def _on_message(self, msg) -> None:
-        self._flights.extend(fl.classify(msg, self._bridge.view(), self._show_control))
-        if len(self._flights) > 3000:           # 100x with lots of traffic: keep the newest
+        # Classified once per frame, and only if still in flight then: at 1 ms hops most messages
+        # come and go within one frame and are never drawn.
+        self._pending.append(msg)
+
+    def _classify_pending(self, t: float) -> None:
+        pending, self._pending = self._pending, []
+        live = [m for m in pending if m.arrive_at > t]
+        if not live:
+            return
+        view = self._bridge.view()
+        controllers = fl.controller_nodes(view)
+        for msg in live[-3000:]:                # 100x with lots of traffic: keep the newest
+            self._flights.extend(fl.classify(msg, view, self._show_control, controllers))
+        if len(self._flights) > 3000:
             del self._flights[:-2000]
 
     def _on_event(self, event) -> None:
@@ -109,6 +122,7 @@ class ClusterCanvas(QWidget):
     def _on_frame(self, t: float) -> None:
         self.effects.advance(t, self._bridge.speed)
         self._stamp_metadata(self._bridge.view(), self.effects.playback)
+        self._classify_pending(t)
         self._flights = [f for f in self._flights if f.arrive_at > t]
         self.update()
 
@@ -148,6 +162,7 @@ class ClusterCanvas(QWidget):
         return list(self._strips)
 
     def flights(self) -> list[fl.Flight]:
+        self._classify_pending(self._bridge.display_time)
         return list(self._flights)
 
     def control_plane(self) -> ControlPlane:

@@ -32,6 +32,8 @@ class ChartBase(QWidget):
         # curve -> (series colour index, or a palette key; width; dashed)
         self._curves: dict[pg.PlotDataItem, tuple[int | str, float, bool]] = {}
         self._labels: list[tuple[QLabel, int]] = []
+        self._events = bridge.event_history         # the engine's own list, read once per frame
+        self._seen = len(self._events)
         self.empty = self._label(empty_text, 12)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = self._label("", 11)
@@ -111,6 +113,16 @@ class ChartBase(QWidget):
         """(x, y) of a curve as last drawn (tests read it)."""
         x, y = curve.getData()
         return (np.asarray(x) if x is not None else np.empty(0), np.asarray(y) if y is not None else np.empty(0))
+
+    def new_events(self) -> list:
+        """The engine events since the last call: charts fold them once per frame instead of
+        receiving each through a Qt signal (thousands a second at high rates)."""
+        n = len(self._events)
+        if n == self._seen:
+            return []
+        out = self._events[self._seen:n]
+        self._seen = n
+        return out
 
     def mark_dirty(self) -> None:
         self._dirty = True

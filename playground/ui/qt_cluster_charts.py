@@ -47,7 +47,6 @@ class ConsumeChart(ChartBase):
         self.caption.setToolTip(f"One point per {CONSUME_WINDOW_MS} ms of virtual time: the records the group's "
                                 "consumers got from poll(), per second")
         self.plot.hide()
-        bridge.event_emitted.connect(self.history.on_event)
 
     def group_ids(self) -> list[str]:
         return list(self._curves_by_group)
@@ -56,10 +55,12 @@ class ConsumeChart(ChartBase):
         return self.data_of(self._curves_by_group[group_id])
 
     def advance(self) -> bool:
+        for event in self.new_events():
+            self.history.on_event(event)
         return self.history.advance(self._bridge.now)
 
     def redraw(self) -> None:
-        self.history.advance(self._bridge.now)
+        self.advance()
         for gid, series in self.history.series.items():
             if gid not in self._curves_by_group:
                 self._curves_by_group[gid] = self.add_curve(self.plot, len(self._curves_by_group), 3)
@@ -109,7 +110,6 @@ class IsrChart(ChartBase):
                                 "refused with NOT_ENOUGH_REPLICAS. Offline: no leader, nobody can produce or "
                                 "consume.")
         bridge.time_changed.connect(self._on_time)
-        bridge.event_emitted.connect(self._on_event)
         self._on_time(bridge.now)
 
     def partitions(self) -> list[TopicPartition]:
@@ -121,14 +121,19 @@ class IsrChart(ChartBase):
         return self.data_of(curve)
 
     def _on_time(self, _now: int) -> None:
-        if self.series.sample(self._bridge.now, isr_values(self._bridge.view())):
+        now = self._bridge.now
+        if self.series.due(now) and self.series.sample(now, isr_values(self._bridge.view())):
             self.mark_dirty()
 
-    def _on_event(self, event) -> None:
-        if event.kind in ISR_EVENTS:
-            self._on_time(event.time)
+    def advance(self) -> bool:
+        """An ISR or leader change since the last frame is sampled at once, whatever the step."""
+        if any(e.kind in ISR_EVENTS for e in self.new_events()):
+            self.series.step_now()
+            self._on_time(self._bridge.now)
+        return False
 
     def redraw(self) -> None:
+        self.advance()
         s = self.series
         x = s.times()
         for key in s.columns:
@@ -166,7 +171,6 @@ class AcksLatencyChart(ChartBase):
         self.plot = self.add_plot("latency ms")
         self.plot.hide()
         self.caption.setToolTip("Ack latency: from a batch's first send() to its acknowledgement, in virtual ms")
-        bridge.event_emitted.connect(self.history.on_event)
 
     def settings(self) -> list[str]:
         return list(self._by_acks)
@@ -176,10 +180,12 @@ class AcksLatencyChart(ChartBase):
         return self.data_of(self._by_acks[acks][1 + ("p50", "p95").index(which)])
 
     def advance(self) -> bool:
+        for event in self.new_events():
+            self.history.on_event(event)
         return self.history.advance(self._bridge.now)
 
     def redraw(self) -> None:
-        self.history.advance(self._bridge.now)
+        self.advance()
         for acks in sorted(self.history.series, key=lambda a: (a not in self.ORDER, self.ORDER.index(a)
                                                                 if a in self.ORDER else 0, a)):
             series = self.history.series[acks]

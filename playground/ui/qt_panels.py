@@ -261,7 +261,8 @@ class EventLogModel(QAbstractListModel):
         self._rows = len(self._history)
         self._flush_pending = False
         self._strong_font = font(12, bold=True)
-        bridge.event_emitted.connect(self._on_event)
+        # New rows once per frame (and after each command), not once per event.
+        bridge.frame.connect(lambda _t: self._on_event(None))
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._rows

@@ -48,7 +48,6 @@ class ProduceChart(ChartBase):
         self.throughput_plot = self.add_plot("acked / s")
         self.latency_plot = self.add_plot("latency ms")
         self._plots_visible(False)
-        bridge.event_emitted.connect(self.history.on_event)
 
     # -- reading (tests) -------------------------------------------------------------------------
     def producer_names(self) -> list[str]:
@@ -60,10 +59,12 @@ class ProduceChart(ChartBase):
 
     # -- updating --------------------------------------------------------------------------------
     def advance(self) -> bool:
-        return self.history.advance(self._bridge.now)      # aggregated once per frame
+        for event in self.new_events():                     # aggregated once per frame
+            self.history.on_event(event)
+        return self.history.advance(self._bridge.now)
 
     def redraw(self) -> None:
-        self.history.advance(self._bridge.now)
+        self.advance()
         for name, series in self.history.series.items():
             if name not in self._by_producer:
                 i = len(self._by_producer)
