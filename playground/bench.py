@@ -4,6 +4,7 @@
     python -m playground.bench faults [--seeds N] [--first SEED] [--json]
     python -m playground.bench compression [--records N] [--json]
     python -m playground.bench batching [--records N] [--json]
+    python -m playground.bench ui [--seconds S] [--records N] [--json]     (see playground.bench_ui)
 
 `engine`: records per second of wall time through the whole simulated path
 — producer accumulator, Produce to the leader, followers fetching, the high
@@ -137,7 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     bat = sub.add_parser("batching", help="Produce requests and ack latency with batching off and on")
     bat.add_argument("--records", type=int, default=20_000)
     bat.add_argument("--json", action="store_true")
+    from playground import bench_ui         # Qt is imported only when the ui benchmark runs
+    bench_ui.add_arguments(sub.add_parser("ui", help="the window: frame time, start-up, RSS with 1M records"))
     args = parser.parse_args(argv)
+    if args.which == "ui":
+        return bench_ui.run(args)
     if args.which in ("compression", "batching"):
         from playground import bench_codec
         if args.which == "compression":

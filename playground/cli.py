@@ -5,6 +5,7 @@
     kafka-playground screenshot [--scenario FILE] [--at DURATION] [--theme light|dark] [--presenter] OUT.png
     kafka-playground bench engine [--records N] [--json]
     kafka-playground bench faults [--seeds N] [--json]
+    kafka-playground bench ui [--seconds S] [--records N] [--json]
 
 Qt is imported only by the commands that show or render a window, so the
 headless commands run on machines without a display.

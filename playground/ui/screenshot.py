@@ -62,7 +62,16 @@ def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | No
         chart.redraw()
     window.event_log.scrollToBottom()
     app.processEvents()
-    ok = window.grab().save(out_png)
+    from PySide6.QtGui import QGuiApplication
+    if QGuiApplication.platformName() == "offscreen":
+        picture = window.grab()
+    else:
+        # A real display (xcb under Xvfb in CI): read back what the X server shows for the window.
+        from PySide6.QtTest import QTest
+        QTest.qWaitForWindowExposed(window, 10_000)
+        QTest.qWait(300)                # the first frames reach the server
+        picture = window.screen().grabWindow(window.winId())
+    ok = picture.save(out_png)
     window.set_presenter(False)      # the look is the application's: leave it as it was
     window.set_theme("light")
     window.close()
