@@ -251,9 +251,9 @@ def _child(args: list[str]) -> dict:
     return json.loads(out.stdout)
 
 
-def bench_ui(seconds: float = 30.0, records: int = 1_000_000, startup_runs: int = 3) -> dict:
-    frames = _child(["--frames-only", "--seconds", str(seconds)])
-    engine = _child(["--engine-only", "--seconds", str(max(1.0, frames["virtual_s"]))])
+def bench_ui(seconds: float = 30.0, records: int = 1_000_000, startup_runs: int = 3, rate: int = RATE) -> dict:
+    frames = _child(["--frames-only", "--seconds", str(seconds), "--rate", str(rate)])
+    engine = _child(["--engine-only", "--seconds", str(max(1.0, frames["virtual_s"])), "--rate", str(rate)])
     startup = measure_startup(startup_runs)
     retained = _child(["--retained-only", "--records", str(records)]) if records else None
     return {
@@ -302,11 +302,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--records", type=int, default=1_000_000,
                         help="records retained for the memory figure (default 1,000,000; 0 skips it)")
     parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument("--rate", type=int, default=RATE, help="records per second the producer sends (default 2000)")
     parser.add_argument("--json", action="store_true")
 
 
 def run(args) -> int:
-    result = bench_ui(args.seconds, args.records, args.startup_runs)
+    result = bench_ui(args.seconds, args.records, args.startup_runs, args.rate)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -325,8 +326,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.startup_probe:
         return startup_probe()
     if args.frames_only or args.retained_only or args.engine_only:
-        result = (measure_frames(args.seconds) if args.frames_only else measure_engine(args.seconds)
-                  if args.engine_only else measure_retained(args.records))
+        result = (measure_frames(args.seconds, args.rate) if args.frames_only
+                  else measure_engine(args.seconds, args.rate) if args.engine_only
+                  else measure_retained(args.records))
         print(json.dumps(result))
         return 0
     return run(args)
