@@ -98,6 +98,9 @@ class ClusterCanvas(QWidget):
         # Classified once per frame, and only if still in flight then: at 1 ms hops most messages
         # come and go within one frame and are never drawn.
         self._pending.append(msg)
+        if len(self._pending) > 20_000:         # time run without frames (fast-forward): drop the arrived
+            now = self._bridge.now
+            self._pending = [m for m in self._pending if m.arrive_at > now]
 
     def _classify_pending(self, t: float) -> None:
         pending, self._pending = self._pending, []

@@ -6,6 +6,8 @@ this module holds the current one as QColors, the fonts (12 pt and more) and the
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen
 
@@ -78,7 +80,8 @@ __all__ = ["COLORS", "FLIGHT_COLORS", "SERIES_COLORS", "THEMES", "apply_palette"
 FONT_FAMILY = "DejaVu Sans"
 
 
-def font(points: int, bold: bool = False, italic: bool = False) -> QFont:
+@functools.lru_cache(maxsize=64)
+def _font(points: int, bold: bool, italic: bool) -> QFont:
     f = QFont(FONT_FAMILY)
     f.setPointSize(points)
     f.setBold(bold)
@@ -86,8 +89,20 @@ def font(points: int, bold: bool = False, italic: bool = False) -> QFont:
     return f
 
 
+def font(points: int, bold: bool = False, italic: bool = False) -> QFont:
+    """A copy (cheap: QFont shares its data) of one made once: painters ask for fonts thousands of
+    times a frame."""
+    return QFont(_font(points, bold, italic))
+
+
+@functools.lru_cache(maxsize=1)
+def _tag_metrics() -> QFontMetricsF:
+    return QFontMetricsF(_font(12, True, False))
+
+
+@functools.lru_cache(maxsize=512)
 def tag_width(text: str) -> float:
-    return QFontMetricsF(font(12, bold=True)).horizontalAdvance(text) + 14
+    return _tag_metrics().horizontalAdvance(text) + 14
 
 
 def draw_tag(p: QPainter, right: float, cy: float, text: str, bg: QColor, fg: QColor) -> float:
