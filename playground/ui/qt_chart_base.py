@@ -9,15 +9,26 @@ in place: background, axes, grid, tick fonts, and each curve's pen from the seri
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import QElapsedTimer, Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from .qt_theme import COLORS, FONT_FAMILY, css, font, series_colour, ui_scale
 
+if TYPE_CHECKING:
+    import pyqtgraph as pg
+
 REDRAW_MS = 200              # real ms between redraws
+
+
+def _pg() -> Any:
+    """pyqtgraph, imported when the first plot is made: it is a good part of the start-up time,
+    and the charts start hidden."""
+    import pyqtgraph
+    return pyqtgraph
 
 
 class ChartBase(QWidget):
@@ -28,9 +39,9 @@ class ChartBase(QWidget):
         self._bridge = bridge
         self._since = QElapsedTimer()
         self._dirty = False
-        self._plots: list[tuple[pg.PlotWidget, str]] = []
+        self._plots: list[tuple["pg.PlotWidget", str]] = []
         # curve -> (series colour index, or a palette key; width; dashed)
-        self._curves: dict[pg.PlotDataItem, tuple[int | str, float, bool]] = {}
+        self._curves: dict["pg.PlotDataItem", tuple[int | str, float, bool]] = {}
         self._labels: list[tuple[QLabel, int]] = []
         self._events = bridge.event_history         # the engine's own list, read once per frame
         self._seen = len(self._events)
@@ -56,9 +67,9 @@ class ChartBase(QWidget):
     def redraw(self) -> None:
         raise NotImplementedError
 
-    def add_plot(self, left_label: str = "", caption: QLabel | None = None) -> pg.PlotWidget:
+    def add_plot(self, left_label: str = "", caption: QLabel | None = None) -> "pg.PlotWidget":
         """A plot in the row (with its own caption above it, if given), styled from the palette."""
-        plot = pg.PlotWidget()
+        plot = _pg().PlotWidget()
         plot.setMinimumSize(160, 70)
         item = plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.2)
@@ -82,8 +93,8 @@ class ChartBase(QWidget):
             self.row.addWidget(box, 1)
         return plot
 
-    def add_curve(self, plot: pg.PlotWidget, colour: int | str, width: float = 3, dashed: bool = False
-                  ) -> pg.PlotDataItem:
+    def add_curve(self, plot: "pg.PlotWidget", colour: int | str, width: float = 3, dashed: bool = False
+                  ) -> "pg.PlotDataItem":
         """A curve in series colour `colour` (an index) or a palette colour (a key such as "text")."""
         curve = plot.plot()
         self._curves[curve] = (colour, width, dashed)
@@ -101,7 +112,7 @@ class ChartBase(QWidget):
         return f" <span style='color:{c};white-space:nowrap'>{body}</span>"
 
     @staticmethod
-    def fit_y(plot: pg.PlotWidget, arrays, floor: float = 10.0, below: float = 0.0) -> None:
+    def fit_y(plot: "pg.PlotWidget", arrays, floor: float = 10.0, below: float = 0.0) -> None:
         """From 0 (or a little below, so a 0 line stays visible) to above the largest finite value."""
         finite = [a[np.isfinite(a)] for a in arrays]
         top = max((float(a.max()) for a in finite if a.size), default=0.0)
@@ -109,7 +120,7 @@ class ChartBase(QWidget):
         plot.setYRange(-below * top, top, padding=0)
 
     @staticmethod
-    def data_of(curve: pg.PlotDataItem) -> tuple[np.ndarray, np.ndarray]:
+    def data_of(curve: "pg.PlotDataItem") -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of a curve as last drawn (tests read it)."""
         x, y = curve.getData()
         return (np.asarray(x) if x is not None else np.empty(0), np.asarray(y) if y is not None else np.empty(0))
@@ -145,7 +156,8 @@ class ChartBase(QWidget):
             curve.setPen(self._pen(colour, width, dashed))
         for label, size in self._labels:
             label.setFont(font(round(size * ui_scale())))
-        self.redraw()
+        if self._plots:                 # a chart never shown has no plot yet (nor pyqtgraph)
+            self.redraw()
 
     def _label(self, text: str, size: int) -> QLabel:
         label = QLabel(text)
@@ -158,10 +170,11 @@ class ChartBase(QWidget):
     @staticmethod
     def _pen(colour: int | str, width: float, dashed: bool):
         c = series_colour(colour) if isinstance(colour, int) else COLORS[colour]
-        return pg.mkPen(c, width=width * ui_scale(), style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
+        return _pg().mkPen(c, width=width * ui_scale(), style=Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine)
 
     @staticmethod
-    def _style_plot(plot: pg.PlotWidget, left_label: str) -> None:
+    def _style_plot(plot: "pg.PlotWidget", left_label: str) -> None:
+        pg = _pg()
         plot.setBackground(COLORS["background"])
         item = plot.getPlotItem()
         tick_font = QFont(FONT_FAMILY)

@@ -43,10 +43,9 @@ class ConsumeChart(ChartBase):
                                        key=lambda e: e.data.get("group") or e.data.get("consumer"),
                                        window_ms=CONSUME_WINDOW_MS, capacity=CAPACITY)
         self._curves_by_group: dict[str, object] = {}
-        self.plot = self.add_plot("polled / s")
+        self.plot = None                                    # made at the first redraw
         self.caption.setToolTip(f"One point per {CONSUME_WINDOW_MS} ms of virtual time: the records the group's "
                                 "consumers got from poll(), per second")
-        self.plot.hide()
 
     def group_ids(self) -> list[str]:
         return list(self._curves_by_group)
@@ -61,6 +60,8 @@ class ConsumeChart(ChartBase):
 
     def redraw(self) -> None:
         self.advance()
+        if self.plot is None:
+            self.plot = self.add_plot("polled / s")
         for gid, series in self.history.series.items():
             if gid not in self._curves_by_group:
                 self._curves_by_group[gid] = self.add_curve(self.plot, len(self._curves_by_group), 3)
@@ -99,11 +100,9 @@ class IsrChart(ChartBase):
     def __init__(self, bridge, parent: QWidget | None = None) -> None:
         super().__init__(bridge, "No topic yet.", parent)
         self.series = SampledSeries(CAPACITY, SAMPLE_MS, tuple(k for k, _ in COUNTS))
-        self.isr_plot = self.add_plot("ISR size")
-        self.count_plot = self.add_plot("partitions")
+        self.isr_plot = self.count_plot = None              # made at the first redraw
         self._isr_curves: dict[TopicPartition, object] = {}
-        self._count_curves = {key: self.add_curve(self.count_plot, colour, 3)
-                              for (key, _), colour in zip(COUNTS, ("leader", "error", "dead"))}
+        self._count_curves: dict[str, object] = {}
         self.caption.show()
         self.caption.setToolTip("Under-replicated: the ISR is smaller than the replica set (a follower is "
                                 "behind or down). Under min.insync.replicas: acks=all produce requests are "
@@ -134,6 +133,11 @@ class IsrChart(ChartBase):
 
     def redraw(self) -> None:
         self.advance()
+        if self.isr_plot is None:
+            self.isr_plot = self.add_plot("ISR size")
+            self.count_plot = self.add_plot("partitions")
+            self._count_curves = {key: self.add_curve(self.count_plot, colour, 3)
+                                  for (key, _), colour in zip(COUNTS, ("leader", "error", "dead"))}
         s = self.series
         x = s.times()
         for key in s.columns:
@@ -168,8 +172,7 @@ class AcksLatencyChart(ChartBase):
         self.history = WindowedHistory(EventKind.PRODUCE_ACKED, key=_acks_key, latency=ack_latency,
                                        window_ms=WINDOW_MS, capacity=CAPACITY)
         self._by_acks: dict[str, tuple] = {}
-        self.plot = self.add_plot("latency ms")
-        self.plot.hide()
+        self.plot = None                                    # made at the first redraw
         self.caption.setToolTip("Ack latency: from a batch's first send() to its acknowledgement, in virtual ms")
 
     def settings(self) -> list[str]:
@@ -186,6 +189,8 @@ class AcksLatencyChart(ChartBase):
 
     def redraw(self) -> None:
         self.advance()
+        if self.plot is None:
+            self.plot = self.add_plot("latency ms")
         for acks in sorted(self.history.series, key=lambda a: (a not in self.ORDER, self.ORDER.index(a)
                                                                 if a in self.ORDER else 0, a)):
             series = self.history.series[acks]

@@ -45,8 +45,7 @@ class ProduceChart(ChartBase):
         self._by_producer: dict[str, tuple] = {}       # name -> (throughput, p50, p95) curves
         self.caption.setToolTip(f"One point per {WINDOW_MS} ms of virtual time (longer windows once the chart is "
                                 "full); latency is the time from a batch's first send() to its acknowledgement")
-        self.throughput_plot = self.add_plot("acked / s")
-        self.latency_plot = self.add_plot("latency ms")
+        self.throughput_plot = self.latency_plot = None        # made at the first redraw
         self._plots_visible(False)
 
     # -- reading (tests) -------------------------------------------------------------------------
@@ -65,6 +64,9 @@ class ProduceChart(ChartBase):
 
     def redraw(self) -> None:
         self.advance()
+        if self.throughput_plot is None:
+            self.throughput_plot = self.add_plot("acked / s")
+            self.latency_plot = self.add_plot("latency ms")
         for name, series in self.history.series.items():
             if name not in self._by_producer:
                 i = len(self._by_producer)
@@ -85,7 +87,8 @@ class ProduceChart(ChartBase):
     def _plots_visible(self, visible: bool) -> None:
         self.empty.setVisible(not visible)
         for w in (self.caption, self.throughput_plot, self.latency_plot):
-            w.setVisible(visible)
+            if w is not None:
+                w.setVisible(visible)
 
     def _caption(self) -> str:
         keys = "".join(self.key_html(i, name, bold=True) for i, name in enumerate(self._by_producer))

@@ -76,6 +76,7 @@ def test_dark_theme_repaints_the_canvas_panels_and_charts(qtbot, window):
     role = window.palette().ColorRole
     qtbot.waitUntil(lambda: window.palette().color(role.Window).lightness() < 80)      # Qt's widgets follow
     qtbot.waitUntil(lambda: window.event_log.palette().color(role.Text).lightness() > 200)
+    window.produce_chart.redraw()
     background = window.produce_chart.throughput_plot.backgroundBrush().color()
     assert background == COLORS["background"]
     window.set_theme("light")
