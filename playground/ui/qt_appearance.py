@@ -54,12 +54,18 @@ def qt_palette() -> QPalette:
 
 
 def apply_to_application(app: QApplication, scale: float) -> None:
-    """The palette and the default font (12 pt, times `scale`) for every widget of `app`."""
+    """The palette, and the default font at `scale` times the size it had before any scaling."""
     pal = qt_palette()
     app.setPalette(pal)
     QToolTip.setPalette(pal)
-    app.setFont(font(round(12 * scale)))
-    QToolTip.setFont(font(round(12 * scale)))
+    base = app.property(BASE_FONT_PT)
+    if base is None:
+        base = app.font().pointSizeF()
+        app.setProperty(BASE_FONT_PT, base)
+    f = app.font()
+    f.setPointSizeF(float(base) * scale)
+    app.setFont(f)
+    QToolTip.setFont(f)
 
 
 def scale_fonts(root: QWidget, scale: float) -> None:

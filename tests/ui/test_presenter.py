@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor
 
 from playground.engine.protocol import TopicPartition
@@ -108,7 +108,7 @@ def test_presenter_mode_hides_the_chrome_and_makes_everything_larger(qtbot, wind
     assert COLORS["muted"].lightness() < QColor(palettes.LIGHT["muted"]).lightness()
     window._side_dock.toggleViewAction().trigger()          # Ctrl+1 still brings a panel back
     assert not window._side_dock.isHidden()
-    window.presenter_action.trigger()
+    qtbot.keyClick(window, Qt.Key.Key_F11)                  # the shortcut works with the menus hidden
     assert not presenter_mode()
     for chrome in (window.menuBar(), window._toolbar, window.statusBar(), window._log_dock, window._side_dock):
         assert not chrome.isHidden()
