@@ -167,6 +167,7 @@ def measure_engine(virtual_s: float, rate: int = RATE) -> dict:
     for group in ("g1", "g2"):
         for i in (1, 2):
             commands.start_consumer(cluster, f"{group}-c{i}", group, [TOPIC], auto_offset_reset="earliest")
+    cluster.advance(WARMUP_MS)              # the same warm-up as the window's, not timed
     end = cluster.now + int(virtual_s * 1000)
     wall0 = time.perf_counter()
     while cluster.now < end:
