@@ -5,6 +5,7 @@
     python -m playground.bench compression [--records N] [--json]
     python -m playground.bench batching [--records N] [--json]
     python -m playground.bench wire [--records N] [--json]
+    python -m playground.bench ui [--seconds S] [--records N] [--json]     (see playground.bench_ui)
 
 `engine`: records per second of wall time through the whole simulated path
 — producer accumulator, Produce to the leader, followers fetching, the high
@@ -142,7 +143,11 @@ def main(argv: list[str] | None = None) -> int:
     wire.add_argument("--records", type=int, default=200_000)
     wire.add_argument("--profile", metavar="FILE", help="profile the serve loop; pstats go to FILE.rfN")
     wire.add_argument("--json", action="store_true")
+    from playground import bench_ui         # Qt is imported only when the ui benchmark runs
+    bench_ui.add_arguments(sub.add_parser("ui", help="the window: frame time, start-up, RSS with 1M records"))
     args = parser.parse_args(argv)
+    if args.which == "ui":
+        return bench_ui.run(args)
     if args.which == "wire":
         from playground import bench_wire
         result = bench_wire.bench_wire(args.records, profile=args.profile)

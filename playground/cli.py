@@ -2,11 +2,13 @@
 
     kafka-playground [--scenario FILE | --workspace FILE]   open the window (default)
     kafka-playground scenario run FILE [--json] [--events] [--save-workspace OUT.sqlite]
-    kafka-playground screenshot [--scenario FILE | --workspace FILE] [--at DURATION] OUT.png
+    kafka-playground screenshot [--scenario FILE | --workspace FILE] [--at DURATION] [--theme light|dark]
+                                [--presenter] OUT.png
     kafka-playground bench engine [--records N] [--json]
     kafka-playground bench faults [--seeds N] [--json]
-    kafka-playground exec [--scenario FILE] -- COMMAND ARGS...   run a Kafka CLI tool headless
+    kafka-playground bench ui [--seconds S] [--records N] [--json]
     kafka-playground bench wire [--records N] [--json]
+    kafka-playground exec [--scenario FILE] -- COMMAND ARGS...   run a Kafka CLI tool headless
     kafka-playground serve [--brokers N] [--host H] [--port P] [--scenario FILE] [--speed X]
     kafka-playground lessons list [--json] | lessons verify [ID]
     kafka-playground demos list [--json]
@@ -50,6 +52,8 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--at", default="0", metavar="DURATION", help="virtual time to show, e.g. 12ms, 2s")
     shot.add_argument("--width", type=int, default=1600)
     shot.add_argument("--height", type=int, default=1000)
+    shot.add_argument("--theme", choices=("light", "dark"), default="light")
+    shot.add_argument("--presenter", action="store_true", help="presenter mode: no menus, 1.5x larger")
 
     ex = sub.add_parser("exec", help="run a scenario, then a Kafka CLI command (kafka-topics, "
                                      "kafka-console-producer, kafka-console-consumer, kafka-consumer-groups) "
@@ -106,7 +110,8 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         from playground.ui.screenshot import render_screenshot
         return render_screenshot(args.out, scenario=args.scenario, at_ms=at_ms, width=args.width,
-                                 height=args.height, workspace=args.workspace) or 0
+                                 height=args.height, workspace=args.workspace, theme=args.theme,
+                                 presenter=args.presenter) or 0
     if args.command == "exec":
         from playground.tools.session import exec_main
         from playground.ui.commands import builtin_cluster      # plain Python: no Qt

@@ -383,7 +383,7 @@ class Consumer(ConsumerFetch):
         self.events.emit(EventKind.RECORDS_CONSUMED,
                          f"Consumer {self.name} polled {len(batch)} record(s), from {first.topic}/{first.partition}"
                          f"@{first.offset} to {last.topic}/{last.partition}@{last.offset}.",
-                         consumer=self.name, count=len(batch))
+                         consumer=self.name, group=self.group_id, count=len(batch))
         if self.on_records is not None:
             self.on_records(batch)
         if self.commit_mode == "before_processing":

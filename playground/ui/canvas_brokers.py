@@ -119,7 +119,7 @@ def _draw_header_tags(p: QPainter, badge: BrokerBadge, line: QRectF, selected: b
         x += 30
     if not badge.tags:                  # a healthy broker: say what clicking it does
         p.setFont(font(12, italic=True))
-        p.setPen(QColor(255, 255, 255, 150))
+        p.setPen(COLORS["hint_on_dark"])
         hint = QFontMetricsF(p.font()).elidedText("click: kill · isolate · slow…", Qt.TextElideMode.ElideRight,
                                                   line.right() - x)
         p.drawText(QRectF(x, line.top(), line.right() - x, line.height()),
@@ -135,7 +135,7 @@ def _draw_header_tags(p: QPainter, badge: BrokerBadge, line: QRectF, selected: b
                 break
             colour = COLORS["crown"] if tag.startswith("♛") else COLORS["slow"] if tag.startswith("SLOW") \
                 else COLORS["rebalance"]
-            draw_tag(p, x + w, cy, tag, colour, COLORS["on_dark"] if tag.startswith("⚑") else COLORS["text"])
+            draw_tag(p, x + w, cy, tag, colour, COLORS["on_dark"] if tag.startswith("⚑") else COLORS["on_bright"])
             x += w + 6
             continue
         p.setFont(font(12, italic=True))
@@ -236,7 +236,7 @@ def _draw_cells(p: QPainter, cells: QRectF, row: Row, cw: float, start: int, hw:
         if off < hw:
             fill, text, border = COLORS["committed"], COLORS["on_dark"], COLORS["committed"]
         elif off < leo:
-            fill, text, border = COLORS["uncommitted"], COLORS["text"], COLORS["uncommitted_edge"]
+            fill, text, border = COLORS["uncommitted"], COLORS["on_bright"], COLORS["uncommitted_edge"]
         else:
             fill, text, border = COLORS["empty"], COLORS["faint_text"], COLORS["faint"]
         p.setPen(QPen(border, 1.5))
@@ -312,7 +312,7 @@ def _banners(zombie: tuple[int, int] | None, effects: list) -> list[tuple[tuple[
             texts = ((f"★ NEW LEADER{change} · UNCLEAN!", "★ NEW LEADER · UNCLEAN!", "★ UNCLEAN") if unclean
                      else (f"★ NEW LEADER{change}", "★ NEW LEADER", "★ NEW"))
             out.append((texts, COLORS["error"] if unclean else COLORS["flash"],
-                        COLORS["on_dark"] if unclean else COLORS["text"], frac))
+                        COLORS["on_dark"] if unclean else COLORS["on_bright"], frac))
         elif e.kind == fx.ISR_LEFT:
             out.append((("− LEFT THE ISR", "− ISR"), COLORS["error"], COLORS["on_dark"], frac))
         elif e.kind == fx.ISR_JOINED:
@@ -373,11 +373,11 @@ def _draw_strip_title(p: QPainter, rect: QRectF, tp: TopicPartition, epoch: int,
             break
     role = None
     if leader:
-        role = ("★ LEADER", COLORS["leader"], COLORS["text"])
+        role = ("★ LEADER", COLORS["leader"], COLORS["on_bright"])
         if title_w + tag_width(isr[0]) + tag_width(role[0]) + 14 > head.width():
-            role = ("★ L", COLORS["leader"], COLORS["text"])
+            role = ("★ L", COLORS["leader"], COLORS["on_bright"])
     elif title_w + tag_width(isr[0]) + tag_width("follower") + 14 <= head.width():
-        role = ("follower", COLORS["follower_tag"], COLORS["text"])
+        role = ("follower", COLORS["follower_tag"], COLORS["on_bright"])
     right = draw_tag(p, head.right(), cy, *isr)
     if role is not None:
         right = draw_tag(p, right - 6, cy, *role)
@@ -391,7 +391,7 @@ def _draw_strip_title(p: QPainter, rect: QRectF, tp: TopicPartition, epoch: int,
     if epoch_change is not None:
         for text in (f"epoch {epoch_change[0]} → {epoch_change[1]}", f"{epoch_change[0]}→{epoch_change[1]}"):
             if tag_width(text) <= right - 6 - left:
-                draw_tag(p, left + tag_width(text), cy, text, COLORS["flash"], COLORS["text"])
+                draw_tag(p, left + tag_width(text), cy, text, COLORS["flash"], COLORS["on_bright"])
                 return
     epoch_text = f"epoch {epoch}"
     p.setFont(font(12))

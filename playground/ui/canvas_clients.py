@@ -180,7 +180,7 @@ def draw_card(p: QPainter, card: MemberCard, rect: QRectF, lines: list[CardLine]
     p.save()
     p.setPen(QPen(COLORS["dead"] if card.state == CRASHED else colour, 2,
                   Qt.PenStyle.DashLine if gone else Qt.PenStyle.SolidLine))
-    p.setBrush(QColor("#fff5f5") if card.state == CRASHED else COLORS["background"])
+    p.setBrush(COLORS["crashed_bg"] if card.state == CRASHED else COLORS["background"])
     p.drawRoundedRect(rect, 7, 7)
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(colour)
@@ -217,14 +217,14 @@ def _state_tag(card: MemberCard) -> tuple[str, QColor, QColor]:
     if card.state == ACTIVE:
         return card.label, COLORS["good"], COLORS["on_dark"]
     if card.state == IDLE:
-        return card.label, COLORS["follower_tag"], COLORS["text"]
+        return card.label, COLORS["follower_tag"], COLORS["on_bright"]
     if card.state == CRASHED:
         return card.label, COLORS["dead"], COLORS["on_dark"]
     if card.state == PAUSED:
-        return card.label, COLORS["slow"], COLORS["text"]
+        return card.label, COLORS["slow"], COLORS["on_bright"]
     if card.state == REJOINING:
         return card.label, COLORS["rebalance"], COLORS["on_dark"]
-    return card.label, COLORS["follower_tag"], COLORS["text"]
+    return card.label, COLORS["follower_tag"], COLORS["on_bright"]
 
 
 def _draw_line(p: QPainter, rect: QRectF, line: CardLine, colour: QColor, lane: GroupLane, max_lag: int) -> None:
@@ -300,7 +300,7 @@ def draw_owner_tags(p: QPainter, strip: QRectF, owners: list[Owner], lag: dict, 
         colour = QColor(owner.colour)
         edge = COLORS["background"] if owner.reading else COLORS["dead"] if owner.name else COLORS["muted"]
         p.setPen(QPen(edge, 2, Qt.PenStyle.SolidLine if owner.reading else Qt.PenStyle.DashLine))
-        p.setBrush(colour if owner.reading else QColor("#eeeeee"))
+        p.setBrush(colour if owner.reading else COLORS["not_reading"])
         p.drawRoundedRect(box, 5, 5)
         p.setPen(QColor(text_on(owner.colour)) if owner.reading else edge)
         p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)

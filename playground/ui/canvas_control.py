@@ -13,11 +13,11 @@ between frames here.
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 
 from . import effects as fx
 from .canvas_model import DEAD, ISOLATED, ZOOKEEPER, BrokerBadge, ControlNode, ControlPlane
-from .qt_theme import COLORS, draw_tag, font, tag_width
+from .qt_theme import COLORS, draw_tag, font, ink, tag_width
 
 CONTROL_H = 108
 CHIP_W = 170
@@ -82,18 +82,18 @@ def draw_control_plane(p: QPainter, box: QRectF, plane: ControlPlane, chips: dic
 
 def _draw_chip(p: QPainter, rect: QRectF, node: ControlNode, mode: str) -> None:
     if not node.alive:
-        bg, edge, fg, style = QColor("#ffebee"), COLORS["dead"], COLORS["muted"], Qt.PenStyle.DashLine
+        bg, edge, fg, style = COLORS["dead_bg"], COLORS["dead"], COLORS["muted"], Qt.PenStyle.DashLine
         tag = ("✕ DEAD", COLORS["dead"], COLORS["on_dark"])
     elif node.active:
         bg, edge, fg, style = COLORS["controller"], COLORS["controller"], COLORS["on_dark"], Qt.PenStyle.SolidLine
-        tag = ("ACTIVE", COLORS["crown"], COLORS["text"])
+        tag = ("ACTIVE", COLORS["crown"], COLORS["on_bright"])
     elif node.role == "candidate":
-        bg, edge, fg, style = QColor("#fff8e1"), COLORS["leader"], COLORS["text"], Qt.PenStyle.SolidLine
-        tag = ("candidate", COLORS["leader"], COLORS["text"])
+        bg, edge, fg, style = COLORS["leader_bg"], COLORS["leader"], COLORS["text"], Qt.PenStyle.SolidLine
+        tag = ("candidate", COLORS["leader"], COLORS["on_bright"])
     else:
         bg, edge, fg, style = COLORS["background"], COLORS["controller"], COLORS["text"], Qt.PenStyle.SolidLine
         role = "pre-vote" if node.role == "prospective" else node.role
-        tag = (role if mode != ZOOKEEPER else "ZK", COLORS["follower_tag"], COLORS["text"])
+        tag = (role if mode != ZOOKEEPER else "ZK", COLORS["follower_tag"], COLORS["on_bright"])
     p.setPen(QPen(edge, 3 if node.active else 2, style))
     p.setBrush(bg)
     p.drawRoundedRect(rect, 8, 8)
@@ -220,7 +220,7 @@ def draw_captions(p: QPainter, area: QRectF, captions: list) -> None:
         p.save()
         p.setOpacity(min(1.0, 4.0 * (1.0 - frac)))
         p.setPen(QPen(colour, 2))
-        p.setBrush(QColor(255, 255, 255, 242))
+        p.setBrush(COLORS["label_bg"])
         p.drawRoundedRect(box, 6, 6)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(colour)
@@ -229,7 +229,7 @@ def draw_captions(p: QPainter, area: QRectF, captions: list) -> None:
         p.setPen(COLORS["muted"])
         p.drawText(box.adjusted(16, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, stamp)
         p.setFont(font(13, bold=True))
-        p.setPen(colour.darker(115))
+        p.setPen(ink(colour))
         p.drawText(box.adjusted(26 + fm.horizontalAdvance(stamp), 0, -8, 0),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
         p.restore()

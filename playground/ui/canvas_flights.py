@@ -14,7 +14,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPainterPath, QPen
 
 from . import flights as fl
-from .qt_theme import COLORS, FLIGHT_COLORS, font
+from .qt_theme import COLORS, FLIGHT_COLORS, font, ink
 
 
 def flight_path(a: QPointF, b: QPointF, flight: fl.Flight) -> QPainterPath:
@@ -83,7 +83,7 @@ def _draw_flight_label(p: QPainter, pos: QPointF, radius: float, text: str, colo
     box = next((c for c in candidates if not any(c.intersects(o) for o in taken)), candidates[0])
     taken.append(box)
     p.setPen(QPen(colour, 1.5))
-    p.setBrush(QColor(255, 255, 255, 235))
+    p.setBrush(COLORS["label_bg"])
     p.drawRoundedRect(box, 5, 5)
-    p.setPen(colour.darker(130) if not thin else colour)
+    p.setPen(ink(colour) if not thin else colour)
     p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)

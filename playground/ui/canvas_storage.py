@@ -190,7 +190,7 @@ def draw_cell(p: QPainter, rect: QRectF, off: int, cell: sm.Cell | None, hw: int
         p.setPen(QPen(COLORS["open_txn"], 2.5, Qt.PenStyle.DashLine))
         p.setBrush(fill)
         p.drawRoundedRect(rect, 4, 4)
-        hatch = QBrush(QColor(255, 255, 255, 170) if committed or cell.tombstone else COLORS["open_txn"],
+        hatch = QBrush(COLORS["hatch"] if committed or cell.tombstone else COLORS["open_txn"],
                        Qt.BrushStyle.BDiagPattern)
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(hatch)

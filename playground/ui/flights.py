@@ -95,13 +95,17 @@ def _raft(api: str, body: Any, request: bool, show_control: bool) -> str | None:
     return f"+{len(entries)} metadata" if entries else f"HW {getattr(body, 'high_watermark', '?')}"
 
 
-def classify(msg: Any, view: Any, show_control: bool = False) -> list[Flight]:
-    """The flights worth drawing for one network message (often none)."""
+def classify(msg: Any, view: Any, show_control: bool = False, controllers: set | None = None) -> list[Flight]:
+    """The flights worth drawing for one network message (often none).
+
+    `controllers`: `controller_nodes(view)`, when the caller classifies many messages at once.
+    """
     api = msg.api
     body = msg.body
     if not show_control and api in ("metadata_fetch", "broker_heartbeat", "create_topics", "raft_fetch"):
         return []                   # steady background chatter with the controller: hidden unless asked for
-    controllers = controller_nodes(view)
+    if controllers is None:
+        controllers = controller_nodes(view)
     src = _node(msg.src, controllers)
     dst = _node(msg.dst, controllers)
     t0, t1, lost = msg.sent_at, msg.arrive_at, msg.lost

@@ -14,11 +14,8 @@ from dataclasses import dataclass
 
 from playground.engine.protocol import TopicPartition
 
-# Colour-blind-safe (Okabe-Ito, darkened where white text must stay readable); every mark in a
-# consumer's colour also carries its name.
-OWNER_PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#b8860b", "#56b4e9", "#8c564b", "#5e35b1")
-LIGHT = frozenset({"#56b4e9", "#cc79a7"})   # take dark text
-NOBODY = "#9e9e9e"                          # a partition of the group's topics that no member owns
+from .palettes import LIGHT_OWNERS as LIGHT
+from .palettes import NOBODY, OWNER_PALETTE, OWNER_TEXT_DARK, OWNER_TEXT_LIGHT
 
 # A member card's state: what the consumer's process is doing, as the group sees it.
 ACTIVE, IDLE, PAUSED, REJOINING, JOINING, CRASHED, STOPPED, CLOSING = (
@@ -43,7 +40,7 @@ class OwnerColours:
 
 
 def text_on(colour: str) -> str:
-    return "#111111" if colour in LIGHT else "#ffffff"
+    return OWNER_TEXT_DARK if colour in LIGHT else OWNER_TEXT_LIGHT
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ on every frame; it keeps nothing but the fading "sent" notes.
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from .producer_model import DUE, FULL, IDLE, SENT, WAITING, ProducerCard, RecentSends, producer_cards
@@ -31,10 +31,8 @@ CARD_GAP = 10
 # How long (real time) a "sent" note stays on a row, whatever the speed.
 SENT_FLASH_REAL_MS = 800.0
 
-FILL = QColor("#ffb74d")            # the open batch (the canvas's "not committed yet" orange)
-FILL_EDGE = COLORS["uncommitted_edge"]
-LINGER = COLORS["committed"]
-SENT_BG = FLIGHT_COLORS["ack"]
+# Colours (read at paint time, so that a theme switch shows at once): the open batch is the canvas's
+# "not committed yet" orange, the linger.ms track its committed blue, a sent batch the ack's green.
 
 
 def card_height(card: ProducerCard) -> float:
@@ -149,18 +147,28 @@ class AccumulatorView(QWidget):
         p.setPen(QPen(COLORS["muted"], 1.5))
         p.setBrush(COLORS["background"])
         p.drawRoundedRect(bar, 4, 4)
+        filled = QRectF(bar.left(), bar.top(), 0, bar.height())
         if row.records:
             # A few hundred bytes of a 16 KB batch would be a sliver: never thinner than 6 px.
-            filled = QRectF(bar.left(), bar.top(), max(6.0, bar.width() * row.fill), bar.height())
-            p.setPen(QPen(FILL_EDGE, 1.5))
-            p.setBrush(FILL)
+            filled.setWidth(max(6.0, bar.width() * row.fill))
+            p.setPen(QPen(COLORS["uncommitted_edge"], 1.5))
+            p.setBrush(COLORS["uncommitted"])
             p.drawRoundedRect(filled, 4, 4)
-        p.setPen(COLORS["text"])
         p.setFont(font(12))
         size = f"{_bytes(row.bytes)} / {_bytes(row.batch_size)}" if row.records else f"0 / {_bytes(row.batch_size)}"
         if row.compression_ratio:
             size += f" · {row.compression_ratio:.1f}:1"
-        p.drawText(bar.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, size)
+        # Dark text over the orange fill, the theme's text colour over the rest of the bar.
+        for clip, pen in ((filled, COLORS["on_bright"]),
+                          (QRectF(filled.right(), bar.top(), bar.right() - filled.right(), bar.height()),
+                           COLORS["text"])):
+            if clip.width() <= 0:
+                continue
+            p.save()
+            p.setClipRect(clip)
+            p.setPen(pen)
+            p.drawText(bar.adjusted(8, 0, -8, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, size)
+            p.restore()
         if row.flash is not None:
             self._draw_sent(p, bar, row)
         # linger.ms: a track that empties as the deadline comes, and the words for it
@@ -170,11 +178,11 @@ class AccumulatorView(QWidget):
         p.setBrush(COLORS["column"])
         p.drawRect(track)
         if row.linger_left is not None and row.linger_ms > 0:
-            p.setBrush(LINGER)
+            p.setBrush(COLORS["committed"])
             p.drawRect(QRectF(track.left(), track.top(), track.width() * min(1.0, row.linger_left / row.linger_ms),
                               track.height()))
         colour = {FULL: COLORS["error"], DUE: COLORS["error"], SENT: COLORS["good"], IDLE: COLORS["muted"],
-                  WAITING: COLORS["uncommitted_edge"]}.get(row.state, LINGER)
+                  WAITING: COLORS["uncommitted_edge"]}.get(row.state, COLORS["committed"])
         p.setPen(colour)
         p.setFont(font(12, bold=row.state != IDLE))
         fm = QFontMetricsF(p.font())
@@ -191,7 +199,7 @@ class AccumulatorView(QWidget):
                      bar.height() - 2)
         p.setOpacity(max(0.0, 1.0 - row.flash))
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(SENT_BG)
+        p.setBrush(FLIGHT_COLORS["ack"])
         p.drawRoundedRect(tag, 5, 5)
         p.setPen(COLORS["on_dark"])
         p.drawText(tag, Qt.AlignmentFlag.AlignCenter, text)

@@ -7,13 +7,11 @@ fetch travels along the row. Moving dots come from `bridge.message_sent`
 (see `flights.py`) and disappear when their message has arrived; flashes and
 captions come from engine events (see `effects.py`) and fade out.
 
-Painting is split by what is painted: `canvas_brokers` (broker columns and
-replica strips), `canvas_control` (the control plane, links and captions),
-`canvas_clients` (producers and the consumer-group lanes), `canvas_flights`
-(moving messages); this module lays them out and handles the mouse:
-clicking a broker opens its fault menu (kill, restart, isolate, heal, slow
-down), clicking a controller opens kill / restart, clicking a consumer's card
-asks the window for its menu (stop, crash, pause, resume).
+Painting is split by what is painted: `canvas_brokers` (columns, replica
+strips), `canvas_control` (control plane, links, captions), `canvas_clients`
+(producers, group lanes), `canvas_flights` (moving messages), `canvas_storage`
+(markers, segments); this module lays them out and handles the mouse (fault
+menus of brokers, controllers and consumers; scrolling back in a log).
 """
 
 from __future__ import annotations
@@ -25,16 +23,13 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from playground.engine.events import EventKind
 from playground.engine.protocol import TopicPartition
 
-from . import effects as fx
-from . import flights as fl
+from . import canvas_tooltips as tips, effects as fx, flights as fl, storage_effects as sfx, txn_flights
 from .canvas_brokers import CELL_W, Row, StripInfo, cells_rect, draw_broker, draw_no_replica, draw_strip
 from .canvas_clients import (CLIENT_GAP, PRODUCER_H, PRODUCER_H_COMPACT, LaneLayout, draw_lane, draw_owner_tags,
                              draw_producer, layout_lanes)
 from .canvas_control import CAPTION_H, CONTROL_H, chip_rects, draw_captions, draw_control_plane, draw_links
 from .canvas_flights import draw_flights
 from .canvas_storage import STORAGE_STRIP_H, StorageLayer
-from . import storage_effects as sfx
-from . import txn_flights
 from .canvas_model import BrokerBadge, ControlPlane, broker_badges, control_plane
 from .group_model import CRASHED, STOPPED, GroupLane, OwnerColours, coordinators, group_lanes, owners
 from .qt_broker_actions import BrokerActions
@@ -67,6 +62,7 @@ class ClusterCanvas(QWidget):
         self.actions = actions if actions is not None else BrokerActions(bridge, self)
         self.effects = fx.Effects(bridge.display_time)
         self._flights: list[fl.Flight] = []
+        self._pending: list = []                # network messages since the last frame, not classified yet
         self._show_control = False
         self._strips: list[StripInfo] = []
         self._cells: list[tuple[QRectF, int, TopicPartition, int]] = []
@@ -80,6 +76,7 @@ class ClusterCanvas(QWidget):
         self._metadata_end: int | None = None
         self._menu = None
         self._clients_w = float(CLIENTS_W)
+        self._zoom = 1.0                        # presenter mode draws everything this much larger
         self._legend_h, self._legend_for = 78.0, (-1.0, False, False)
         self.storage = StorageLayer()           # transaction markers, segments, storage effects
         self._colours = OwnerColours()          # consumer -> colour, kept so that colours never change
@@ -96,8 +93,23 @@ class ClusterCanvas(QWidget):
 
     # -- binding -----------------------------------------------------------------
     def _on_message(self, msg) -> None:
-        self._flights.extend(fl.classify(msg, self._bridge.view(), self._show_control))
-        if len(self._flights) > 3000:           # 100x with lots of traffic: keep the newest
+        # Classified once per frame, and only if still in flight then: at 1 ms hops most messages
+        # come and go within one frame and are never drawn.
+        self._pending.append(msg)
+        if len(self._pending) > 20_000:         # time run without frames (fast-forward): drop the arrived
+            now = self._bridge.now
+            self._pending = [m for m in self._pending if m.arrive_at > now]
+
+    def _classify_pending(self, t: float) -> None:
+        pending, self._pending = self._pending, []
+        live = [m for m in pending if m.arrive_at > t]
+        if not live:
+            return
+        view = self._bridge.view()
+        controllers = fl.controller_nodes(view)
+        for msg in live[-3000:]:                # 100x with lots of traffic: keep the newest
+            self._flights.extend(fl.classify(msg, view, self._show_control, controllers))
+        if len(self._flights) > 3000:
             del self._flights[:-2000]
 
     def _on_event(self, event) -> None:
@@ -113,6 +125,7 @@ class ClusterCanvas(QWidget):
     def _on_frame(self, t: float) -> None:
         self.effects.advance(t, self._bridge.speed)
         self._stamp_metadata(self._bridge.view(), self.effects.playback)
+        self._classify_pending(t)
         self._flights = [f for f in self._flights if f.arrive_at > t]
         self.update()
 
@@ -123,11 +136,36 @@ class ClusterCanvas(QWidget):
             self._flights = [f for f in self._flights if f.kind != fl.CONTROL]
         self.update()
 
+    def set_zoom(self, zoom: float) -> None:
+        """Draw everything `zoom` times larger (presenter mode: 1.5); the layout fits the smaller
+        logical size, so text, lines and boxes all grow together and nothing overflows."""
+        self._zoom = float(zoom)
+        self._legend_for = (-1.0, False, False)
+        self.updateGeometry()
+        self.update()
+
+    @property
+    def zoom(self) -> float:
+        return self._zoom
+
+    def _lw(self) -> float:
+        return self.width() / self._zoom
+
+    def _lh(self) -> float:
+        return self.height() / self._zoom
+
+    def _to_widget(self, rect: QRectF | None) -> QRectF | None:
+        if rect is None or self._zoom == 1.0:
+            return rect
+        z = self._zoom
+        return QRectF(rect.left() * z, rect.top() * z, rect.width() * z, rect.height() * z)
+
     # -- introspection (tests, tooltips, menus) -------------------------------------------
     def drawn_strips(self) -> list[StripInfo]:
         return list(self._strips)
 
     def flights(self) -> list[fl.Flight]:
+        self._classify_pending(self._bridge.display_time)
         return list(self._flights)
 
     def control_plane(self) -> ControlPlane:
@@ -150,20 +188,43 @@ class ClusterCanvas(QWidget):
     def captions(self) -> list[str]:
         return [c.text for c, _ in self.effects.captions()[-MAX_CAPTIONS:]]
 
+    # Rects are in widget coordinates (where to click), whatever the zoom.
     def broker_rect(self, broker_id: int) -> QRectF | None:
         """The broker's header (click it for the fault menu)."""
-        return self._anchors.get(("broker", broker_id))
+        return self._to_widget(self._anchors.get(("broker", broker_id)))
 
     def controller_rect(self, node_id: int) -> QRectF | None:
-        return self._chips.get(node_id)
+        return self._to_widget(self._chips.get(node_id))
 
     def consumer_rect(self, name: str) -> QRectF | None:
         """The consumer's card in its group's lane (click it for Stop · Crash · Pause · Resume)."""
-        return next((rect for lane in self._lanes for card, rect, _ in lane.cards if card.name == name), None)
+        return self._to_widget(next((rect for lane in self._lanes for card, rect, _ in lane.cards
+                                     if card.name == name), None))
+
+    def producer_rect(self, name: str) -> QRectF | None:
+        """The producer's box in the clients column."""
+        return self._to_widget(self._anchors.get(("client", name)) if name in self._bridge.view().producers()
+                               else None)
+
+    def lane_rect(self, group_id: str) -> QRectF | None:
+        """The consumer group's lane."""
+        return self._to_widget(next((lane.rect for lane in self._lanes if lane.lane.group_id == group_id), None))
+
+    def strip_rect(self, broker_id: int, topic: str, partition: int) -> QRectF | None:
+        """A replica's strip of offset cells."""
+        return self._to_widget(self._anchors.get(("replica", broker_id, TopicPartition(topic, partition))))
+
+    def cell_rect(self, broker_id: int, topic: str, partition: int, offset: int) -> QRectF | None:
+        """The cell of one record on one replica, as drawn in the last paint."""
+        return self._to_widget(next((rect for rect, bid, tp, off in self._cells if bid == broker_id
+                                     and tp == TopicPartition(topic, partition) and off == offset), None))
 
     def hit(self, pos: QPointF) -> tuple[str, int | str] | None:
         """("broker", id) for a broker's header or column, ("controller", id) for a voter, ("consumer", name)
-        for a consumer's card, else None."""
+        for a consumer's card, else None. `pos` is in widget coordinates."""
+        return self._hit_logical(QPointF(pos.x() / self._zoom, pos.y() / self._zoom))
+
+    def _hit_logical(self, pos: QPointF) -> tuple[str, int | str] | None:
         for lane in self._lanes:
             for card, rect, _lines in lane.cards:
                 if rect.contains(pos) and card.state not in (CRASHED, STOPPED):
@@ -171,7 +232,7 @@ class ClusterCanvas(QWidget):
         for node_id, rect in self._chips.items():
             if rect.contains(pos):
                 return ("controller", node_id)
-        bottom = self.height() - self._legend_h - MARGIN
+        bottom = self._lh() - self._legend_h - MARGIN
         for bid, (x, w) in self._columns.items():
             header = self._anchors.get(("broker", bid))
             if header is not None and x <= pos.x() <= x + w and header.top() <= pos.y() <= bottom:
@@ -187,7 +248,7 @@ class ClusterCanvas(QWidget):
     # -- layout -------------------------------------------------------------------
     def _layout(self, view, plane: ControlPlane, lanes: list[GroupLane]) -> list[tuple[str, list]]:
         """Compute anchors (clients, brokers, controllers, strips) and rows; return topics' partitions."""
-        w, h = float(self.width()), float(self.height())
+        w, h = self._lw(), self._lh()
         groups = bool(lanes)
         if groups:
             self._clients_w = max(200.0, min(float(GROUPS_W), 0.22 * w))
@@ -238,7 +299,7 @@ class ClusterCanvas(QWidget):
                         self._anchors[("replica", bid, tp)] = QRectF(x, y, cw_, strip_h)
                 y += strip_h + ROW_GAP
         bottom = self._layout_clients(view, lanes, rows_top, y - ROW_GAP)
-        self.setMinimumHeight(int(max(y - ROW_GAP, bottom) + self._legend_h + MARGIN + 10))
+        self.setMinimumHeight(int((max(y - ROW_GAP, bottom) + self._legend_h + MARGIN + 10) * self._zoom))
         return topics
 
     def _layout_clients(self, view, lanes: list[GroupLane], rows_top: float, rows_bottom: float) -> float:
@@ -281,6 +342,7 @@ class ClusterCanvas(QWidget):
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
         p.fillRect(self.rect(), COLORS["background"])
+        p.scale(self._zoom, self._zoom)
         topics = self._layout(view, plane, lanes)
         self._strips = []
         self._cells = []
@@ -288,7 +350,7 @@ class ClusterCanvas(QWidget):
         headers = {b.broker_id: self._anchors[("broker", b.broker_id)] for b in badges}
         draw_links(p, self._control_box, headers, badges)
         draw_control_plane(p, self._control_box, plane, self._chips, self._fresh_metadata(plane))
-        bottom = self.height() - self._legend_h - MARGIN
+        bottom = self._lh() - self._legend_h - MARGIN
         selected = self.actions.selected
         for badge in badges:
             x, w = self._columns[badge.broker_id]
@@ -300,7 +362,7 @@ class ClusterCanvas(QWidget):
             p.setFont(font(15))
             p.setPen(COLORS["muted"])
             p.drawText(QRectF(MARGIN + self._clients_w, MARGIN + TOP_H + HEADER_H + 30,
-                              self.width() - self._clients_w - 40, 60),
+                              self._lw() - self._clients_w - 40, 60),
                        Qt.AlignmentFlag.AlignCenter, "No topics yet: create one with Topic ▸ New topic… (Ctrl+N)")
         by_id = {b.broker_id: b for b in badges}
         zombies = {(z.broker_id, z.topic, z.partition): z for z in view.zombie_leaders()}
@@ -312,13 +374,13 @@ class ClusterCanvas(QWidget):
                 self._draw_row(p, view, pv, by_id, zombies)
                 self._draw_owners(p, pv, readers, lag, committed)
         self._draw_flights(p, self._bridge.display_time)
-        legend_top = self.height() - self._legend_h - MARGIN + 8
-        draw_legend(p, QRectF(MARGIN, legend_top, self.width() - 2 * MARGIN, self._legend_h - 8), bool(lanes),
+        legend_top = self._lh() - self._legend_h - MARGIN + 8
+        draw_legend(p, QRectF(MARGIN, legend_top, self._lw() - 2 * MARGIN, self._legend_h - 8), bool(lanes),
                     self.storage.legend)
         captions = self.effects.captions()[-MAX_CAPTIONS:]
         if captions:
             left = MARGIN + self._clients_w + MARGIN
-            draw_captions(p, QRectF(left, legend_top - 3 * CAPTION_H, self.width() - left - MARGIN,
+            draw_captions(p, QRectF(left, legend_top - 3 * CAPTION_H, self._lw() - left - MARGIN,
                                     3 * CAPTION_H + self._legend_h - 8), captions)
         p.end()
 
@@ -432,11 +494,9 @@ class ClusterCanvas(QWidget):
 
     # -- mouse: the fault menus, looking back in a log ------------------------------------------------
     def wheelEvent(self, e) -> None:
-        """The wheel over a replica strip scrolls its row's offsets (up: older); elsewhere the window
-        scrolls as usual."""
-        pos = e.position()
-        tp = next((key[2] for key, rect in self._anchors.items() if key[0] == "replica" and rect.contains(pos)),
-                  None)
+        """Over a replica strip the wheel scrolls its offsets (up: older); elsewhere, the window."""
+        pos = self._logical(e.position())
+        tp = next((k[2] for k, rect in self._anchors.items() if k[0] == "replica" and rect.contains(pos)), None)
         steps = e.angleDelta().y() // 120 or (1 if e.angleDelta().y() > 0 else -1 if e.angleDelta().y() else 0)
         if tp is None or tp not in self._rows or not steps:
             super().wheelEvent(e)
@@ -446,7 +506,7 @@ class ClusterCanvas(QWidget):
         e.accept()
 
     def mousePressEvent(self, e) -> None:
-        block = self.storage.block_at(e.position())
+        block = self.storage.block_at(self._logical(e.position()))
         if block is not None:                   # a segment in the bar: show its cells
             self.storage.pinned[block[1]] = block[2].base_offset
             self.update()
@@ -454,6 +514,11 @@ class ClusterCanvas(QWidget):
             return
         hit = self.hit(e.position())
         if hit is None:
+            text = self._tooltip_at(e.position())      # a producer, a group lane: clicking tells what it is
+            if text:
+                QToolTip.showText(e.globalPosition().toPoint(), text, self)
+                e.accept()
+                return
             super().mousePressEvent(e)
             return
         kind, node = hit
@@ -499,32 +564,34 @@ class ClusterCanvas(QWidget):
             return True
         return super().event(e)
 
+    def _logical(self, pos: QPointF) -> QPointF:
+        return QPointF(pos.x() / self._zoom, pos.y() / self._zoom)     # presenter mode draws zoomed
+
     def _tooltip_at(self, pos: QPointF) -> str | None:
-        hit = self.hit(pos)
-        header = self.broker_rect(hit[1]) if hit and hit[0] == "broker" else None
-        if header is not None and header.contains(pos):
-            key = next((b.key for b in self.broker_badges() if b.broker_id == hit[1]), None)
-            keys = f"select with {key}, then " if key else "select it, then "
-            return (f"<b>Broker {hit[1]}</b>: click for Kill · Restart · Isolate · Heal · Slow down<br>"
-                    f"Keyboard: {keys}K kill · R restart · I isolate · H heal · S slow down")
-        if hit and hit[0] == "controller":
-            return f"<b>Controller {hit[1]}</b>: click to kill or restart it (C kills the active controller)"
-        if hit and hit[0] == "consumer":
-            return (f"<b>Consumer {hit[1]}</b>: click for Stop (LeaveGroup) · Crash (no LeaveGroup: the group waits "
-                    "session.timeout.ms) · Pause poll() · Resume")
-        text = self.storage.tooltip_at(pos, self._bridge.view())
+        """What is under `pos` (widget coordinates) and its numbers now: a record's cell, a replica strip,
+        a consumer, a group lane, a producer, a controller or a broker."""
+        lp, view = self._logical(pos), self._bridge.view()
+        text = self.storage.tooltip_at(lp, view)
         if text:
             return text
         for rect, bid, tp, off in self._cells:
-            if rect.contains(pos):
-                log = self._bridge.view().replica_log(bid, tp.topic, tp.partition)
-                if log is None:
-                    return None
-                for o, rec, batch in log.records(off, off + 1):
-                    headers = ", ".join(f"{k}={v.decode('utf-8', 'replace')}" for k, v in rec.headers) or "none"
-                    key = rec.key.decode("utf-8", "replace") if rec.key is not None else "null"
-                    value = rec.value.decode("utf-8", "replace") if rec.value is not None else "null"
-                    return (f"<b>{tp} offset {o}</b> on broker {bid}<br>key: {key}<br>value: {value}<br>"
-                            f"headers: {headers}<br>timestamp: {rec.timestamp} ms · leader epoch "
-                            f"{batch.leader_epoch}")
+            if rect.contains(lp):
+                return tips.cell_tip(view, bid, tp, off)
+        hit = self._hit_logical(lp)
+        if hit and hit[0] == "consumer":
+            return tips.consumer_tip(view, str(hit[1]))
+        if hit and hit[0] == "controller" and self._plane is not None:
+            node = next((n for n in self._plane.nodes if n.node_id == hit[1]), None)
+            return tips.controller_tip(node, self._plane.mode) if node is not None else None
+        for lane in self._lanes:
+            if lane.rect.contains(lp):
+                return tips.group_tip(view, lane.lane.group_id)
+        for key, rect in self._anchors.items():
+            if key[0] == "replica" and rect.contains(lp):
+                return tips.strip_tip(view, key[1], key[2])
+            if key[0] == "client" and rect.contains(lp) and key[1] in view.producers():
+                return tips.producer_tip(view, key[1])
+        if hit and hit[0] == "broker":
+            badge = next((b for b in self.broker_badges() if b.broker_id == hit[1]), None)
+            return tips.broker_tip(view, badge) if badge is not None else None
         return None

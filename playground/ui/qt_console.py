@@ -16,16 +16,16 @@ import shlex
 import traceback
 
 from PySide6.QtCore import QEvent, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QTextCharFormat, QTextCursor
+from PySide6.QtGui import QFont, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPlainTextEdit, QVBoxLayout, QWidget
 
 from playground.tools.complete import common_prefix
 
+from .qt_theme import COLORS
+
 PROMPT = "$ "
 FONT_POINTS = 14                    # readable on a projector
 MAX_LINES = 5000
-ERR_COLOR = QColor("#c62828")
-ECHO_COLOR = QColor("#1565c0")
 HELP = """Kafka's command-line tools, on this cluster (the bootstrap server is {bootstrap}):
   kafka-topics --bootstrap-server {bootstrap} --list
   kafka-topics --bootstrap-server {bootstrap} --describe --topic orders
@@ -158,9 +158,9 @@ class KafkaConsole(QWidget):
         for parts, stream in pending:
             fmt = QTextCharFormat()
             if stream == "err":
-                fmt.setForeground(ERR_COLOR)
+                fmt.setForeground(COLORS["console_error"])
             elif stream == "echo":
-                fmt.setForeground(ECHO_COLOR)
+                fmt.setForeground(COLORS["console_echo"])
             cursor.insertText("".join(parts), fmt)
         self.output.setTextCursor(cursor)
         self.output.ensureCursorVisible()

@@ -19,7 +19,7 @@ from playground.engine import EventKind, KafkaError
 
 from .commands import ASSIGNOR_CHOICES, COMMIT_CHOICES, OFFSET_RESET_CHOICES, RESET_TO_CHOICES
 from .group_model import OwnerColours, group_lanes
-from .qt_theme import font
+from .qt_theme import font, status_style
 
 REFRESH_MS = 250
 COMMIT_HELP = {
@@ -262,7 +262,7 @@ class ConsumersPanel(QWidget):
         return menu
 
     def _show(self, text: str, error: bool = False) -> None:
-        self.status.setStyleSheet("color: #c62828; font-weight: bold;" if error else "color: #1b5e20;")
+        self.status.setStyleSheet(status_style(error))
         self.status.setText(text)
         self.message.emit(text, error)
 

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QFrame, QGridLayout, QHeaderVi
 
 from playground.engine import EventKind
 
-from .qt_theme import font
+from .qt_theme import COLORS, css, font
 
 MIN_INTERVAL_MS = 250
 
@@ -105,6 +105,8 @@ class GuaranteesPanel(QWidget):
         self._tiles: dict[str, QFrame] = {}
         self._rows: list[LostRow] = []
         self._pending = False
+        self._stale = False
+        self._cost_ms = 0                   # how long the last refresh took
         self._since = QElapsedTimer()
         grid = QGridLayout()
         grid.setSpacing(6)
@@ -158,22 +160,41 @@ class GuaranteesPanel(QWidget):
 
     # -- reading (tests) -------------------------------------------------------------------
     def value(self, name: str) -> int:
+        if self._stale:
+            self.refresh()
         return int(self._numbers[name].text())
 
     def lost_rows(self) -> list[LostRow]:
+        if self._stale:
+            self.refresh()
         return list(self._rows)
 
     # -- refreshing --------------------------------------------------------------------------
     def _on_event(self, event) -> None:
         if event.kind == EventKind.REPLICA_TRUNCATED:
             self._truncations.append(event)
-        if not self._pending:
+        self._stale = True
+        if not self._pending and self.isVisible():
             self._pending = True
-            wait = 0 if not self._since.isValid() else max(0, MIN_INTERVAL_MS - self._since.elapsed())
-            QTimer.singleShot(int(wait), self, self.refresh)
+            # The audit walks every log: with many records one refresh takes long, so the panel waits
+            # ten times that between refreshes and never takes more than a tenth of the time.
+            interval = max(MIN_INTERVAL_MS, 10 * self._cost_ms)
+            wait = 0 if not self._since.isValid() else max(0, interval - self._since.elapsed())
+            QTimer.singleShot(int(wait), self, self._refresh_if_shown)
+
+    def _refresh_if_shown(self) -> None:
+        self._pending = False
+        if self.isVisible():
+            self.refresh()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:                 # hidden behind another tab meanwhile: catch up now
+            self.refresh()
 
     def refresh(self) -> None:
         self._pending = False
+        self._stale = False
         self._since.start()
         view = self._bridge.view()
         summary = view.audit()
@@ -182,8 +203,8 @@ class GuaranteesPanel(QWidget):
         consumed = getattr(summary, "consumed_duplicates", 0)
         skipped = getattr(summary, "skipped", 0)
         self.consumer_line.setText(f"Consumers: read twice {consumed} · skipped {skipped}")
-        self.consumer_line.setStyleSheet("color: #c62828; font-weight: bold;" if consumed or skipped
-                                         else "color: #555555;")
+        self.consumer_line.setStyleSheet(f"color: {css('error')}; font-weight: bold;" if consumed or skipped
+                                         else f"color: {css('muted')};")
         records = view.acked_records((lost.producer, lost.serial) for lost in summary.lost)
         rows = []
         for lost in summary.lost:
@@ -193,6 +214,7 @@ class GuaranteesPanel(QWidget):
                                 else "?", lost.producer, lost_reason(lost, self._truncations, view)))
         if rows != self._rows:
             self._fill(rows)
+        self._cost_ms = self._since.elapsed()
 
     def _set(self, name: str, n: int) -> None:
         label = self._numbers[name]
@@ -201,11 +223,13 @@ class GuaranteesPanel(QWidget):
         label.setText(str(n))
         label.setProperty("shown", True)
         if name == "acked_lost":
-            style = ("background: #c62828; color: white;" if n else "background: #e8f5e9; color: #1b5e20;")
+            style = (f"background: {css('error')}; color: {css('on_dark')};" if n
+                     else f"background: {css('audit_ok_bg')}; color: {css('status_ok')};")
         elif name == "acked":
-            style = "background: #e3f2fd; color: #0d47a1;"
+            style = f"background: {css('audit_info_bg')}; color: {css('hw')};"
         else:
-            style = "background: #fff3e0; color: #e65100;" if n else "background: #f5f5f5; color: #555555;"
+            style = (f"background: {css('audit_warn_bg')}; color: {css('produce')};" if n
+                     else f"background: {css('audit_none_bg')}; color: {css('muted')};")
         self._tiles[name].setStyleSheet(f"QFrame#{name} {{ {style} border-radius: 8px; }} "
                                         f"QLabel {{ {style.split(';')[1]}; background: transparent; }}")
 
@@ -217,7 +241,7 @@ class GuaranteesPanel(QWidget):
                 item = QTableWidgetItem(value)
                 item.setToolTip(row.why)
                 if c < 5:
-                    item.setForeground(Qt.GlobalColor.darkRed)
+                    item.setForeground(COLORS["error"])
                 self.table.setItem(r, c, item)
         self.lost_title.setText(f"Acknowledged but lost: {len(rows)}" if rows
                                 else "Acknowledged but lost: none so far")
@@ -234,3 +258,10 @@ class GuaranteesPanel(QWidget):
         row = self._rows[min(r, len(self._rows) - 1)]
         self.why.setText(f"<b>{row.partition} offset {row.offset}</b> (key {row.key}, value {row.value!r}): "
                          f"{row.why}")
+
+    def apply_appearance(self) -> None:
+        """The theme changed: redraw the tiles and the table in the new colours."""
+        for label in self._numbers.values():
+            label.setProperty("shown", None)
+        self._rows = None       # differs from any list: the table is filled again
+        self.refresh()

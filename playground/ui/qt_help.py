@@ -6,7 +6,7 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (QDialog, QDialogButtonBox, QLabel, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from .qt_theme import font
+from .qt_theme import font, ui_scale
 
 MOUSE = (
     ("Mouse", "Click (or right-click) a broker", "menu: Kill · Restart · Isolate · Heal · Slow down"),
@@ -16,6 +16,8 @@ MOUSE = (
     ("Mouse", "Hover a block of a segment bar", "the segment: offsets, size, records, active, cleaned"),
     ("Mouse", "Click a block of a segment bar", "the strip shows that segment's cells"),
     ("Mouse", "Wheel over a replica strip", "scroll its offsets: up to older ones, down back to the newest"),
+    ("Mouse", "Hover (or click) a broker, replica strip, producer, consumer, group lane or controller",
+     "what it is and its numbers now: offsets, ISR, lag, counts, epochs"),
     ("Mouse", "Click a consumer's card (in its group's lane)", "menu: Stop · Crash · Pause · Resume"),
 )
 
@@ -47,7 +49,7 @@ class ShortcutsDialog(QDialog):
         self.table = QTableWidget(len(rows), 3)
         self.table.setHorizontalHeaderLabels(["Menu", "What", "Keys"])
         self.table.verticalHeader().setVisible(False)
-        self.table.setFont(font(13))
+        self.table.setFont(font(round(13 * ui_scale())))
         for r, row in enumerate(rows):
             for c, text in enumerate(row):
                 self.table.setItem(r, c, QTableWidgetItem(text))
@@ -57,14 +59,14 @@ class ShortcutsDialog(QDialog):
         note = QLabel("Broker faults work on the selected broker: press its number (1–9, shown on its header), "
                       "then K, R, I, H or S. Typing in a text field never triggers these keys.")
         note.setWordWrap(True)
-        note.setFont(font(12))
+        note.setFont(font(round(12 * ui_scale())))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
         layout.addWidget(note)
         layout.addWidget(self.table)
         layout.addWidget(buttons)
-        self.resize(1120, 700)
+        self.resize(round(1120 * ui_scale()), round(700 * ui_scale()))
 
     def rows(self) -> list[tuple[str, str, str]]:
         return [tuple(self.table.item(r, c).text() for c in range(3)) for r in range(self.table.rowCount())]

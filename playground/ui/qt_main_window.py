@@ -1,22 +1,29 @@
 """The main window: time controls on top, the cluster canvas in the middle,
 the produce panel on the right over the guarantees, consumers and producers panels (tabs),
-the event log, the consumer-lag chart and the produce chart at the bottom, and a status bar that
-tells what a command did (or Kafka's reason for refusing it)."""
+the event log and the charts at the bottom (consumer lag and consume throughput, produce
+throughput and latency, ISR sizes, ack latency by acks), and a status bar that tells what a
+command did (or Kafka's reason for refusing it).
+
+View ▸ Theme switches light and dark; View ▸ Presenter mode (F11, Ctrl+Shift+P) hides the
+menus, the toolbar and the status bar, draws the canvas 1.5× larger and scales every panel's
+fonts, in higher contrast — for a projector and the back of a classroom."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea, QToolBar,
-                               QVBoxLayout, QWidget)
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea,
+                               QToolBar, QVBoxLayout, QWidget)
 
 from playground.engine import Cluster, EventKind
 from playground.storage import Journal
 
 from .bridge import SimulationBridge, Timeline
+from .qt_appearance import apply_to_application, scale_fonts, set_base_font
 from .qt_broker_actions import BrokerActions
 from .qt_canvas import ClusterCanvas
 from .qt_console import KafkaConsole
+from .qt_cluster_charts import AcksLatencyChart, ConsumeChart, IsrChart
 from .qt_consumers import ConsumersPanel
 from .qt_guarantees import GuaranteesPanel
 from .qt_help import ShortcutsDialog
@@ -27,7 +34,8 @@ from .qt_produce_chart import ProduceChart
 from .qt_producers import ProducersPanel
 from .qt_storage import StoragePanel
 from .qt_panels import CreateTopicDialog, EventLogModel, EventLogView, ProducePanel, TimeControls
-from .qt_theme import font
+from .qt_theme import (PRESENTER_SCALE, THEMES, apply_palette, current_theme, font, presenter_mode, status_style,
+                       ui_scale)
 from .qt_workspace import AppSession, WorkspaceActions
 
 
@@ -54,6 +62,7 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Time")
         toolbar.setObjectName("time-toolbar")
         toolbar.setMovable(False)
+        self._toolbar = toolbar
         toolbar.addWidget(self.time_controls)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
 
@@ -65,7 +74,7 @@ class MainWindow(QMainWindow):
         dock = QDockWidget("Produce", self)
         dock.setObjectName("produce-dock")
         dock.setWidget(side)
-        dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)   # closable: Ctrl+1 toggles it
         dock.setTitleBarWidget(QWidget())
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
 
@@ -103,6 +112,7 @@ class MainWindow(QMainWindow):
         # The right column runs the full height; the event log sits under the canvas only.
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
 
+        self._status = ("", False)
         self.status_label = QLabel("Click a broker (or press its number, 1–9) to kill, isolate or slow it.")
         self.status_label.setFont(font(13))
         self.statusBar().addWidget(self.status_label, 1)
@@ -117,7 +127,7 @@ class MainWindow(QMainWindow):
         log_dock = QDockWidget("Events", self)
         log_dock.setObjectName("events-dock")
         log_dock.setWidget(self.event_log)
-        log_dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
+        log_dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable)   # closable: Ctrl+2 toggles it
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, log_dock)
         self.lag_chart = LagChart(self.bridge)
         lag_dock = QDockWidget("Consumer lag (records behind the high watermark) over virtual time (s)", self)
@@ -149,6 +159,22 @@ class MainWindow(QMainWindow):
         self._console_dock = console_dock
         self._log_dock, self._side_dock, self._lag_dock = log_dock, dock, lag_dock
         self._produce_dock = produce_dock
+        self.consume_chart = ConsumeChart(self.bridge)
+        self._consume_dock = self._chart_dock("Consumers: records polled per second of virtual time (s)",
+                                              "consume-chart-dock", self.consume_chart)
+        self.isr_chart = IsrChart(self.bridge)
+        self._isr_dock = self._chart_dock("ISR sizes and under-replicated partitions over virtual time (s)",
+                                          "isr-chart-dock", self.isr_chart)
+        self.acks_chart = AcksLatencyChart(self.bridge)
+        self._acks_dock = self._chart_dock("Produce latency by acks over virtual time (s)", "acks-chart-dock",
+                                           self.acks_chart)
+        # Tabified only once shown: tabifying hidden docks upsets the right column's split.
+        for chart_dock, partner in ((self._consume_dock, lag_dock), (self._isr_dock, produce_dock),
+                                    (self._acks_dock, produce_dock)):
+            chart_dock.hide()
+            chart_dock.visibilityChanged.connect(
+                lambda visible, d=chart_dock, p=partner: self._tab_with(d, p) if visible else None)
+        self._presenter_hidden: list[QWidget] = []
         # The charts appear with the first consumer / the first producer loop (once: closed by the
         # user, they stay closed).
         self._lag_shown = bool(cluster.view().consumers())
@@ -166,6 +192,25 @@ class MainWindow(QMainWindow):
         self.workspace = WorkspaceActions(self, self.session, workspace_path)
         self.workspace.build_menu()
         self.lessons = LessonsController(self)      # Lessons menu, File ▸ Demos, the lesson dock (Ctrl+Shift+L)
+
+    def _chart_dock(self, title: str, name: str, chart: QWidget) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(chart)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetClosable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetMovable)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, dock)
+        return dock
+
+    def _tab_with(self, dock: QDockWidget, partner: QDockWidget) -> None:
+        """A chart dock shown for the first time joins its partner's tabs (or takes its place)."""
+        if dock.property("placed"):
+            return
+        dock.setProperty("placed", True)
+        if not partner.isHidden() and self.dockWidgetArea(partner) == self.dockWidgetArea(dock):
+            self.tabifyDockWidget(partner, dock)
+            dock.raise_()
 
     def _scrolled_dock(self, title: str, name: str, widget: QWidget) -> QDockWidget:
         """A movable, closable dock whose panel scrolls in small windows rather than grows."""
@@ -213,7 +258,9 @@ class MainWindow(QMainWindow):
             self.addAction(toggle)
         for dock, key in ((self._guarantees_dock, "Ctrl+3"), (self._consumers_dock, "Ctrl+4"),
                           (self._lag_dock, "Ctrl+5"), (self._producers_dock, "Ctrl+6"),
-                          (self._produce_dock, "Ctrl+7"), (self._storage_dock, "Ctrl+8")):
+                          (self._produce_dock, "Ctrl+7"), (self._storage_dock, "Ctrl+8"),
+                          (self._consume_dock, "Ctrl+Shift+5"), (self._isr_dock, "Ctrl+9"),
+                          (self._acks_dock, "Ctrl+0")):
             toggle = dock.toggleViewAction()
             toggle.setShortcut(QKeySequence(key))
             view.addAction(toggle)
@@ -227,6 +274,19 @@ class MainWindow(QMainWindow):
                                self.canvas.set_show_control_traffic, checkable=True)
         control.setChecked(False)
         view.addAction(messages_action(self, self._messages_dock))
+        view.addSeparator()
+        theme_menu = view.addMenu("Theme")
+        themes = QActionGroup(self)
+        self.theme_actions: dict[str, QAction] = {}
+        for name in THEMES:
+            act = self._action(theme_menu, f"{name.capitalize()} theme", lambda _=False, n=name: self.set_theme(n),
+                               checkable=True)
+            themes.addAction(act)
+            self.theme_actions[name] = act
+        self.theme_actions[current_theme()].setChecked(True)
+        self.presenter_action = self._action(view, "Presenter mode (the canvas alone, 1.5× larger, high contrast)",
+                                             lambda on: self.set_presenter(bool(on)), "F11", "Ctrl+Shift+P",
+                                             checkable=True)
         self._build_broker_actions(bar)
         help_menu = bar.addMenu("&Help")
         self._action(help_menu, "Keyboard shortcuts…", self.open_shortcuts, "F1", "?")
@@ -270,22 +330,88 @@ class MainWindow(QMainWindow):
     def _console_visibility(self, visible: bool) -> None:
         self.console_action.setChecked(self._console_dock.isVisible() if visible else False)
 
+    # -- theme and presenter mode --------------------------------------------------------------
+    @property
+    def theme(self) -> str:
+        return current_theme()
+
+    @property
+    def presenter(self) -> bool:
+        return presenter_mode()
+
+    def set_theme(self, name: str) -> None:
+        """Switch to the "light" or "dark" theme (raises ValueError for another name)."""
+        self._apply_appearance(name, presenter_mode())
+
+    def set_presenter(self, on: bool) -> None:
+        """Presenter mode on or off: menus, toolbar and status bar hidden; the canvas 1.5× larger;
+        every panel's fonts 1.5×; quiet colours made louder. The shortcuts keep working."""
+        self._apply_appearance(current_theme(), on)
+
+    def _apply_appearance(self, theme: str, presenter: bool) -> None:
+        was_presenter = presenter_mode()
+        apply_palette(theme, presenter)
+        app = QApplication.instance()
+        if app is not None:
+            apply_to_application(app, ui_scale())
+        scale_fonts(self, ui_scale())
+        self.canvas.set_zoom(PRESENTER_SCALE if presenter else 1.0)
+        self.resizeDocks([self._side_dock], [round(340 * ui_scale())], Qt.Orientation.Horizontal)
+        if presenter != was_presenter:
+            self._show_chrome(not presenter)
+        for act_name, act in self.theme_actions.items():
+            act.setChecked(act_name == theme)
+        self.presenter_action.setChecked(presenter)
+        self.event_model.apply_appearance()
+        for w in self.findChildren(QWidget):
+            restyle = getattr(w, "apply_appearance", None)
+            if callable(restyle):
+                restyle()
+        if self._status[0]:
+            self.show_status(*self._status)
+        self.canvas.update()
+
+    def _show_chrome(self, show: bool) -> None:
+        """Presenter mode gives the canvas the whole window: menus, toolbar, status bar and the docks
+        go, and come back as they were. The docks' shortcuts (Ctrl+1 … Ctrl+0) still bring one back."""
+        if not show:
+            chrome = [self.menuBar(), self._toolbar, self.statusBar(), *self.findChildren(QDockWidget)]
+            self._presenter_hidden = [w for w in chrome if not w.isHidden()]
+            for w in self._presenter_hidden:
+                w.hide()
+        else:
+            for w in self._presenter_hidden:
+                w.show()
+            self._presenter_hidden = []
+            self._fit_bottom_docks()
+
     def _maybe_show_lag(self, event) -> None:
         if not self._lag_shown and event.kind == EventKind.CONSUMER_STARTED:
             self._lag_shown = True
-            self._lag_dock.show()
+            self._reveal(self._lag_dock)
+            self._reveal(self._consume_dock)
+            self._lag_dock.raise_()
             self._fit_bottom_docks()
         elif not self._storage_shown and event.kind == EventKind.TXN_BEGUN:
             self._storage_shown = True
             self._storage_dock.show()
         elif not self._produce_chart_shown and event.kind == EventKind.PRODUCER_STARTED:
             self._produce_chart_shown = True
-            self._produce_dock.show()
+            self._reveal(self._produce_dock)
             self._fit_bottom_docks()
+
+    def _reveal(self, dock: QDockWidget) -> None:
+        """Show a chart that has something to say; in presenter mode, once presenter mode ends."""
+        if not presenter_mode():
+            dock.show()
+        elif dock not in self._presenter_hidden:
+            self._presenter_hidden.append(dock)
 
     def _fit_bottom_docks(self) -> None:
         """The event log and the visible charts share the width under the canvas."""
         docks = [d for d in (self._log_dock, self._lag_dock, self._produce_dock) if not d.isHidden()]
+        if not docks:
+            return
         share = int(self.width() * 0.8 / len(docks))
         self.resizeDocks(docks, [share] * len(docks), Qt.Orientation.Horizontal)
 
@@ -303,7 +429,8 @@ class MainWindow(QMainWindow):
 
     def show_status(self, text: str, error: bool = False) -> None:
         """One line at the bottom: what a command did, or Kafka's error name and sentence in red."""
-        self.status_label.setStyleSheet("color: #c62828; font-weight: bold;" if error else "color: #1b5e20;")
+        self._status = (text, error)
+        self.status_label.setStyleSheet(status_style(error))
         self.status_label.setText(text)
 
     def open_shortcuts(self) -> ShortcutsDialog:
@@ -316,13 +443,19 @@ class MainWindow(QMainWindow):
         if not self._docks_fitted:                      # the canvas gets most of any window size
             self._docks_fitted = True
             self.resizeDocks([self._log_dock], [max(110, int(self.height() * 0.17))], Qt.Orientation.Vertical)
+            if self._lag_shown:                         # a scenario that starts with consumers
+                self._reveal(self._consume_dock)
+                self._lag_dock.raise_()
             self._fit_bottom_docks()
             self.resizeDocks([self._side_dock], [340 if self.width() >= 1500 else 290],
                              Qt.Orientation.Horizontal)
+            # The produce form takes what it needs; the audit and the other panels get the rest.
+            self.resizeDocks([self._side_dock], [self._side_dock.minimumSizeHint().height() + 20],
+                             Qt.Orientation.Vertical)
 
     def open_create_topic(self) -> CreateTopicDialog:
         dialog = CreateTopicDialog(self.bridge, self)
-        dialog.setFont(font(12))
+        set_base_font(dialog, 12, ui_scale())
         dialog.open()
         return dialog
 

@@ -8,16 +8,17 @@ sentence, and change nothing.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QBrush, QFontMetrics
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QStyledItemDelegate,
                                QLabel, QLineEdit, QListView, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from playground.engine import EventKind, KafkaError
 
 from .bridge import SPEEDS
 from .commands import ACKS_CHOICES, parse_headers
-from .qt_theme import font
+from .qt_theme import COLORS, font, status_style, ui_scale
 
 TOPIC_EVENTS = {EventKind.TOPIC_CREATED, EventKind.TOPIC_DELETED, EventKind.PARTITIONS_ADDED}
 ERROR_EVENTS = {EventKind.PRODUCE_ERROR, EventKind.PRODUCE_FAILED, EventKind.STEP_ERROR,
@@ -135,7 +136,7 @@ class ProducePanel(QGroupBox):
         self.sent.emit(name)
 
     def _show(self, text: str, error: bool = False) -> None:
-        self.status.setStyleSheet("color: #c62828; font-weight: bold;" if error else "color: #1b5e20;")
+        self.status.setStyleSheet(status_style(error))
         self.status.setText(text)
 
 
@@ -161,7 +162,7 @@ class CreateTopicDialog(QDialog):
         self.min_insync.setValue(min(2, brokers))
         self.error = QLabel("")
         self.error.setWordWrap(True)
-        self.error.setStyleSheet("color: #c62828; font-weight: bold;")
+        self.error.setStyleSheet(status_style(True))
         self.error.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.error.hide()
         form = QFormLayout()
@@ -260,7 +261,9 @@ class EventLogModel(QAbstractListModel):
         self._history = bridge.event_history          # the engine's own list (read only)
         self._rows = len(self._history)
         self._flush_pending = False
-        bridge.event_emitted.connect(self._on_event)
+        self._strong_font = font(12, bold=True)
+        # New rows once per frame (and after each command), not once per event.
+        bridge.frame.connect(lambda _t: self._on_event(None))
 
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:
         return 0 if parent.isValid() else self._rows
@@ -273,17 +276,22 @@ class EventLogModel(QAbstractListModel):
             return f"{format_time(event.time):>10} — {event.text}"
         if role == Qt.ItemDataRole.ForegroundRole:
             if event.kind in ERROR_EVENTS:
-                return QBrush(QColor("#c62828"))
+                return QBrush(COLORS["error"])
             if event.kind == EventKind.HIGH_WATERMARK_ADVANCED:
-                return QBrush(QColor("#0d47a1"))
+                return QBrush(COLORS["hw"])
             if event.kind in REBALANCE_EVENTS:
-                return QBrush(QColor("#ad1457"))           # the group protocol's colour on the canvas
+                return QBrush(COLORS["rebalance"])         # the group protocol's colour on the canvas
             return None
         if role == Qt.ItemDataRole.FontRole and event.kind in STRONG_EVENTS:
-            return font(12, bold=True)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{event.kind.value}: {event.data}"
+            return self._strong_font
+        if role == Qt.ItemDataRole.ToolTipRole:      # the whole sentence, even where the row cuts it
+            return f"{format_time(event.time)} — {event.text}<br><small>{event.kind.value}: {event.data}</small>"
         return None
+
+    def apply_appearance(self) -> None:
+        """Theme or presenter mode changed: new colours and sizes for every row."""
+        self._strong_font = font(round(12 * ui_scale()), bold=True)
+        self.layoutChanged.emit()
 
     def _on_event(self, _event) -> None:
         # Coalesce: one row insertion per burst, not one per event.
@@ -300,20 +308,65 @@ class EventLogModel(QAbstractListModel):
             self.endInsertRows()
 
 
+class _UniformRows(QStyledItemDelegate):
+    """Every row as wide as the view and `view.lines` lines high: with one size for all rows the
+    list lays out only what it shows, so a long history costs nothing per new event (a list that
+    measured every wrapped row again on each insertion spent seconds per frame at thousands of
+    events a second)."""
+
+    def __init__(self, view: "EventLogView") -> None:
+        super().__init__(view)
+        self._view = view
+
+    def sizeHint(self, option, index) -> QSize:
+        fm = QFontMetrics(self._view.font())
+        return QSize(max(100, self._view.viewport().width() - 2), self._view.lines * fm.lineSpacing() + 6)
+
+
+# A sentence of the event log is rarely longer than this: a view this wide gives each one line.
+WIDE_CHARS = 100
+
+
 class EventLogView(QListView):
-    """Newest at the bottom; follows new events unless the user scrolled up to read."""
+    """Newest at the bottom; follows new events unless the user scrolled up to read. Rows are one
+    line in a wide view (a longer sentence ends in …), two wrapped lines in a narrow one; a row's
+    tooltip has its sentence whole."""
 
     def __init__(self, model: EventLogModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.lines = 1
         self.setModel(model)
-        self.setWordWrap(True)
-        self.setUniformItemSizes(False)
+        self.setUniformItemSizes(True)
+        self.setLayoutMode(QListView.LayoutMode.Batched)
+        self.setBatchSize(500)
+        self.setResizeMode(QListView.ResizeMode.Adjust)     # rows take the new width when the dock resizes
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)    # rows fit the width
+        self.setItemDelegate(_UniformRows(self))
         self.setAlternatingRowColors(True)
         self.setFont(font(12))
         self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
         self._follow = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         model.rowsInserted.connect(self._on_rows)
+        self._fit_lines()
+
+    def _fit_lines(self) -> None:
+        wide = self.viewport().width() >= WIDE_CHARS * QFontMetrics(self.font()).averageCharWidth()
+        lines = 1 if wide else 2
+        if lines != self.lines or self.wordWrap() == wide:
+            self.lines = lines
+            self.setWordWrap(not wide)
+            self.scheduleDelayedItemsLayout()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_lines()
+
+    def changeEvent(self, event) -> None:
+        super().changeEvent(event)
+        if event.type() == event.Type.FontChange:      # presenter mode: the same rule at the new size
+            self._fit_lines()
 
     def _on_scrolled(self, value: int) -> None:
         self._follow = value >= self.verticalScrollBar().maximum() - 4

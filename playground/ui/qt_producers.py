@@ -19,7 +19,7 @@ from playground.engine import EventKind, KafkaError
 
 from .commands import ACKS_CHOICES, COMPRESSION_CHOICES, IDEMPOTENCE_CHOICES
 from .qt_accumulator import AccumulatorView
-from .qt_theme import font
+from .qt_theme import font, status_style
 
 REFRESH_MS = 250
 LIST_EVENTS = {EventKind.PRODUCER_STARTED, EventKind.PRODUCER_STOPPED, EventKind.PRODUCER_CONFIGURED,
@@ -162,7 +162,7 @@ class ProducersPanel(QWidget):
                          f"Producer {name} stopped: what was in its accumulator is sent at once.")
 
     def _show(self, text: str, error: bool = False) -> None:
-        self.status.setStyleSheet("color: #c62828; font-weight: bold;" if error else "color: #1b5e20;")
+        self.status.setStyleSheet(status_style(error))
         self.status.setText(text)
         self.message.emit(text, error)
 

@@ -1,103 +1,87 @@
-"""Colours, fonts and the legend: one high-contrast palette for the projector.
+"""Colours, fonts and the legend.
 
-Light background, saturated colours that stay apart for the common colour
-blindnesses (blue / orange / magenta / green are never the only cue: every
-mark also has a word on it), fonts of 12 pt and more.
+The palettes (light, dark, and presenter mode's higher contrast) are in `palettes.py`;
+this module holds the current one as QColors, the fonts (12 pt and more) and the legend.
 """
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
-COLORS = {
-    "background": QColor("#ffffff"),
-    "text": QColor("#111111"),
-    "muted": QColor("#555555"),
-    "faint": QColor("#b0b0b0"),
-    "faint_text": QColor("#8a8a8a"),
-    "on_dark": QColor("#ffffff"),
-    "column": QColor("#f1f4f7"),
-    "column_dead": QColor("#fbe9e7"),
-    "broker": QColor("#263238"),
-    "dead": QColor("#b71c1c"),
-    "dead_text": QColor("#ffffff"),
-    "isolated": QColor("#ef6c00"),
-    "column_isolated": QColor("#fff3e0"),
-    "zombie": QColor("#212121"),
-    "zombie_text": QColor("#c6ff00"),
-    "zombie_bg": QColor("#f9fbe7"),
-    "selected": QColor("#2962ff"),
-    "slow": QColor("#ffd54f"),
-    "crown": QColor("#ffd700"),
-    "flash": QColor("#ffab00"),
-    "election": QColor("#6a1b9a"),
-    "good": QColor("#2e7d32"),
-    "info": QColor("#455a64"),
-    "alive": QColor("#69f0ae"),
-    "warning": QColor("#ffd54f"),
-    "controller": QColor("#6a1b9a"),
-    "controller_bg": QColor("#f3e5f5"),
-    "leader": QColor("#f9a825"),
-    "leader_bg": QColor("#fff8e1"),
-    "follower": QColor("#546e7a"),
-    "follower_tag": QColor("#cfd8dc"),
-    "strip_bg": QColor("#ffffff"),
-    "out_of_isr_bg": QColor("#ffebee"),
-    "isr": QColor("#2e7d32"),
-    "error": QColor("#c62828"),
-    "committed": QColor("#1565c0"),
-    "uncommitted": QColor("#ffb74d"),
-    "uncommitted_edge": QColor("#e65100"),
-    "empty": QColor("#ffffff"),
-    "hw": QColor("#0d47a1"),
-    "leo": QColor("#c2185b"),
-    "produce": QColor("#e65100"),
-    "producer_bg": QColor("#fff3e0"),
-    "consume": QColor("#00838f"),
-    "rebalance": QColor("#ad1457"),
-    "group_bg": QColor("#fce4ec"),
-    "lane_bg": QColor("#fafafa"),
-    # storage and transactions (canvas_storage)
-    "commit_marker": QColor("#2e7d32"),
-    "abort_marker": QColor("#c62828"),
-    "aborted": QColor("#e0e0e0"),
-    "aborted_edge": QColor("#757575"),
-    "aborted_text": QColor("#616161"),
-    "open_txn": QColor("#6a1b9a"),
-    "tombstone": QColor("#37474f"),
-    "lso": QColor("#00897b"),
-    "segment_band": QColor("#e3e8ec"),
-    "segment_tick": QColor("#37474f"),
-    "segment_closed": QColor("#cfd8dc"),
-    "segment_cleaned": QColor("#80cbc4"),
-    "segment_deleted": QColor("#ef9a9a"),
-}
+from .palettes import FLIGHTS, SERIES, THEMES, palette
 
-FLIGHT_COLORS = {
-    "produce": QColor("#e65100"),
-    "ack": QColor("#2e7d32"),
-    "replicate": QColor("#1565c0"),
-    "fetch": QColor("#546e7a"),
-    "hw": QColor("#0d47a1"),
-    "truncate": QColor("#c62828"),
-    "consume": QColor("#00838f"),
-    "client": QColor("#757575"),
-    "control": QColor("#6a1b9a"),
-    "vote": QColor("#8e24aa"),
-    "lost": QColor("#c62828"),
-    "group": QColor("#ad1457"),
-    "rebalance": QColor("#ff8f00"),
-    "commit": QColor("#6d4c41"),
-    "commit_marker": QColor("#2e7d32"),
-    "abort_marker": QColor("#c62828"),
-    "txn": QColor("#00897b"),
-}
+# The current colours, read by every painter at paint time. They are changed in place by
+# `apply_palette` (the View menu's theme switch): like QApplication's own palette, the look is
+# one per application, and a dict that every module already holds stays the one to read.
+COLORS: dict[str, QColor] = {}
+FLIGHT_COLORS: dict[str, QColor] = {}
+SERIES_COLORS: list[QColor] = []
+_CURRENT = {"theme": "light", "presenter": False}
+
+# Presenter mode: the canvas is drawn this much larger, and so are the panels' fonts.
+PRESENTER_SCALE = 1.5
+
+
+def apply_palette(theme: str = "light", presenter: bool = False) -> None:
+    """Make `theme` (light | dark), with presenter mode's contrast or not, the current colours."""
+    colours = palette(theme, presenter)
+    COLORS.clear()
+    COLORS.update({k: QColor(v) for k, v in colours.items()})
+    FLIGHT_COLORS.clear()
+    FLIGHT_COLORS.update({k: QColor(v) for k, v in FLIGHTS[theme].items()})
+    SERIES_COLORS[:] = [QColor(v) for v in SERIES[theme]]
+    _CURRENT.update(theme=theme, presenter=presenter)
+
+
+def current_theme() -> str:
+    return _CURRENT["theme"]
+
+
+def presenter_mode() -> bool:
+    return _CURRENT["presenter"]
+
+
+def ui_scale() -> float:
+    """How much larger than normal the panels' fonts are now (presenter mode: 1.5)."""
+    return PRESENTER_SCALE if _CURRENT["presenter"] else 1.0
+
+
+def is_dark() -> bool:
+    return _CURRENT["theme"] == "dark"
+
+
+def ink(colour: QColor) -> QColor:
+    """`colour` as text on the background: a shade darker on light, lighter on dark."""
+    return colour.lighter(135) if is_dark() else colour.darker(130)
+
+
+def series_colour(i: int) -> QColor:
+    return SERIES_COLORS[i % len(SERIES_COLORS)]
+
+
+def css(key: str) -> str:
+    """A palette colour for a style sheet or rich text (#rrggbb)."""
+    return COLORS[key].name()
+
+
+def status_style(error: bool) -> str:
+    """A status line's style: Kafka's refusal in bold red, a done command in green."""
+    return f"color: {css('error')}; font-weight: bold;" if error else f"color: {css('status_ok')};"
+
+
+apply_palette()
+
+__all__ = ["COLORS", "FLIGHT_COLORS", "SERIES_COLORS", "THEMES", "apply_palette", "css", "current_theme", "font",
+           "ink", "is_dark", "presenter_mode", "series_colour", "status_style", "ui_scale"]
 
 FONT_FAMILY = "DejaVu Sans"
 
 
-def font(points: int, bold: bool = False, italic: bool = False) -> QFont:
+@functools.lru_cache(maxsize=64)
+def _font(points: int, bold: bool, italic: bool) -> QFont:
     f = QFont(FONT_FAMILY)
     f.setPointSize(points)
     f.setBold(bold)
@@ -105,8 +89,20 @@ def font(points: int, bold: bool = False, italic: bool = False) -> QFont:
     return f
 
 
+def font(points: int, bold: bool = False, italic: bool = False) -> QFont:
+    """A copy (cheap: QFont shares its data) of one made once: painters ask for fonts thousands of
+    times a frame."""
+    return QFont(_font(points, bold, italic))
+
+
+@functools.lru_cache(maxsize=1)
+def _tag_metrics() -> QFontMetricsF:
+    return QFontMetricsF(_font(12, True, False))
+
+
+@functools.lru_cache(maxsize=512)
 def tag_width(text: str) -> float:
-    return QFontMetricsF(font(12, bold=True)).horizontalAdvance(text) + 14
+    return _tag_metrics().horizontalAdvance(text) + 14
 
 
 def draw_tag(p: QPainter, right: float, cy: float, text: str, bg: QColor, fg: QColor) -> float:
@@ -206,7 +202,7 @@ def _legend_mark(p: QPainter, kind: str, args: tuple, x: float, y: float, line_h
         p.setBrush(fill)
         p.drawRoundedRect(QRectF(x, y + 2, 22, line_h - 10), 3, 3)
         p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(QBrush(QColor(255, 255, 255, 170), Qt.BrushStyle.BDiagPattern))
+        p.setBrush(QBrush(COLORS["hatch"], Qt.BrushStyle.BDiagPattern))
         p.drawRoundedRect(QRectF(x + 2, y + 4, 18, line_h - 14), 2, 2)
     elif kind == "notch":
         p.setPen(QPen(args[0], 2.5))

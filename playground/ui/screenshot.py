@@ -3,6 +3,7 @@
     render_screenshot("shot.png")                      # the built-in demo moment
     render_screenshot("shot.png", scenario="scenarios/first-records.yaml", at_ms=180)
     render_screenshot("shot.png", workspace="session.sqlite")   # the instant it was saved at
+    render_screenshot("dark.png", theme="dark", presenter=True)      # for a projector
 
 Virtual time runs (applying the scenario's timeline) to `at_ms`, and the
 picture shows exactly that instant, messages in flight included.
@@ -22,12 +23,15 @@ DEMO_AT_MS = 480
 
 
 def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | None = 0, width: int = 1600,
-                      height: int = 1000, workspace: str | None = None) -> int:
+                      height: int = 1000, workspace: str | None = None, theme: str = "light",
+                      presenter: bool = False) -> int:
     """Draw the window at virtual time `at_ms` into `out_png`; returns 0, or 2 when the scenario or
     workspace cannot be opened.
 
     With neither, `at_ms` 0 (or None) means the built-in demo moment, DEMO_AT_MS. A workspace shows
-    the instant it was saved at, or a later `at_ms` (time runs on from there).
+    the instant it was saved at, or a later `at_ms` (time runs on from there). `theme` is
+    "light" or "dark"; `presenter` renders presenter mode (no menus, everything 1.5× larger). On a
+    high-DPI screen (devicePixelRatio 2, e.g. QT_SCALE_FACTOR=2) the PNG has twice the pixels.
     """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from .app import _application, load, open_session
@@ -57,6 +61,8 @@ def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | No
                   file=sys.stderr)
             return 2
     window = MainWindow(cluster, timeline, title=title, running=False, journal=journal)
+    window.set_theme(theme)
+    window.set_presenter(presenter)
     window.resize(width, height)
     window.show()
     app.processEvents()
@@ -67,11 +73,23 @@ def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | No
     window.producers_panel.refresh()
     window.producers_panel.accumulator.refresh()
     window.storage_panel.refresh()
-    window.lag_chart.redraw()
-    window.produce_chart.redraw()
+    for chart in (window.lag_chart, window.produce_chart, window.consume_chart, window.isr_chart,
+                  window.acks_chart):
+        chart.redraw()
     window.event_log.scrollToBottom()
     app.processEvents()
-    ok = window.grab().save(out_png)
+    from PySide6.QtGui import QGuiApplication
+    if QGuiApplication.platformName() == "offscreen":
+        picture = window.grab()
+    else:
+        # A real display (xcb under Xvfb in CI): read back what the X server shows for the window.
+        from PySide6.QtTest import QTest
+        QTest.qWaitForWindowExposed(window, 10_000)
+        QTest.qWait(300)                # the first frames reach the server
+        picture = window.screen().grabWindow(window.winId())
+    ok = picture.save(out_png)
+    window.set_presenter(False)      # the look is the application's: leave it as it was
+    window.set_theme("light")
     window.close()
     window.deleteLater()
     app.processEvents()
