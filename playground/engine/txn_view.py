@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .producer_state import ProducerStateManager
-from .protocol import TopicPartition
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,3 @@ def producer_txn(producer) -> ProducerTxnView:
     fenced = txn.fatal[0].name if txn.fatal else None
     return ProducerTxnView(True, txn.transactional_id, txn.producer_id, txn.epoch,
                            "CLOSED" if producer.closed else txn.state, fenced)
-
-
-__all__ = ["PartitionTxnView", "TransactionView", "ProducerTxnView", "partition_txn", "transactions",
-           "producer_txn", "TopicPartition"]

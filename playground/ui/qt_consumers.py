@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
                                QListWidget, QListWidgetItem, QMenu, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
@@ -19,9 +19,9 @@ from playground.engine import EventKind, KafkaError
 
 from .commands import ASSIGNOR_CHOICES, COMMIT_CHOICES, OFFSET_RESET_CHOICES, RESET_TO_CHOICES
 from .group_model import OwnerColours, group_lanes
-from .qt_theme import font, status_style
+from .qt_panel_base import NamedList
+from .qt_theme import font
 
-REFRESH_MS = 250
 COMMIT_HELP = {
     "auto": "auto: enable.auto.commit, every auto.commit.interval.ms (at-least-once)",
     "after_processing": "after_processing: commitSync once a batch is processed (at-least-once)",
@@ -34,14 +34,13 @@ LIST_EVENTS = {EventKind.CONSUMER_STARTED, EventKind.CONSUMER_STOPPED, EventKind
                EventKind.GROUP_EMPTY, EventKind.TOPIC_CREATED, EventKind.TOPIC_DELETED, EventKind.MEMBER_JOINED}
 
 
-class ConsumersPanel(QWidget):
+class ConsumersPanel(NamedList, QWidget):
     message = Signal(str, bool)             # text, is_error (the main window's status bar)
 
     def __init__(self, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self._pending = False
-        self._since = QElapsedTimer()
+        self.init_refresh()
         self._colours = OwnerColours()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -261,39 +260,15 @@ class ConsumersPanel(QWidget):
             item.triggered.connect(lambda _=False, a=action: (self.select(name), self._act(a)))
         return menu
 
-    def _show(self, text: str, error: bool = False) -> None:
-        self.status.setStyleSheet(status_style(error))
-        self.status.setText(text)
-        self.message.emit(text, error)
-
-    # -- reading ---------------------------------------------------------------------------
-    def selected(self) -> str | None:
-        item = self.list.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-
-    def select(self, name: str) -> None:
-        for i in range(self.list.count()):
-            if self.list.item(i).data(Qt.ItemDataRole.UserRole) == name:
-                self.list.setCurrentRow(i)
-                return
-
-    def rows(self) -> list[str]:
-        return [self.list.item(i).text() for i in range(self.list.count())]
-
     def _next_name(self) -> str:
-        taken = set(self._bridge.view().consumers())
-        return next(f"c{i}" for i in range(1, 1000) if f"c{i}" not in taken)
+        return self.next_name("c", self._bridge.view().consumers())
 
-    # -- refreshing ------------------------------------------------------------------------
+    # -- refreshing ------------------------------------------------------------------------------
     def _on_event(self, event) -> None:
-        if event.kind in LIST_EVENTS and not self._pending:
-            self._pending = True
-            wait = 0 if not self._since.isValid() else max(0, REFRESH_MS - self._since.elapsed())
-            QTimer.singleShot(int(wait), self, self.refresh)
+        self.refresh_on(event, LIST_EVENTS)
 
     def refresh(self) -> None:
-        self._pending = False
-        self._since.start()
+        self.refresh_started()
         view = self._bridge.view()
         lanes = group_lanes(view, self._colours)
         cards = {card.name: (lane.group_id, card) for lane in lanes for card in lane.members}

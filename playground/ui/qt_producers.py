@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
@@ -19,21 +19,20 @@ from playground.engine import EventKind, KafkaError
 
 from .commands import ACKS_CHOICES, COMPRESSION_CHOICES, IDEMPOTENCE_CHOICES
 from .qt_accumulator import AccumulatorView
-from .qt_theme import font, status_style
+from .qt_panel_base import NamedList
+from .qt_theme import font
 
-REFRESH_MS = 250
 LIST_EVENTS = {EventKind.PRODUCER_STARTED, EventKind.PRODUCER_STOPPED, EventKind.PRODUCER_CONFIGURED,
                EventKind.TOPIC_CREATED, EventKind.TOPIC_DELETED, EventKind.PRODUCE_ACKED, EventKind.PRODUCE_FAILED}
 
 
-class ProducersPanel(QWidget):
+class ProducersPanel(NamedList, QWidget):
     message = Signal(str, bool)             # text, is_error (the main window's status bar)
 
     def __init__(self, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self._pending = False
-        self._since = QElapsedTimer()
+        self.init_refresh()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.accumulator = AccumulatorView(bridge)
@@ -161,39 +160,15 @@ class ProducersPanel(QWidget):
         return self._run(lambda: self._bridge.stop_producer(name),
                          f"Producer {name} stopped: what was in its accumulator is sent at once.")
 
-    def _show(self, text: str, error: bool = False) -> None:
-        self.status.setStyleSheet(status_style(error))
-        self.status.setText(text)
-        self.message.emit(text, error)
-
-    # -- reading ---------------------------------------------------------------------------------
-    def selected(self) -> str | None:
-        item = self.list.currentItem()
-        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
-
-    def select(self, name: str) -> None:
-        for i in range(self.list.count()):
-            if self.list.item(i).data(Qt.ItemDataRole.UserRole) == name:
-                self.list.setCurrentRow(i)
-                return
-
-    def rows(self) -> list[str]:
-        return [self.list.item(i).text() for i in range(self.list.count())]
-
     def _next_name(self) -> str:
-        taken = set(self._bridge.view().producers())
-        return next(f"p{i}" for i in range(1, 1000) if f"p{i}" not in taken)
+        return self.next_name("p", self._bridge.view().producers())
 
     # -- refreshing ------------------------------------------------------------------------------
     def _on_event(self, event) -> None:
-        if event.kind in LIST_EVENTS and not self._pending:
-            self._pending = True
-            wait = 0 if not self._since.isValid() else max(0, REFRESH_MS - self._since.elapsed())
-            QTimer.singleShot(int(wait), self, self.refresh)
+        self.refresh_on(event, LIST_EVENTS)
 
     def refresh(self) -> None:
-        self._pending = False
-        self._since.start()
+        self.refresh_started()
         view = self._bridge.view()
         current = self.selected()
         self.list.blockSignals(True)

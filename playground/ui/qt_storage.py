@@ -16,7 +16,7 @@ Like the other panels it reads `bridge.view()` and acts only through a bridge co
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QAbstractScrollArea, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QSizePolicy, QTableWidget,
                                QTableWidgetItem, QVBoxLayout, QWidget)
@@ -25,9 +25,9 @@ from playground.engine import EventKind, KafkaError
 
 from .commands import STORAGE_SETTINGS
 from .storage_model import KAFKA_SEGMENT_BYTES
+from .qt_panel_base import ThrottledRefresh
 from .qt_theme import font
 
-REFRESH_MS = 250
 LEADER = "leader"
 POLICIES = ("delete", "compact", "compact,delete")
 SETTING_HELP = {
@@ -94,14 +94,13 @@ def _fill(table: QTableWidget, rows: list[tuple[str, ...]], tips: list[str] | No
     table.setFixedHeight(max(height, table.horizontalHeader().height() + 6 + 2 * 26))
 
 
-class StoragePanel(QWidget):
+class StoragePanel(ThrottledRefresh, QWidget):
     message = Signal(str, bool)             # text, is_error (the main window's status bar)
 
     def __init__(self, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._bridge = bridge
-        self._pending = False
-        self._since = QElapsedTimer()
+        self.init_refresh()
         self._edited: set[str] = set()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -305,14 +304,10 @@ class StoragePanel(QWidget):
             self.refresh()
 
     def _on_event(self, event) -> None:
-        if event.kind in EVENTS and not self._pending:
-            self._pending = True
-            wait = 0 if not self._since.isValid() else max(0, REFRESH_MS - self._since.elapsed())
-            QTimer.singleShot(int(wait), self, self.refresh)
+        self.refresh_on(event, EVENTS)
 
     def refresh(self) -> None:
-        self._pending = False
-        self._since.start()
+        self.refresh_started()
         view = self._bridge.view()
         self._sync_choices(view)
         topic, partition, broker = self.picked()
