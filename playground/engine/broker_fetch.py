@@ -35,8 +35,9 @@ class BrokerFetch:
                 state = self.leaders.get(tp)
                 if state is not None and part.current_leader_epoch == state.leader_epoch:
                     if self._diverging(state, part) is None:
-                        state.update_follower(req.replica_id, part.fetch_offset, self.clock.now)
-                        self._maybe_advance_hw(state)
+                        moved = state.update_follower(req.replica_id, part.fetch_offset, self.clock.now)
+                        if moved or state.pending_isr:
+                            self._maybe_advance_hw(state)
                         self._maybe_expand_isr(state, req.replica_id)
         resp, size, error = self._read(req, follower)
         if error or size >= req.min_bytes or req.max_wait_ms <= 0:
