@@ -26,8 +26,6 @@ class Timer:
     def cancel(self) -> None:
         self.cancelled = True
 
-    def __lt__(self, other: "Timer") -> bool:
-        return (self.time, self.seq) < (other.time, other.seq)
 
 
 class Scheduler:
@@ -35,7 +33,8 @@ class Scheduler:
 
     def __init__(self) -> None:
         self.now: int = 0
-        self._heap: list[Timer] = []
+        # (time, sequence, timer): tuples compare in C, and (time, sequence) is unique.
+        self._heap: list[tuple[int, int, Timer]] = []
         self._seq = 0
         # Callbacks run so far: with `now`, it pins down an instant of a run exactly (two
         # commands at one virtual ms, with or without the callbacks due in between), so a
@@ -54,7 +53,7 @@ class Scheduler:
             time = self.now
         self._seq += 1
         timer = Timer(time, self._seq, callback, args)
-        heapq.heappush(self._heap, timer)
+        heapq.heappush(self._heap, (time, self._seq, timer))
         return timer
 
     def call_later(self, delay: int, callback: Callable[..., Any], *args: Any) -> Timer:
@@ -63,18 +62,18 @@ class Scheduler:
     def next_time(self) -> int | None:
         """Virtual time of the next pending callback, or None when idle."""
         heap = self._heap
-        while heap and heap[0].cancelled:
+        while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
-        return heap[0].time if heap else None
+        return heap[0][0] if heap else None
 
     def pending(self) -> int:
-        return sum(1 for t in self._heap if not t.cancelled)
+        return sum(1 for _t, _s, timer in self._heap if not timer.cancelled)
 
     def step(self) -> bool:
         """Run the next callback (advancing time to it). False when idle."""
         heap = self._heap
         while heap:
-            timer = heapq.heappop(heap)
+            timer = heapq.heappop(heap)[2]
             if timer.cancelled:
                 continue
             self.now = timer.time
@@ -102,8 +101,8 @@ class Scheduler:
         pop = heapq.heappop
         observers = self._observers
         ran = 0
-        while heap and heap[0].time <= time:
-            timer = pop(heap)
+        while heap and heap[0][0] <= time:
+            timer = pop(heap)[2]
             if timer.cancelled:
                 continue
             self.now = timer.time
