@@ -85,6 +85,7 @@ class ClusterCanvas(QWidget):
         self._owner_tags: dict[tuple[int, TopicPartition], tuple[str, ...]] = {}
         self.external_clients = list            # real clients (qt_wire.KafkaListener.clients); their nodes anchor
         self._external: list = []               # to their card, so their requests fly like simulated ones
+        self.external_members = frozenset       # (group, member id) of real clients' group members
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAutoFillBackground(False)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)      # click the canvas, then Space/→ drive time
@@ -182,7 +183,7 @@ class ClusterCanvas(QWidget):
 
     def group_lanes(self) -> list[GroupLane]:
         """Each consumer group's lane as the canvas shows it now (state, members, partitions, lag)."""
-        return group_lanes(self._bridge.view(), self._colours)
+        return group_lanes(self._bridge.view(), self._colours, self.external_members())
 
     def owner_tags(self) -> dict[tuple[int, TopicPartition], tuple[str, ...]]:
         """(leader broker, partition) -> the "g1 ▸ c1 · lag 3" tags drawn on its strip in the last paint."""
@@ -347,7 +348,7 @@ class ClusterCanvas(QWidget):
         view = self._bridge.view()
         plane = control_plane(view)
         self._plane = plane
-        lanes = group_lanes(view, self._colours)
+        lanes = group_lanes(view, self._colours, self.external_members())
         badges = broker_badges(view, plane, coordinators(lanes))
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)

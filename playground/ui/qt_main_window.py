@@ -129,6 +129,7 @@ class MainWindow(QMainWindow):
         self.listen_label.setVisible(False)
         self.statusBar().addPermanentWidget(self.listen_label)
         self.canvas.external_clients = self.kafka_listener.clients
+        self.canvas.external_members = self.kafka_listener.members
 
         self.event_model = EventLogModel(self.bridge, self)
         self.event_log = EventLogView(self.event_model)

@@ -91,6 +91,10 @@ class KafkaListener(QObject):
     def clients(self) -> list[ExternalClient]:
         return external_clients(self.server)
 
+    def members(self) -> frozenset:
+        """(group id, member id) of every group member a real client joined as (group_model draws them)."""
+        return frozenset(self.server.member_hosts) if self.server is not None else frozenset()
+
     def set_listening(self, on: bool) -> bool:
         """Start or stop; returns whether it is listening afterwards."""
         if on and self.server is None:

@@ -130,3 +130,26 @@ def test_the_shortcut_is_listed_once(qtbot, window):
     assert any(what.startswith("Listen for Kafka clients") and keys == "Ctrl+Shift+K" for _m, what, keys in rows)
     taken = [k for _m, _w, k in rows]
     assert len(taken) == len(set(taken))
+
+
+def test_a_real_consumer_group_member_is_drawn_alive_in_its_lane(qtbot, window):
+    kcat = require_binary("kcat", "kcat")
+    window.bridge.set_speed(1.0)                # the group's initial rebalance delay passes in real seconds
+    window.kafka_listener.port = 0
+    window.listen_action.trigger()
+
+    def card():
+        window.canvas.repaint()
+        lane = next((lane for lane in window.canvas.group_lanes() if lane.group_id == "g-real"), None)
+        return next((c for c in lane.members if c.name == "gcons"), None) if lane is not None else None
+
+    proc = subprocess.Popen([kcat, "-b", window.kafka_listener.bootstrap, "-G", "g-real", "orders",
+                             "-X", "client.id=gcons"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Not an "old incarnation" (no simulated consumer stands for it): alive, reading all of orders.
+        qtbot.waitUntil(lambda: card() is not None and card().state == "active" and len(card().reads) == 3,
+                        timeout=40000)
+        assert card().note == "a real client"
+    finally:
+        proc.kill()
+        proc.wait()
