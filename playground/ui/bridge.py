@@ -74,6 +74,8 @@ class SimulationBridge(QObject):
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self.tick)
         self._elapsed = QElapsedTimer()
+        # Called at the start of every running frame, before time moves (the wire listener's service).
+        self.frame_hooks: list[Callable[[], None]] = []
         self.run_to(cluster.clock.now)      # timeline steps due at the start
         if running:
             self.resume()
@@ -169,6 +171,8 @@ class SimulationBridge(QObject):
             real_elapsed_ms = self._elapsed.restart()
         if not self._running:
             return
+        for hook in list(self.frame_hooks):
+            hook()
         target = self._display + min(real_elapsed_ms, MAX_FRAME_MS) * self._speed
         self.run_to(int(target))
         self._display = max(target, float(self.now))

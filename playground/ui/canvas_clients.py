@@ -316,3 +316,37 @@ def draw_owner_tags(p: QPainter, strip: QRectF, owners: list[Owner], lag: dict, 
     return tuple(shown)
 
 
+
+
+# -- real clients (Brokers ▸ Listen for Kafka clients) ------------------------------------------
+EXTERNAL_H = 64.0
+
+
+def layout_external(clients: list, left: float, top: float, width: float, gap: float) -> list[tuple[object, QRectF]]:
+    """One card per real client (qt_wire.ExternalClient), stacked from `top`."""
+    out = []
+    for client in clients:
+        out.append((client, QRectF(left, top, width, EXTERNAL_H)))
+        top += EXTERNAL_H + gap
+    return out
+
+
+def draw_external(p: QPainter, client, rect: QRectF) -> None:
+    """A real client: its client.id, where it connects from, and to which brokers."""
+    p.setPen(QPen(COLORS["produce"], 2, Qt.PenStyle.DashDotLine))    # dashed: it lives outside the simulation
+    p.setBrush(COLORS["producer_bg"])
+    p.drawRoundedRect(rect, 10, 10)
+    inner = rect.adjusted(12, 5, -12, -5)
+    p.setPen(COLORS["text"])
+    p.setFont(font(12))
+    fm = QFontMetricsF(p.font())
+    p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
+               fm.elidedText(f"real client · {client.address}", Qt.TextElideMode.ElideRight, inner.width()))
+    p.setFont(font(14, bold=True))
+    p.drawText(inner.adjusted(0, 18, 0, 0), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
+               QFontMetricsF(p.font()).elidedText(client.client_id, Qt.TextElideMode.ElideRight, inner.width()))
+    p.setFont(font(12))
+    brokers = ", ".join(str(b) for b in client.brokers)
+    p.drawText(inner, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
+               fm.elidedText(f"brokers {brokers} · {client.requests} requests", Qt.TextElideMode.ElideRight,
+                             inner.width()))

@@ -139,8 +139,11 @@ def _note(c, state: str, g, member_name: str | None, now: int, members: int = 0,
     return ""
 
 
-def group_lanes(view, colours: OwnerColours) -> list[GroupLane]:
-    """One lane per consumer group, members in the order their consumers were named."""
+def group_lanes(view, colours: OwnerColours, external: frozenset = frozenset()) -> list[GroupLane]:
+    """One lane per consumer group, members in the order their consumers were named.
+
+    `external`: (group id, member id) of real clients' members (Listen for Kafka clients): no simulated
+    consumer stands for them, yet they are alive and read what the coordinator assigned them."""
     consumers = view.consumers()
     groups = view.groups()
     now = view.now
@@ -166,7 +169,13 @@ def group_lanes(view, colours: OwnerColours) -> list[GroupLane]:
                                     member and g.leader == member_name, tuple(c.assignment) if c.alive else (),
                                     tuple(held), _note(c, state, g, member_name, now, members, partitions)))
         for name, tps in g.members.items():          # members no running consumer stands for (an old incarnation)
-            if name not in seen_members:
+            if name in seen_members:
+                continue
+            if (gid, g.member_ids.get(name)) in external:
+                rebalancing = g.state in ("PreparingRebalance", "CompletingRebalance")
+                cards.append(MemberCard(name, colours.of(name), REJOINING if rebalancing else ACTIVE, True,
+                                        g.leader == name, tuple(tps), (), "a real client"))
+            else:
                 note = "an old incarnation: " + _expiry(g.session_deadlines.get(name), now)
                 cards.append(MemberCard(name, colours.of(name.split(" ")[0]), CRASHED, True, g.leader == name, (),
                                         tuple(tps), note))

@@ -25,7 +25,8 @@ from playground.engine.protocol import TopicPartition
 
 from . import canvas_tooltips as tips, effects as fx, flights as fl, storage_effects as sfx, txn_flights
 from .canvas_brokers import CELL_W, Row, StripInfo, cells_rect, draw_broker, draw_no_replica, draw_strip
-from .canvas_clients import (CLIENT_GAP, PRODUCER_H, PRODUCER_H_COMPACT, LaneLayout, draw_lane, draw_owner_tags,
+from .canvas_clients import (CLIENT_GAP, PRODUCER_H, PRODUCER_H_COMPACT, LaneLayout, draw_external, draw_lane,
+                             draw_owner_tags, layout_external,
                              draw_producer, layout_lanes)
 from .canvas_control import CAPTION_H, CONTROL_H, chip_rects, draw_captions, draw_control_plane, draw_links
 from .canvas_flights import draw_flights
@@ -82,6 +83,9 @@ class ClusterCanvas(QWidget):
         self._colours = OwnerColours()          # consumer -> colour, kept so that colours never change
         self._lanes: list[LaneLayout] = []
         self._owner_tags: dict[tuple[int, TopicPartition], tuple[str, ...]] = {}
+        self.external_clients = list            # real clients (qt_wire.KafkaListener.clients); their nodes anchor
+        self._external: list = []               # to their card, so their requests fly like simulated ones
+        self.external_members = frozenset       # (group, member id) of real clients' group members
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setAutoFillBackground(False)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)      # click the canvas, then Space/→ drive time
@@ -179,7 +183,7 @@ class ClusterCanvas(QWidget):
 
     def group_lanes(self) -> list[GroupLane]:
         """Each consumer group's lane as the canvas shows it now (state, members, partitions, lag)."""
-        return group_lanes(self._bridge.view(), self._colours)
+        return group_lanes(self._bridge.view(), self._colours, self.external_members())
 
     def owner_tags(self) -> dict[tuple[int, TopicPartition], tuple[str, ...]]:
         """(leader broker, partition) -> the "g1 ▸ c1 · lag 3" tags drawn on its strip in the last paint."""
@@ -205,6 +209,10 @@ class ClusterCanvas(QWidget):
         """The producer's box in the clients column."""
         return self._to_widget(self._anchors.get(("client", name)) if name in self._bridge.view().producers()
                                else None)
+
+    def external_client_rect(self, client_id: str) -> QRectF | None:
+        """A real client's card (Brokers ▸ Listen for Kafka clients)."""
+        return self._to_widget(next((r for c, r in self._external if c.client_id == client_id), None))
 
     def lane_rect(self, group_id: str) -> QRectF | None:
         """The consumer group's lane."""
@@ -325,6 +333,10 @@ class ClusterCanvas(QWidget):
             if c.group is None and ("client", name) not in self._anchors:
                 self._anchors[("client", name)] = QRectF(MARGIN, cy, self._clients_w, 64)
                 cy += 64 + gap
+        self._external = layout_external(self.external_clients(), MARGIN, cy, self._clients_w, gap)
+        for client, rect in self._external:
+            self._anchors.update({("client", node): rect for node in client.nodes})
+            cy = rect.bottom() + gap
         return cy - gap
 
     def _offset_x(self, strip: QRectF, row: Row, offset: int) -> float:
@@ -336,7 +348,7 @@ class ClusterCanvas(QWidget):
         view = self._bridge.view()
         plane = control_plane(view)
         self._plane = plane
-        lanes = group_lanes(view, self._colours)
+        lanes = group_lanes(view, self._colours, self.external_members())
         badges = broker_badges(view, plane, coordinators(lanes))
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -413,7 +425,9 @@ class ClusterCanvas(QWidget):
         p.drawText(QRectF(MARGIN, top, self._clients_w, HEADER_H), Qt.AlignmentFlag.AlignCenter, "Clients")
         producers = view.producers()
         consumers = view.consumers()
-        if not producers and not consumers:
+        for client, rect in self._external:
+            draw_external(p, client, rect)
+        if not producers and not consumers and not self._external:
             p.setFont(font(12))
             p.drawText(QRectF(MARGIN, top + HEADER_H + ROW_GAP, self._clients_w, 120),
                        Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,

@@ -36,6 +36,7 @@ from .qt_storage import StoragePanel
 from .qt_panels import CreateTopicDialog, EventLogModel, EventLogView, ProducePanel, TimeControls
 from .qt_theme import (PRESENTER_SCALE, THEMES, apply_palette, current_theme, font, presenter_mode, status_style,
                        ui_scale)
+from .qt_wire import KafkaListener
 from .qt_workspace import AppSession, WorkspaceActions
 
 
@@ -121,6 +122,14 @@ class MainWindow(QMainWindow):
         self.producers_panel.message.connect(self.show_status)
         self.storage_panel.message.connect(self.show_status)
         self.canvas.consumer_clicked.connect(self._open_consumer_menu)
+        self.kafka_listener = KafkaListener(cluster, self.bridge, parent=self)     # Brokers ▸ Listen for Kafka clients
+        self.kafka_listener.status.connect(self._listener_status)
+        self.listen_label = QLabel()            # the bootstrap address, kept in view while listening
+        self.listen_label.setFont(font(13))
+        self.listen_label.setVisible(False)
+        self.statusBar().addPermanentWidget(self.listen_label)
+        self.canvas.external_clients = self.kafka_listener.clients
+        self.canvas.external_members = self.kafka_listener.members
 
         self.event_model = EventLogModel(self.bridge, self)
         self.event_log = EventLogView(self.event_model)
@@ -315,6 +324,19 @@ class MainWindow(QMainWindow):
         self._action(brokers, "Open the selected broker's menu", self._open_selected_menu, "M")
         brokers.addSeparator()
         self._action(brokers, "Kill the active controller", lambda: acts.kill_active_controller(), "C")
+        brokers.addSeparator()
+        self.listen_action = self._action(brokers, "Listen for Kafka clients (kcat, confluent-kafka, Java) on "
+                                                   "127.0.0.1:9092…", self._set_listening, "Ctrl+Shift+K",
+                                          checkable=True)
+
+    def _set_listening(self, on: bool) -> None:
+        self.listen_action.setChecked(self.kafka_listener.set_listening(bool(on)))
+
+    def _listener_status(self, text: str, error: bool) -> None:
+        self.show_status(text, error)
+        if self.kafka_listener.listening:
+            self.listen_label.setText(f"Kafka clients: bootstrap {self.kafka_listener.bootstrap}")
+        self.listen_label.setVisible(self.kafka_listener.listening)
 
     def toggle_console(self) -> None:
         """Show the console (and put the cursor in it), or hide it when it is already in use."""
@@ -471,6 +493,7 @@ class MainWindow(QMainWindow):
         if not self.workspace.replaced:
             self.session.save_layout(self)
             self.workspace.autosave()
+        self.kafka_listener.stop()
         self.bridge.close()
         super().closeEvent(event)
 

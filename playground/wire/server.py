@@ -83,6 +83,10 @@ class WireServer:
     def listening(self) -> list[int]:
         return sorted(self._listeners)
 
+    def connections(self) -> list[Connection]:
+        """The open client connections (the window draws them as client cards)."""
+        return [c for c in self._connections if not c.closed]
+
     # -- life cycle ---------------------------------------------------------------------------
     def start(self) -> None:
         """Open the listeners of the live brokers; raises OSError when the first port is taken."""
