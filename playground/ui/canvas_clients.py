@@ -100,6 +100,16 @@ def layout_lanes(lanes: list[GroupLane], effects, left: float, top: float, width
 
 
 # -- producers --------------------------------------------------------------------------------
+def draw_lone_consumer(p: QPainter, rect: QRectF, name: str) -> None:
+    """A consumer outside any group (assign()): a plain card."""
+    p.setPen(QPen(COLORS["consume"], 3))
+    p.setBrush(COLORS["background"])
+    p.drawRoundedRect(rect, 10, 10)
+    p.setPen(COLORS["text"])
+    p.setFont(font(14, bold=True))
+    p.drawText(rect.adjusted(12, 8, -12, -8), Qt.AlignmentFlag.AlignLeft, f"consumer\n{name}")
+
+
 def draw_producer(p: QPainter, rect: QRectF, name: str, stats, acks, txn=None) -> None:
     """`txn` (ProducerTxnView, optional): a transactional producer names its transactional.id, and a
     fenced one says so in red instead of its acks."""

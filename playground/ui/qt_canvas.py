@@ -17,7 +17,7 @@ menus of brokers, controllers and consumers; scrolling back in a log).
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QPainter, QPen
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from playground.engine.events import EventKind
@@ -26,8 +26,7 @@ from playground.engine.protocol import TopicPartition
 from . import canvas_tooltips as tips, effects as fx, flights as fl, storage_effects as sfx, txn_flights
 from .canvas_brokers import CELL_W, Row, StripInfo, cells_rect, draw_broker, draw_no_replica, draw_strip
 from .canvas_clients import (CLIENT_GAP, PRODUCER_H, PRODUCER_H_COMPACT, LaneLayout, draw_external, draw_lane,
-                             draw_owner_tags, layout_external,
-                             draw_producer, layout_lanes)
+                             draw_lone_consumer, draw_owner_tags, draw_producer, layout_external, layout_lanes)
 from .canvas_control import CAPTION_H, CONTROL_H, chip_rects, draw_captions, draw_control_plane, draw_links
 from .canvas_flights import draw_flights
 from .canvas_storage import STORAGE_STRIP_H, StorageLayer
@@ -193,8 +192,7 @@ class ClusterCanvas(QWidget):
         return [c.text for c, _ in self.effects.captions()[-MAX_CAPTIONS:]]
 
     # Rects are in widget coordinates (where to click), whatever the zoom.
-    def broker_rect(self, broker_id: int) -> QRectF | None:
-        """The broker's header (click it for the fault menu)."""
+    def broker_rect(self, broker_id: int) -> QRectF | None:        # its header (click: the fault menu)
         return self._to_widget(self._anchors.get(("broker", broker_id)))
 
     def controller_rect(self, node_id: int) -> QRectF | None:
@@ -205,21 +203,17 @@ class ClusterCanvas(QWidget):
         return self._to_widget(next((rect for lane in self._lanes for card, rect, _ in lane.cards
                                      if card.name == name), None))
 
-    def producer_rect(self, name: str) -> QRectF | None:
-        """The producer's box in the clients column."""
+    def producer_rect(self, name: str) -> QRectF | None:         # its box in the clients column
         return self._to_widget(self._anchors.get(("client", name)) if name in self._bridge.view().producers()
                                else None)
 
-    def external_client_rect(self, client_id: str) -> QRectF | None:
-        """A real client's card (Brokers ▸ Listen for Kafka clients)."""
+    def external_client_rect(self, client_id: str) -> QRectF | None:      # a real client's card
         return self._to_widget(next((r for c, r in self._external if c.client_id == client_id), None))
 
     def lane_rect(self, group_id: str) -> QRectF | None:
-        """The consumer group's lane."""
         return self._to_widget(next((lane.rect for lane in self._lanes if lane.lane.group_id == group_id), None))
 
-    def strip_rect(self, broker_id: int, topic: str, partition: int) -> QRectF | None:
-        """A replica's strip of offset cells."""
+    def strip_rect(self, broker_id: int, topic: str, partition: int) -> QRectF | None:   # its offset cells
         return self._to_widget(self._anchors.get(("replica", broker_id, TopicPartition(topic, partition))))
 
     def cell_rect(self, broker_id: int, topic: str, partition: int, offset: int) -> QRectF | None:
@@ -230,7 +224,7 @@ class ClusterCanvas(QWidget):
     def hit(self, pos: QPointF) -> tuple[str, int | str] | None:
         """("broker", id) for a broker's header or column, ("controller", id) for a voter, ("consumer", name)
         for a consumer's card, else None. `pos` is in widget coordinates."""
-        return self._hit_logical(QPointF(pos.x() / self._zoom, pos.y() / self._zoom))
+        return self._hit_logical(self._logical(pos))
 
     def _hit_logical(self, pos: QPointF) -> tuple[str, int | str] | None:
         for lane in self._lanes:
@@ -440,14 +434,8 @@ class ClusterCanvas(QWidget):
             draw_lane(p, lane)
         for name, c in consumers.items():          # consumers outside any group (assign())
             rect = self._anchors.get(("client", name))
-            if rect is None or c.group is not None or name in producers:
-                continue
-            p.setPen(QPen(COLORS["consume"], 3))
-            p.setBrush(COLORS["background"])
-            p.drawRoundedRect(rect, 10, 10)
-            p.setPen(COLORS["text"])
-            p.setFont(font(14, bold=True))
-            p.drawText(rect.adjusted(12, 8, -12, -8), Qt.AlignmentFlag.AlignLeft, f"consumer\n{name}")
+            if rect is not None and c.group is None and name not in producers:
+                draw_lone_consumer(p, rect, name)
 
     def _draw_owners(self, p: QPainter, pv, readers: dict, lag: dict, committed: dict) -> None:
         """Who reads the partition: tags on its leader strip, in each reader's colour."""
