@@ -60,9 +60,15 @@ class ChartBase(QWidget):
         bridge.frame.connect(self._on_frame)
 
     # -- for subclasses ----------------------------------------------------------------------
+    history = None           # a WindowedHistory fed by events, for the charts that keep one
+
     def advance(self) -> bool:
         """Fold what happened since the last frame into the histories; True when there is more to draw."""
-        return False
+        if self.history is None:
+            return False
+        for event in self.new_events():                     # aggregated once per frame
+            self.history.on_event(event)
+        return self.history.advance(self._bridge.now)
 
     def redraw(self) -> None:
         raise NotImplementedError

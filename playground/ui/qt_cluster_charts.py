@@ -53,11 +53,6 @@ class ConsumeChart(ChartBase):
     def curve_data(self, group_id: str) -> tuple[np.ndarray, np.ndarray]:
         return self.data_of(self._curves_by_group[group_id])
 
-    def advance(self) -> bool:
-        for event in self.new_events():
-            self.history.on_event(event)
-        return self.history.advance(self._bridge.now)
-
     def redraw(self) -> None:
         self.advance()
         if self.plot is None:
@@ -181,11 +176,6 @@ class AcksLatencyChart(ChartBase):
     def curve_data(self, acks: str, which: str = "p50") -> tuple[np.ndarray, np.ndarray]:
         """(x, y) of the p50 or p95 curve of "acks=0", "acks=1" or "acks=all"."""
         return self.data_of(self._by_acks[acks][1 + ("p50", "p95").index(which)])
-
-    def advance(self) -> bool:
-        for event in self.new_events():
-            self.history.on_event(event)
-        return self.history.advance(self._bridge.now)
 
     def redraw(self) -> None:
         self.advance()

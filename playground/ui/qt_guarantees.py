@@ -200,11 +200,13 @@ class GuaranteesPanel(QWidget):
         summary = view.audit()
         for name, _label, _tip in TILES:
             self._set(name, int(getattr(summary, name, 0)))
-        consumed = getattr(summary, "consumed_duplicates", 0)
-        skipped = getattr(summary, "skipped", 0)
-        self.consumer_line.setText(f"Consumers: read twice {consumed} · skipped {skipped}")
-        self.consumer_line.setStyleSheet(f"color: {css('error')}; font-weight: bold;" if consumed or skipped
-                                         else f"color: {css('muted')};")
+        consumed, skipped, written = summary.consumed_duplicates, summary.skipped, summary.output_duplicates
+        # output_duplicates: a consume-transform-produce pipeline wrote one input's result twice (the
+        # copies read_committed sees), what exactly-once prevents.
+        self.consumer_line.setText(f"Consumers: read twice {consumed} · skipped {skipped} · "
+                                   f"results written twice {written}")
+        self.consumer_line.setStyleSheet(f"color: {css('error')}; font-weight: bold;"
+                                         if consumed or skipped or written else f"color: {css('muted')};")
         records = view.acked_records((lost.producer, lost.serial) for lost in summary.lost)
         rows = []
         for lost in summary.lost:

@@ -88,6 +88,9 @@ class LagChart(ChartBase):
         return self.data_of(self._plots_by_group[group_id][1])
 
     # -- updating --------------------------------------------------------------------------
+    def advance(self) -> bool:
+        return False             # sampled from the view as time passes (_on_time), not fed by events
+
     def _on_time(self, now: int) -> None:
         series = self.history.groups
         if series and not any(s.due(now) for s in series.values()):

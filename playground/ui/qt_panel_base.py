@@ -4,6 +4,7 @@ changed, a status line that also goes to the window's status bar, and a list of 
 from __future__ import annotations
 
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtWidgets import QLabel
 
 from .qt_theme import status_style
 
@@ -32,6 +33,13 @@ class ThrottledRefresh:
 class NamedList(ThrottledRefresh):
     """Mixed into a panel with `self.list` (a QListWidget whose items carry a name as UserRole),
     `self.status` (a QLabel) and a `message` signal."""
+
+    def add_status(self, layout) -> None:
+        """The status line under the panel (Kafka's refusal in red, a done command in green)."""
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(self.status)
 
     def _show(self, text: str, error: bool = False) -> None:
         self.status.setStyleSheet(status_style(error))

@@ -57,11 +57,6 @@ class ProduceChart(ChartBase):
         return self.data_of(self._by_producer[producer][WHICH.index(which)])
 
     # -- updating --------------------------------------------------------------------------------
-    def advance(self) -> bool:
-        for event in self.new_events():                     # aggregated once per frame
-            self.history.on_event(event)
-        return self.history.advance(self._bridge.now)
-
     def redraw(self) -> None:
         self.advance()
         if self.throughput_plot is None:

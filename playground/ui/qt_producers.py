@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QListWidget,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QLineEdit, QListWidget,
                                QListWidgetItem, QPushButton, QVBoxLayout, QWidget)
 
 from playground.engine import EventKind, KafkaError
@@ -43,10 +43,7 @@ class ProducersPanel(NamedList, QWidget):
         layout.addWidget(accumulator_box)
         layout.addWidget(self._build_list())
         layout.addWidget(self._build_form())
-        self.status = QLabel("")
-        self.status.setWordWrap(True)
-        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(self.status)
+        self.add_status(layout)
         layout.addStretch(1)
         bridge.event_emitted.connect(self._on_event)
         self.refresh()

@@ -279,3 +279,10 @@ def test_a_tombstone_past_delete_retention_ms_expires_with_a_caption(qtbot, scen
     win.bridge.show_at(31_900)
     captions = _captions_until(win, 32_200, 20)       # the cleaner pass at 32 s removes banana's tombstone
     assert "delete.retention.ms=20000 passed: 1 tombstone of prices/0 expired, the key is gone" in captions
+
+
+def test_the_guarantees_panel_counts_results_written_twice(scenario):
+    win = scenario("at-least-once-pipeline.yaml")
+    win.bridge.show_at(60_000)
+    win.guarantees.refresh()
+    assert "results written twice 3" in win.guarantees.consumer_line.text()
