@@ -83,6 +83,8 @@ class Journal:
         self.run: ScenarioRun = _JournaledRun(self.scenario or _blank_scenario(setup, cluster), cluster, self)
         # Problems a replay met but the live run went on after (a scenario step that raised).
         self.replay_notes: list[str] = []
+        # Called with each command recorded as it runs (not when replayed): time travel forks on it.
+        self.listeners: list[Callable[[Command], None]] = []
 
     # -- making one ------------------------------------------------------------------------
     @classmethod
@@ -110,7 +112,12 @@ class Journal:
         time_ms, executed = mark if mark is not None else self.mark()
         cmd = Command(time_ms, executed, action, json.loads(json.dumps(args)), source)
         self.commands.append(cmd)
+        self._tell(cmd)
         return cmd
+
+    def _tell(self, cmd: Command) -> None:
+        for listener in list(self.listeners):
+            listener(cmd)
 
     # -- the scenario's timeline -----------------------------------------------------------
     def applied_steps(self) -> set[int]:
@@ -159,6 +166,7 @@ class Journal:
         cmd = Command(mark[0], mark[1], action, json.loads(json.dumps(args)), USER)
         self._dispatch(cmd)
         self.commands.append(cmd)
+        self._tell(cmd)
         return cmd
 
     def apply(self, cmd: Command) -> None:

@@ -34,6 +34,7 @@ from .qt_produce_chart import ProduceChart
 from .qt_producers import ProducersPanel
 from .qt_storage import StoragePanel
 from .qt_panels import CreateTopicDialog, EventLogModel, EventLogView, ProducePanel, TimeControls
+from .qt_timetravel import TimeTravel
 from .qt_theme import (PRESENTER_SCALE, THEMES, apply_palette, current_theme, font, presenter_mode, status_style,
                        ui_scale)
 from .qt_wire import KafkaListener
@@ -44,7 +45,7 @@ class MainWindow(QMainWindow):
     def __init__(self, cluster: Cluster, timeline: Timeline | None = None, *, title: str = "built-in cluster",
                  running: bool = True, speed: float | None = None, journal: Journal | None = None,
                  session: AppSession | None = None, workspace_path: str | None = None,
-                 parent: QWidget | None = None) -> None:
+                 time_travel: TimeTravel | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(f"Kafka Playground — {title}")
         kwargs = {} if speed is None else {"speed": speed}
@@ -201,6 +202,9 @@ class MainWindow(QMainWindow):
         self.workspace = WorkspaceActions(self, self.session, workspace_path)
         self.workspace.build_menu()
         self.lessons = LessonsController(self)      # Lessons menu, File ▸ Demos, the lesson dock (Ctrl+Shift+L)
+        # The timeline bar and Time ▸ travel actions; one TimeTravel serves every window it opens in turn.
+        self.time_travel = time_travel if time_travel is not None else TimeTravel(self.bridge.journal)
+        self.time_travel.attach(self)
 
     def _chart_dock(self, title: str, name: str, chart: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -255,6 +259,7 @@ class MainWindow(QMainWindow):
         topic.addSeparator()
         self._action(topic, "Quit", self.close, "Ctrl+Q")
         time = bar.addMenu("T&ime")
+        self.time_menu = time
         self._action(time, "Pause / resume", self.bridge.toggle, "Space")
         self._action(time, "Step to the next instant", self.bridge.step, "Right")
         self._action(time, "Faster", self.bridge.faster, "+", "=", Qt.KeyboardModifier.KeypadModifier | Qt.Key.Key_Plus)

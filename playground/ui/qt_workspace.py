@@ -205,12 +205,13 @@ class WorkspaceActions(QObject):
     def autosave(self) -> bool:
         """Save to the session's autosave file (on exit); errors go to stderr, never to a dialog."""
         target = self.session.autosave_path
-        bridge = self.window.bridge
-        if target is None or self.replaced or not bridge.journal.saveable:
+        # The live run of the branch on screen, even while the window shows its past.
+        journal = self.window.time_travel.live_journal()
+        if target is None or self.replaced or not journal.saveable:
             return False
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            save_workspace(bridge.journal.cluster, bridge.journal, target,
+            save_workspace(journal.cluster, journal, target,
                            title=f"last session: {self._base_title_text().removeprefix('last session: ')}")
         except (OSError, WorkspaceError) as exc:
             print(f"kafka-playground: could not autosave the session: {exc}", file=sys.stderr)
