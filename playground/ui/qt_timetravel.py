@@ -332,6 +332,7 @@ class TimeTravel(QObject):
         if old.isVisible():
             new.show()
             new.activateWindow()            # the keys (←, Ctrl+←, Space …) go on working without a click
+        new.event_log.scrollToBottom()          # the log ends at the instant on screen
         old.session.window = new
         old.workspace.replaced = True
         old.close()
