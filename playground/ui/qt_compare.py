@@ -39,12 +39,19 @@ def snapshot(branch: Branch) -> QPixmap:
 
 
 def parted(a: Branch, b: Branch) -> tuple[list, list]:
-    """The commands each branch ran after the last one they share."""
+    """The commands each branch ran after the last one they share, leaving out those both ran at the
+    same instant (a scenario's own steps): what is left is the choice that made the difference."""
     ca, cb = a.journal.commands, b.journal.commands
     n = 0
     while n < min(len(ca), len(cb)) and ca[n] == cb[n]:
         n += 1
-    return ca[n:], cb[n:]
+
+    def key(c):
+        return c.time_ms, c.action, c.args_json(), c.source
+
+    in_a = {key(c) for c in ca[n:]}
+    in_b = {key(c) for c in cb[n:]}
+    return [c for c in ca[n:] if key(c) not in in_b], [c for c in cb[n:] if key(c) not in in_a]
 
 
 class CompareDialog(QDialog):
@@ -64,8 +71,8 @@ class CompareDialog(QDialog):
         self._full: dict[QLabel, QPixmap] = {}
         for pic in (self.picture_a, self.picture_b):
             pic.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
-            pic.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Ignored)
-            pic.setMinimumSize(280, 200)
+            pic.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+            pic.setMinimumWidth(280)
         self.table = QTableWidget(0, 3)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.verticalHeader().hide()
@@ -87,10 +94,11 @@ class CompareDialog(QDialog):
                 continue
             pick, pic, caption, done = side_widgets
             caption.setWordWrap(True)
-            done.setMaximumHeight(110)
+            done.setMaximumHeight(150)
             side = QVBoxLayout()
             for w in (pick, pic, caption, done):
-                side.addWidget(w, 1 if w is pic else 0)
+                side.addWidget(w)
+            side.addStretch(1)
             columns.addLayout(side, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.close)
@@ -101,7 +109,7 @@ class CompareDialog(QDialog):
         layout.addWidget(self.summary)
         layout.addLayout(columns, 1)
         layout.addWidget(buttons)
-        self.resize(1400, 820)
+        self.resize(1400, 720)
         self._rebuild()
 
     def branches(self) -> tuple[Branch, Branch]:
@@ -145,12 +153,13 @@ class CompareDialog(QDialog):
             for cmd in commands:
                 listing.addItem(f"{seconds(cmd.time_ms)}  {describe_command(cmd)}")
             if not commands:
-                listing.addItem("(nothing: it only ran on)")
+                listing.addItem("(nothing of its own: it ran on)")
 
     def _fit_pictures(self) -> None:
         for pic, full in self._full.items():
-            pic.setPixmap(full.scaled(pic.width(), pic.height(), Qt.AspectRatioMode.KeepAspectRatio,
-                                      Qt.TransformationMode.SmoothTransformation))
+            scaled = full.scaledToWidth(max(1, pic.width()), Qt.TransformationMode.SmoothTransformation)
+            pic.setFixedHeight(scaled.height())         # as tall as the picture at this width, no taller
+            pic.setPixmap(scaled)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)

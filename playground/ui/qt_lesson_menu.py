@@ -214,26 +214,33 @@ class LessonsController(QObject):
         return new
 
     def open_demo(self, demo_id: str) -> "MainWindow | None":
-        from playground.scenario.runner import open_for_gui
+        from pathlib import Path
+
+        from playground.storage import ClusterSetup, Journal
         try:
             demo = next(d for d in self.home.demos() if d.id == demo_id)
-            cluster, timeline = open_for_gui(demo.scenario)
+            # Journalled from its first instant, with its scenario as its set-up: the steps it applies are
+            # recorded, so Save and time travel replay them.
+            journal = Journal.start(ClusterSetup.from_scenario(Path(demo.scenario).read_text(encoding="utf-8"),
+                                                               demo.scenario))
         except StopIteration:
             self._error("Cannot open the demo", f"There is no demo '{demo_id}'.")
             return None
         except Exception as exc:
             self._error("Cannot open the demo", str(exc))
             return None
-        new = self._replace(cluster, timeline, f"Demo: {demo.title}", None, running=False)
+        new = self._replace(journal.cluster, journal.timeline(), f"Demo: {demo.title}", None, running=False,
+                            journal=journal)
         new.lessons.panel.show_demo(demo)
         new.lessons.show_dock()
         new.show_status("Demo ready and paused: press Space to run it.")
         return new
 
-    def _replace(self, cluster, timeline, title: str, speed: float | None, running: bool) -> "MainWindow":
+    def _replace(self, cluster, timeline, title: str, speed: float | None, running: bool,
+                 journal=None) -> "MainWindow":
         from .qt_main_window import MainWindow
         old = self.window
-        new = MainWindow(cluster, timeline, title=title, running=running, speed=speed)
+        new = MainWindow(cluster, timeline, title=title, running=running, speed=speed, journal=journal)
         new.lessons.home = self.home
         new.restoreGeometry(old.saveGeometry())
         new.show()

@@ -165,10 +165,17 @@ class TimeTravel(QObject):
         self.branches.blockSignals(False)
 
     # -- travelling -----------------------------------------------------------------------------------
+    def _why_not(self, b: Branch) -> str | None:
+        lessons = getattr(self.window, "lessons", None)
+        if lessons is not None and lessons.panel.session is not None:
+            return ("Time travel is off during a lesson: the lesson checks your work on the live cluster. "
+                    "Leave the lesson to travel in time.")
+        return self.machine.can_rewind(b)
+
     def travel_to(self, t: int) -> bool:
         """Show the current branch as it was at `t` (its live run when `t` is its end)."""
         b = self.branch
-        why = self.machine.can_rewind(b)
+        why = self._why_not(b)
         if why:
             return self._refuse(why)
         t = max(0, min(int(t), b.now))
@@ -219,7 +226,7 @@ class TimeTravel(QObject):
         if self.past is not None:
             return self._fork()
         b = self.branch
-        why = self.machine.can_rewind(b)
+        why = self._why_not(b)
         if why:
             self._refuse(why)
             return None
@@ -325,6 +332,7 @@ class TimeTravel(QObject):
         if old.isVisible():
             new.show()
             new.activateWindow()            # the keys (←, Ctrl+←, Space …) go on working without a click
+        new.event_log.scrollToBottom()          # the log ends at the instant on screen
         old.session.window = new
         old.workspace.replaced = True
         old.close()

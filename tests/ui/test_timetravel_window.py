@@ -175,3 +175,43 @@ def test_travel_is_refused_plainly_when_the_cluster_cannot_be_replayed(qtbot, se
 def test_compare_needs_two_branches(window):
     assert window.time_travel.compare() is None
     assert "one branch only" in window.status_label.text()
+
+
+def test_a_demo_travels_back_with_its_scenario_steps(qtbot, tmp_path):
+    """A demo opens journalled from its scenario: its steps replay, so the past is the demo's past."""
+    from playground.lessons import ProgressStore
+    from playground.ui.commands import builtin_cluster
+    from playground.ui.qt_lesson_menu import LessonsHome
+    first = MainWindow(builtin_cluster(), running=False)
+    first.lessons.home = LessonsHome(ProgressStore(tmp_path / "progress.sqlite", user="tester"))
+    first.show()
+    demo = first.lessons.open_demo(next(d.id for d in first.lessons.home.demos()
+                                        if d.title == "acks=1 loses an acknowledged write"))
+    assert demo is not None and demo.bridge.journal.saveable
+    demo.bridge.run_to(17_000)                       # after the leader died and a follower took over
+    assert demo.bridge.journal.applied_steps()
+    leader_now = demo.bridge.view().partitions("orders")[0].leader
+    tt = demo.time_travel
+    try:
+        assert tt.travel_to(1_050)                   # before the "at risk" send and the kill
+        past = tt.window.bridge.view().partitions("orders")[0]
+        assert past.leader == 101 and past.leader != leader_now
+        assert [c.action for c in tt.window.bridge.journal.commands] == ["produce", "slow_broker", "slow_broker"]
+    finally:
+        tt.window.close()
+        tt.window.deleteLater()
+
+
+def test_time_travel_is_off_during_a_lesson(qtbot, tmp_path):
+    from playground.lessons import ProgressStore
+    from playground.ui.commands import builtin_cluster
+    from playground.ui.qt_lesson_menu import LessonsHome
+    first = MainWindow(builtin_cluster(), running=False)
+    first.lessons.home = LessonsHome(ProgressStore(tmp_path / "progress.sqlite", user="tester"))
+    first.show()
+    win = first.lessons.start_lesson("keys-and-partitions")
+    qtbot.addWidget(win)
+    win.bridge.run_to(3000)
+    assert not win.time_travel.travel_to(1000)
+    assert win.time_travel.window is win and win.bridge.now == 3000
+    assert "during a lesson" in win.status_label.text()
