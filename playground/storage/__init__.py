@@ -7,7 +7,7 @@ put both, with tables a learner can query, in one SQLite file.
 """
 
 from .journal import Command, Journal, ReplayError, replay
-from .setup import ClusterSetup, ScenarioSource
+from .setup import ClusterSetup, LessonSource, ScenarioSource
 from .workspace import (
            FORMAT_VERSION,
            Workspace,
@@ -18,5 +18,5 @@ from .workspace import (
            save_workspace,
 )
 
-__all__ = ["FORMAT_VERSION", "ClusterSetup", "Command", "Journal", "ReplayError", "ScenarioSource", "Workspace",
-           "WorkspaceError", "open_cluster", "open_workspace", "read_meta", "replay", "save_workspace"]
+__all__ = ["FORMAT_VERSION", "ClusterSetup", "Command", "Journal", "LessonSource", "ReplayError", "ScenarioSource",
+           "Workspace", "WorkspaceError", "open_cluster", "open_workspace", "read_meta", "replay", "save_workspace"]

@@ -14,6 +14,17 @@ be exact, not close:
 - `start_producer`: the settings the engine kept, exactly.
 
 Those three carry the engine's own configuration and call the engine directly.
+
+Some commands need what the journal keeps between commands, not only the
+cluster (`STATEFUL`, handlers of (journal, command)):
+
+- `tool`, `tool_input`, `tool_end_input`, `tool_stop`: the Kafka CLI console
+  (`tools.py`: a command started, a line typed into it, Ctrl+D, Ctrl+C);
+- `wire_clients`: real Kafka clients acted over the wire listener from here on
+  (`journal.py`: a replay notes it and stops following callback by callback).
+
+A lesson's reference steps are `lesson` commands (`lesson_steps.py`), like a
+scenario's steps: the contract's action and `{"step": i}`, or `schedule`.
 """
 
 from __future__ import annotations
@@ -23,6 +34,8 @@ from typing import Any
 
 from playground.engine import Cluster
 from playground.scenario import ACTIONS, BrokerRef, TopicPartition, render_template
+
+from .tools import TOOL_ACTIONS, replay_tool
 
 # Argument names of the commands replayed by our own handlers (everything else is configuration).
 _CONSUMER_ARGS = ("name", "group", "topics")
@@ -62,6 +75,25 @@ EXACT: dict[str, Callable[[Cluster, dict[str, Any]], None]] = {
     "start_consumer": _start_consumer,
     "start_producer": _start_producer,
 }
+
+
+WIRE_CLIENTS = "wire_clients"
+
+
+def _tool(journal, cmd) -> None:
+    replay_tool(journal.tools, cmd.action, cmd.args, journal.replay_notes.append)
+
+
+def _wire_clients(journal, cmd) -> None:
+    if not journal.approximate:
+        journal.replay_notes.append(
+            f"at {cmd.time_ms} ms real Kafka clients acted on this cluster over the wire listener; what they did "
+            "is not in the journal, so from then on the rebuilt cluster is not the one that was saved")
+    journal.approximate = True
+
+
+STATEFUL: dict[str, Callable[[Any, Any], None]] = {**{action: _tool for action in TOOL_ACTIONS},
+                                                    WIRE_CLIENTS: _wire_clients}
 
 
 def _partition(text: str) -> TopicPartition:

@@ -14,7 +14,16 @@ instant).
 
 Sources: `user` commands come from the window (`SimulationBridge`), `scenario`
 commands are the steps of the scenario the cluster came from (`{"step": i}`),
-replayed by the scenario runner itself.
+replayed by the scenario runner itself, and `lesson` commands the reference
+steps of the lesson the cluster came from ("Show me", `lesson_steps.py`).
+The Kafka CLI console's commands are `user` commands (`tool`, `tool_input`,
+..., see `tools.py`).
+
+Real Kafka clients served by the window's wire listener act from outside the
+simulation and are not in the journal: the window records `wire_clients`
+when they first act, and a replay that meets it says so (`replay_notes`) and
+from then on only follows the recorded times, since the callbacks their
+requests ran cannot be run again.
 """
 
 from __future__ import annotations
@@ -22,14 +31,20 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playground.engine import Cluster, KafkaError
 from playground.scenario import ClusterSpec, Scenario, ScenarioError, Step
 from playground.scenario.runner import ScenarioRun
 
-from .actions import EXACT, runner_args
+from .actions import EXACT, STATEFUL, WIRE_CLIENTS, runner_args
+from .lesson_steps import LESSON, SCHEDULE, LessonSteps
 from .setup import ClusterSetup
+from .tools import ToolRuns, discard
+
+if TYPE_CHECKING:
+    from playground.lessons import LessonSession
+    from playground.tools import Command as ToolCommand
 
 USER = "user"
 SCENARIO = "scenario"
@@ -75,21 +90,32 @@ def _blank_scenario(setup: ClusterSetup | None, cluster: Cluster) -> Scenario:
 
 
 class Journal:
-    def __init__(self, cluster: Cluster, setup: ClusterSetup | None) -> None:
+    def __init__(self, cluster: Cluster, setup: ClusterSetup | None, *,
+                 lesson: LessonSession | None = None) -> None:
         self.cluster = cluster
         self.setup = setup
         self.commands: list[Command] = []
         self.scenario: Scenario | None = setup.parsed_scenario() if setup and setup.scenario else None
-        self.run: ScenarioRun = _JournaledRun(self.scenario or _blank_scenario(setup, cluster), cluster, self)
+        # A lesson's cluster goes on with the runner that ran its setup: its producers, its step errors.
+        self.lesson: LessonSteps | None = LessonSteps(lesson) if lesson is not None else None
+        self.run: ScenarioRun = lesson.run if lesson is not None else _JournaledRun(
+            self.scenario or _blank_scenario(setup, cluster), cluster, self)
+        self.tools = ToolRuns(cluster)
         # Problems a replay met but the live run went on after (a scenario step that raised).
         self.replay_notes: list[str] = []
         # Called with each command recorded as it runs (not when replayed): time travel forks on it.
         self.listeners: list[Callable[[Command], None]] = []
+        # Set by replaying `wire_clients`: the recording is no longer followed callback by callback.
+        self.approximate = False
 
     # -- making one ------------------------------------------------------------------------
     @classmethod
     def start(cls, setup: ClusterSetup) -> Journal:
-        """A new cluster from `setup`, recorded from its first instant."""
+        """A new cluster from `setup`, recorded from its first instant (a lesson's: from the end of its
+        setup, with its session as `lesson_session`)."""
+        if setup.lesson is not None:
+            session = setup.lesson_session()
+            return cls(session.cluster, setup, lesson=session)
         return cls(setup.build(), setup)
 
     @classmethod
@@ -100,6 +126,10 @@ class Journal:
     @property
     def saveable(self) -> bool:
         return self.setup is not None
+
+    @property
+    def lesson_session(self) -> LessonSession | None:
+        return self.lesson.session if self.lesson is not None else None
 
     # -- recording -------------------------------------------------------------------------
     def mark(self) -> Mark:
@@ -118,6 +148,75 @@ class Journal:
     def _tell(self, cmd: Command) -> None:
         for listener in list(self.listeners):
             listener(cmd)
+
+    # -- the Kafka CLI console (tools.py) ----------------------------------------------------------
+    def start_tool(self, argv: list[str], out=discard) -> ToolCommand:
+        """Start a console command (its output to `out(text, "out" | "err")`), recorded as `tool`. Recorded
+        even if it raises (a bug in a tool): what it did before raising, a replay does too."""
+        mark = self.mark()
+        tool_id = self.tools.next_id
+        try:
+            return self.tools.start(argv, out, tool_id)
+        finally:
+            self.record("tool", {"id": tool_id, "argv": list(argv)}, mark=mark)
+
+    def feed_tool(self, command: ToolCommand, line: str) -> None:
+        """One line typed into a running command (the console producer's input)."""
+        self._tool_signal(command, "tool_input", line)
+
+    def end_tool_input(self, command: ToolCommand) -> None:
+        """Ctrl+D: the end of a running command's input."""
+        self._tool_signal(command, "tool_end_input")
+
+    def stop_tool(self, command: ToolCommand) -> None:
+        """Ctrl+C: stop a running command."""
+        self._tool_signal(command, "tool_stop")
+
+    def running_tools(self) -> dict[int, ToolCommand]:
+        """Console commands still running, by id (after a replay: those running when it was saved)."""
+        return dict(self.tools.running)
+
+    def _tool_signal(self, command: ToolCommand, action: str, line: str | None = None) -> None:
+        tool_id = self.tools.id_of(command)
+        if tool_id is None:
+            if not command.done:
+                raise ValueError(f"{command.name} was not started through this journal: a replay would lack it")
+            return                  # a finished command ignores its input and Ctrl+C: nothing to record
+        mark = self.mark()
+        args: dict[str, Any] = {"id": tool_id, "line": line} if action == "tool_input" else {"id": tool_id}
+        try:
+            self.tools.signal(action, tool_id, line)
+        finally:
+            self.record(action, args, mark=mark)
+
+    # -- a lesson's reference steps (lesson_steps.py) ---------------------------------------------------
+    def apply_lesson_steps(self, steps) -> None:
+        """Apply lesson reference steps now, one command each (resuming a lesson; `wait` advances)."""
+        lesson = self._lesson()
+        for step in steps:
+            mark = self.mark()
+            lesson.apply(step)
+            self.record(step.action, {"step": step.index}, mark=mark, source=LESSON)
+
+    def schedule_lesson_steps(self, steps) -> int:
+        """Place lesson reference steps on the clock from now ("Show me", a prediction's run), recorded as
+        one `schedule` command; returns the virtual time the last is due (waits included)."""
+        lesson = self._lesson()
+        entries, end = lesson.plan(steps)
+        mark = self.mark()
+        lesson.schedule(entries)
+        self.record(SCHEDULE, {"steps": entries}, mark=mark, source=LESSON)
+        return end
+
+    def _lesson(self) -> LessonSteps:
+        if self.lesson is None:
+            raise ValueError("this journal records no lesson")
+        return self.lesson
+
+    # -- real Kafka clients ------------------------------------------------------------------------
+    def record_wire_clients(self, detail: dict[str, Any]) -> Command:
+        """Real clients acted on the cluster over the wire: what they did is not journalled (see above)."""
+        return self.record(WIRE_CLIENTS, detail)
 
     # -- the scenario's timeline -----------------------------------------------------------
     def applied_steps(self) -> set[int]:
@@ -143,6 +242,9 @@ class Journal:
         """Run the clock to the instant `mark`: to its time, having run exactly its callbacks."""
         time_ms, executed = mark
         clock = self.cluster.clock
+        if self.approximate:
+            clock.run_until(max(time_ms, clock.now))
+            return
         if time_ms > clock.now:
             # Time only moves past a callback by running it: everything before `time_ms` ran live.
             clock.run_until(time_ms - 1)
@@ -163,6 +265,8 @@ class Journal:
         Kafka's refusal comes back as KafkaError, and then nothing is recorded.
         """
         mark = self.mark()
+        if action == "tool" and "id" not in args:
+            args = {"id": self.tools.next_id, **args}
         cmd = Command(mark[0], mark[1], action, json.loads(json.dumps(args)), USER)
         self._dispatch(cmd)
         self.commands.append(cmd)
@@ -175,7 +279,10 @@ class Journal:
             self._apply_step(cmd)
             return
         try:
-            self._dispatch(cmd)
+            if cmd.source == LESSON:
+                self._apply_lesson(cmd)
+            else:
+                self._dispatch(cmd)
         except KafkaError as exc:
             raise ReplayError(f"{exc.error.name}: {exc.message}") from None
         except ReplayError:
@@ -185,10 +292,24 @@ class Journal:
         self.commands.append(cmd)
 
     def _dispatch(self, cmd: Command) -> None:
+        if cmd.action in STATEFUL:
+            STATEFUL[cmd.action](self, cmd)
+            return
         if cmd.action in EXACT:
             EXACT[cmd.action](self.cluster, cmd.args)
             return
         self.run.perform(Step(-1, cmd.action, runner_args(cmd.action, cmd.args)))
+
+    def _apply_lesson(self, cmd: Command) -> None:
+        if self.lesson is None:
+            raise ReplayError("a lesson's command, but the journal records no lesson")
+        if cmd.action == SCHEDULE:
+            self.lesson.schedule(list(cmd.args["steps"]))
+            return
+        step = self.lesson.step(cmd.args.get("step"))
+        if step.action != cmd.action:
+            raise ReplayError(f"lesson step {step.index} is {step.action}, the journal says {cmd.action}")
+        self.lesson.apply(step)
 
     def _apply_step(self, cmd: Command) -> None:
         steps = self.scenario.steps if self.scenario is not None else []
@@ -222,7 +343,10 @@ def replay(setup: ClusterSetup, commands: Iterable[Command], end: Mark | None = 
             journal.run_to((cmd.time_ms, cmd.executed))
             journal.apply(cmd)
         except ReplayError as exc:
-            raise ReplayError(f"command {n} ({cmd.describe()}): {exc}") from None
+            if not journal.approximate:
+                raise ReplayError(f"command {n} ({cmd.describe()}): {exc}") from None
+            # After real clients acted, a command may meet another cluster; the live one went on.
+            journal.replay_notes.append(f"command {n} ({cmd.describe()}) did not replay: {exc}")
     if end is not None:
         try:
             journal.run_to(end)

@@ -10,11 +10,14 @@ journal (`journal.py`) is the second.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from playground.engine import Cluster
 from playground.scenario import Scenario, parse_scenario
 from playground.scenario.runner import build_cluster
+
+if TYPE_CHECKING:
+    from playground.lessons import Lesson, LessonSession
 
 
 @dataclass(frozen=True)
@@ -24,6 +27,17 @@ class ScenarioSource:
     name: str
     file: str
     text: str
+
+
+@dataclass(frozen=True)
+class LessonSource:
+    """The lesson file a cluster came from, kept as text: its setup made the cluster, and the journal's
+    `lesson` commands name its reference steps (what "Show me" did)."""
+
+    id: str
+    file: str
+    text: str
+    order: str = ""
 
 
 @dataclass
@@ -37,11 +51,15 @@ class ClusterSetup:
     # Topics created with the cluster, before time starts: {name, partitions, replication_factor, config}.
     topics: list[dict[str, Any]] = field(default_factory=list)
     scenario: ScenarioSource | None = None
+    lesson: LessonSource | None = None
 
     # -- making the cluster ------------------------------------------------------------
     def build(self) -> Cluster:
         """A fresh cluster at virtual time 0. With a scenario, its own set-up (`build_cluster`) makes it,
-        so a scenario opened from a workspace starts exactly as it did from its file."""
+        so a scenario opened from a workspace starts exactly as it did from its file. A lesson's
+        cluster is its setup, run to its end, as the lesson window starts it."""
+        if self.lesson is not None:
+            return self.lesson_session().cluster
         if self.scenario is not None:
             return build_cluster(self.parsed_scenario())
         cluster = Cluster(brokers=self.brokers, seed=self.seed, controllers=self.controllers,
@@ -56,6 +74,18 @@ class ClusterSetup:
         assert self.scenario is not None
         return parse_scenario(self.scenario.text, self.scenario.file)
 
+    def parsed_lesson(self) -> Lesson:
+        """The stored lesson text, validated again (LessonError if this version refuses it)."""
+        from playground.lessons import parse_lesson
+        assert self.lesson is not None
+        return parse_lesson(self.lesson.text, self.lesson.file, self.lesson.order)
+
+    def lesson_session(self) -> LessonSession:
+        """A lesson session on a new cluster: the lesson's setup run, nothing done yet (what the lesson
+        window drives; its `run` applies the lesson's steps)."""
+        from playground.lessons import LessonSession
+        return LessonSession(self.parsed_lesson())
+
     # -- where a setup comes from ------------------------------------------------------------
     @classmethod
     def from_scenario(cls, text: str, filename: str) -> ClusterSetup:
@@ -67,6 +97,17 @@ class ClusterSetup:
                    topics=[{"name": t.name, "partitions": t.partitions, "replication_factor": t.replication_factor,
                             "config": dict(t.config)} for t in scn.topics],
                    scenario=ScenarioSource(scn.name, filename, text))
+
+    @classmethod
+    def from_lesson(cls, text: str, filename: str, order: str = "") -> ClusterSetup:
+        """The setup of a lesson file's text (LessonError when the file is invalid)."""
+        from playground.lessons import parse_lesson
+        lesson = parse_lesson(text, filename, order)
+        scn = lesson.setup
+        spec = scn.cluster
+        return cls(seed=scn.seed, brokers=spec.brokers, controller=spec.controller, controllers=spec.controllers,
+                   network_latency=spec.network_latency, config=dict(spec.config),
+                   lesson=LessonSource(lesson.id, filename, text, order))
 
     @classmethod
     def infer(cls, cluster: Cluster) -> ClusterSetup | None:
@@ -99,13 +140,17 @@ class ClusterSetup:
     def from_dict(cls, data: dict[str, Any]) -> ClusterSetup:
         data = dict(data)
         scenario = data.pop("scenario", None)
+        lesson = data.pop("lesson", None)
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known, scenario=ScenarioSource(**scenario) if scenario else None)
+        return cls(**known, scenario=ScenarioSource(**scenario) if scenario else None,
+                   lesson=LessonSource(**lesson) if lesson else None)
 
     def describe(self) -> str:
         """`3 brokers, KRaft (3 controllers), seed 0` (and the scenario's name)."""
         mode = f"KRaft ({self.controllers} controllers)" if self.controller == "kraft" else "ZooKeeper"
         text = f"{self.brokers} brokers, {mode}, seed {self.seed}"
+        if self.lesson is not None:
+            return f"lesson “{self.lesson.id}”: {text}"
         return f"scenario “{self.scenario.name}”: {text}" if self.scenario else text
 
 

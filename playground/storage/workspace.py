@@ -36,7 +36,9 @@ from .journal import Command, Journal, ReplayError, replay
 from .setup import ClusterSetup
 
 FORMAT = "kafka-playground-workspace"
-FORMAT_VERSION = 1
+# 2: console commands (`tool`, ...), lesson set-ups and their `lesson` commands, `wire_clients`; a version 1
+# reader would misread those (a lesson's set-up as the default cluster), so it is told to update instead.
+FORMAT_VERSION = 2
 SQLITE_MAGIC = b"SQLite format 3\x00"
 
 # Learner-facing tables: columns and types (written even when empty, so queries never miss a table).

@@ -161,6 +161,10 @@ class Command:
         self.finish(EXIT_INTERRUPTED)
 
     # -- output ---------------------------------------------------------------------------------
+    def redirect(self, out: Output) -> None:
+        """What the command prints from now on goes to `out` (a console taking over a replayed command)."""
+        self._out = out
+
     def write(self, text: str, stream: str = "out") -> None:
         self._out(text, stream)
 

@@ -60,8 +60,10 @@ class SimulationBridge(QObject):
         super().__init__(parent)
         self._cluster = cluster
         # Every command below is recorded here at its instant: a workspace saves it, and replaying it
-        # rebuilds this cluster (playground/storage). Without one, record from now on.
-        self.journal = journal if journal is not None else Journal.for_cluster(cluster)
+        # rebuilds this cluster (playground/storage). Without one, record from now on; a timeline from
+        # elsewhere would not be recorded, so such a cluster is not saveable (no set-up).
+        self.journal = journal if journal is not None else (
+            Journal.for_cluster(cluster) if not timeline else Journal(cluster, None))
         self._timeline = sorted(timeline or [], key=lambda step: step[0])
         self._next_step = 0
         self._speed = float(speed) if speed is not None else default_speed(cluster.network.latency)
@@ -285,11 +287,23 @@ class SimulationBridge(QObject):
     # producer waiting for acks) moves on as this bridge advances the clock.
     def run_tool(self, argv: list[str], write: Callable[[str, str], None]):
         """Start `argv` (kafka-topics, kafka-console-consumer, ...) as a terminal would; returns the
-        running `playground.tools.Command` (its output goes to `write(text, "out" | "err")`)."""
-        from playground.tools import start_command
-        command = start_command(self._cluster, argv, write, interactive=True)
+        running `playground.tools.Command` (its output goes to `write(text, "out" | "err")`). Journalled,
+        as is what it is told later (`tool_signal`): a replay runs the same command with its output discarded."""
+        command = self.journal.start_tool(argv, write)
         self.frame.emit(self._display)
         return command
+
+    def tool_signal(self, command, action: str, line: str = "") -> None:
+        """Tell a running console command: "input" (one line), "end_input" (Ctrl+D) or "stop" (Ctrl+C)."""
+        if action == "input":
+            self.journal.feed_tool(command, line)
+        elif action == "end_input":
+            self.journal.end_tool_input(command)
+        elif action == "stop":
+            self.journal.stop_tool(command)
+        else:
+            raise ValueError(f"unknown console signal {action!r}")
+        self.frame.emit(self._display)
 
     def complete(self, text: str) -> tuple[int, list[str]]:
         """Tab completion of a console command line: (start of the word, candidates)."""

@@ -8,6 +8,11 @@ never blocks: a console consumer keeps printing records as they arrive until
 Ctrl+C; the console producer reads the lines typed at its `>` prompt until
 Ctrl+D. Up/Down walk the history, Tab completes command names, flags, topic and
 group names. `clear` (or Ctrl+L) empties the pane, `help` lists the commands.
+
+Everything typed that reaches the cluster goes through the bridge and into
+its journal (the command, each line fed to it, Ctrl+D, Ctrl+C), so a saved
+workspace or a rewound cluster replays it. A console opened on a replayed
+cluster takes over the command that was still running when it was saved.
 """
 
 from __future__ import annotations
@@ -126,6 +131,7 @@ class KafkaConsole(QWidget):
         self.input.clear_requested.connect(self.clear)
         bridge.running_changed.connect(lambda _running: self._update_status())
         self._update_status()
+        self._adopt_running()
 
     # -- reading the pane (tests and the window) ---------------------------------------------------
     def text(self) -> str:
@@ -182,7 +188,7 @@ class KafkaConsole(QWidget):
             prompt = self.command.prompt
             self.append(f"{prompt}{line}\n", "echo")
             if self.command.reads_input:
-                self.command.feed(line)
+                self._bridge.tool_signal(self.command, "input", line)
             return
         self.append(f"{PROMPT}{line}\n", "echo")
         if line.strip():
@@ -215,6 +221,20 @@ class KafkaConsole(QWidget):
         command.on_done(self._finished)
         self._update_status()
 
+    def _adopt_running(self) -> None:
+        """The command a replayed journal left running (a console consumer, a producer awaiting input):
+        its output comes here from now on, and Ctrl+C or typed lines reach it as before."""
+        journal = getattr(self._bridge, "journal", None)
+        running = journal.running_tools() if journal is not None else {}
+        if not running:
+            return
+        command = running[max(running)]
+        command.redirect(self.append)
+        self.command = command
+        command.on_done(self._finished)
+        self.append(f"({command.name} {' '.join(command.argv)}: still running from the saved session)\n", "echo")
+        self._update_status()
+
     def _finished(self, code: int) -> None:
         self._update_status()
         self.command_finished.emit(code)
@@ -223,7 +243,7 @@ class KafkaConsole(QWidget):
         """Ctrl+C: stop the running command (a console consumer reports what it printed)."""
         self.append("^C\n", "echo")
         if self.running:
-            self.command.interrupt()
+            self._bridge.tool_signal(self.command, "stop")
         else:
             self.input.clear()
         self._update_status()
@@ -232,7 +252,7 @@ class KafkaConsole(QWidget):
         """Ctrl+D: end of the console producer's input (it flushes, waits for its acks, exits)."""
         if self.running and self.command.reads_input:
             self.append("^D\n", "echo")
-            self.command.end_input()
+            self._bridge.tool_signal(self.command, "end_input")
         self._update_status()
 
     # -- history and completion --------------------------------------------------------------------

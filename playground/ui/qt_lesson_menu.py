@@ -5,10 +5,17 @@ or opening a demo needs a different cluster, so it opens a new window on
 it where this one was, and this one closes (as opening a scenario would).
 What outlives a window — the loaded lessons, the progress store and the
 window on screen — sits in one `LessonsHome` that each new window inherits.
+
+A lesson's or a demo's cluster is recorded from its set-up (the lesson or
+scenario text goes into the journal's `ClusterSetup`), and whatever the
+lesson does to it — the steps replayed on resuming, "Show me", a
+prediction's run — is journalled, so the window can be saved as a workspace
+and rewound like any other.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Optional
 
 from PySide6.QtCore import QObject, Qt
@@ -17,6 +24,7 @@ from PySide6.QtWidgets import QDockWidget, QMenu, QMessageBox
 
 from playground.lessons import (Demo, Lesson, LessonError, LessonProgress, LessonSession, LookAt, ProgressStore,
                                 find_lesson, load_demos, load_lessons)
+from playground.storage import ClusterSetup, Journal
 
 from .qt_lesson_highlight import HighlightOverlay
 from .qt_lessons import LessonPanel
@@ -165,6 +173,12 @@ class LessonsController(QObject):
     def pause_time(self) -> None:
         self.window.bridge.pause()
 
+    def schedule_reference(self, index: int) -> int:
+        """Place step `index`'s reference steps on the clock from now ("Show me", a prediction's run),
+        through the window's journal; returns the virtual time the last is due."""
+        session = self.panel.session
+        return self.window.bridge.journal.schedule_lesson_steps(session.lesson.steps[index].reference)
+
     def status(self, text: str, error: bool = False) -> None:
         self.window.show_status(text, error)
 
@@ -199,12 +213,14 @@ class LessonsController(QObject):
         done = next(i for i in range(len(lesson.steps) + 1) if i not in progress.completed)
         progress.completed = set(range(done))
         try:
-            session = LessonSession(lesson)
-            session.fast_forward(done)
+            journal = lesson_journal(lesson)
+            session = journal.lesson_session
+            fast_forward(journal, done)
         except Exception as exc:
             self._error("Cannot start the lesson", f"{lesson.filename}: the setup could not run: {exc}")
             return None
-        new = self._replace(session.cluster, [], f"Lesson: {lesson.title}", lesson.speed, running=True)
+        new = self._replace(session.cluster, [], f"Lesson: {lesson.title}", lesson.speed, running=True,
+                            journal=journal)
         new.lessons.panel.attach(session, progress)
         new.lessons.show_dock()
         self.save_progress(progress)
@@ -214,15 +230,11 @@ class LessonsController(QObject):
         return new
 
     def open_demo(self, demo_id: str) -> "MainWindow | None":
-        from pathlib import Path
-
-        from playground.storage import ClusterSetup, Journal
         try:
             demo = next(d for d in self.home.demos() if d.id == demo_id)
-            # Journalled from its first instant, with its scenario as its set-up: the steps it applies are
-            # recorded, so Save and time travel replay them.
-            journal = Journal.start(ClusterSetup.from_scenario(Path(demo.scenario).read_text(encoding="utf-8"),
-                                                               demo.scenario))
+            # Recorded as a scenario opened from its file is: its steps are journalled as they happen.
+            setup = ClusterSetup.from_scenario(Path(demo.scenario).read_text(encoding="utf-8"), demo.scenario)
+            journal = Journal.start(setup)
         except StopIteration:
             self._error("Cannot open the demo", f"There is no demo '{demo_id}'.")
             return None
@@ -237,7 +249,7 @@ class LessonsController(QObject):
         return new
 
     def _replace(self, cluster, timeline, title: str, speed: float | None, running: bool,
-                 journal=None) -> "MainWindow":
+                 journal: Journal) -> "MainWindow":
         from .qt_main_window import MainWindow
         old = self.window
         new = MainWindow(cluster, timeline, title=title, running=running, speed=speed, journal=journal)
@@ -253,3 +265,30 @@ class LessonsController(QObject):
         box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self.window)
         self.last_dialog = box
         box.open()
+
+
+def lesson_journal(lesson: Lesson) -> Journal:
+    """A journal on a new cluster of `lesson`'s setup, its session as `journal.lesson_session`. Made from
+    the lesson file's text, which a saved workspace keeps; if the file cannot be read again (or now holds
+    another lesson), from the lesson as loaded, and then the window cannot be saved (no set-up to keep)."""
+    try:
+        text = Path(lesson.filename).read_text(encoding="utf-8")
+        journal = Journal.start(ClusterSetup.from_lesson(text, lesson.filename, lesson.order))
+        if journal.lesson_session.lesson.id == lesson.id:
+            return journal
+    except (OSError, UnicodeDecodeError, LessonError):
+        pass
+    session = LessonSession(lesson)
+    return Journal(session.cluster, None, lesson=session)
+
+
+def fast_forward(journal: Journal, count: int) -> None:
+    """`LessonSession.fast_forward`, journalled: the reference steps of the first `count` steps (resuming
+    saved progress), then step `count` opens."""
+    session = journal.lesson_session
+    steps = session.lesson.steps
+    for i in range(min(count, len(steps))):
+        session.begin_step(i)
+        journal.apply_lesson_steps(steps[i].reference)
+    if count < len(steps):
+        session.begin_step(count)

@@ -396,7 +396,7 @@ class LessonPanel(QWidget):
             return
         self._shown.add(i)              # once: a second copy of the solution would do it twice
         self.show_me_button.setEnabled(False)
-        self.session.schedule_reference(i)
+        self.controller.schedule_reference(i)          # journalled: a saved or rewound cluster has it too
         self.controller.resume_time()
         self.controller.status(f"The playground does step {i + 1} for you: watch the cluster.")
 
@@ -409,7 +409,7 @@ class LessonPanel(QWidget):
             return
         self.progress.predictions[i] = chosen.property("choice")
         self.controller.save_progress(self.progress)
-        self._run_end = self.session.schedule_reference(i)
+        self._run_end = self.controller.schedule_reference(i)
         self.controller.resume_time()
         self._show_prediction(i)
 

@@ -189,9 +189,13 @@ class TimeTravel(QObject):
             return False
         self.past = t
         self._show(journal)
-        self.window.show_status(f"Showing {b.name} as it was at {seconds(t)}: replayed "
-                                f"{sum(1 for c in b.journal.commands if c.time_ms <= t)} command(s). "
-                                "Nothing has changed in the live run.")
+        shown = (f"Showing {b.name} as it was at {seconds(t)}: replayed "
+                 f"{sum(1 for c in b.journal.commands if c.time_ms <= t)} command(s). Nothing has changed in the "
+                 "live run.")
+        if journal.approximate:
+            shown += (" Real Kafka clients acted before this instant and their requests are not replayed: "
+                      "this past is close, not exact.")
+        self.window.show_status(shown, journal.approximate)
         return True
 
     def step_back(self, ms: int = STEP_BACK_MS) -> bool:

@@ -77,6 +77,7 @@ class KafkaListener(QObject):
         self.port = port                # the first broker's port; the others follow (9092, 9093, ...)
         self.server: WireServer | None = None
         self.note = ""                  # said once after the bootstrap address, e.g. that the ports moved
+        self._journalled = False        # the journal knows real clients acted (once per listening)
         bridge.speed_changed.connect(lambda _speed: self._announce())
         bridge.running_changed.connect(lambda _running: self._announce())
 
@@ -121,6 +122,7 @@ class KafkaListener(QObject):
                 return False
             self.note = f"port {self.port} was busy ({exc.strerror or exc}), so free ports were taken"
         self.server = server
+        self._journalled = False
         self._bridge.frame_hooks.append(self._service)
         self._bridge.resume()           # clients live in real time: virtual time must run while they talk
         self.listening_changed.emit(True)
@@ -148,7 +150,13 @@ class KafkaListener(QObject):
 
     def _service(self) -> None:
         if self.server is not None:
+            before = self.server.requests_handled
             self.server.service(0)
+            if self.server.requests_handled > before and not self._journalled:
+                # Real clients act from outside the simulation: the journal cannot replay them, so it says
+                # so, and a workspace opened from it reports the difference instead of hiding it.
+                self._journalled = True
+                self._bridge.journal.record_wire_clients({"bootstrap": self.server.bootstrap})
 
     def status_text(self) -> str:
         if self.server is None:

@@ -215,3 +215,23 @@ def test_time_travel_is_off_during_a_lesson(qtbot, tmp_path):
     assert not win.time_travel.travel_to(1000)
     assert win.time_travel.window is win and win.bridge.now == 3000
     assert "during a lesson" in win.status_label.text()
+
+
+def test_console_commands_are_part_of_the_past_and_fork_it(window, qtbot):
+    run(window, 800)
+    out: list[str] = []
+    window.bridge.run_tool(["kafka-topics", "--bootstrap-server", "localhost:9092", "--create", "--topic",
+                            "payments", "--partitions", "2", "--replication-factor", "3"],
+                           lambda text, stream: out.append(text))
+    run(window, 4000)
+    assert "Created topic payments." in "".join(out)
+    tt = window.time_travel
+    assert tt.travel_to(2000)
+    assert "payments" in tt.window.bridge.view().topic_names()
+    assert tt.travel_to(500)
+    assert "payments" not in tt.window.bridge.view().topic_names()
+    # A console command typed in the past forks a branch like any other command.
+    tt.window.bridge.run_tool(["kafka-topics", "--bootstrap-server", "localhost:9092", "--create", "--topic",
+                               "refunds", "--partitions", "1", "--replication-factor", "1"], lambda *_: None)
+    assert len(tt.machine.branches) == 2 and not tt.in_past
+    assert [c.action for c in tt.branch.own_commands()] == ["tool"]

@@ -99,6 +99,8 @@ def test_kcat_produces_through_the_window_and_shows_as_a_client_card(qtbot, wind
     produced = [e for e in window.bridge.event_history if e.kind == EventKind.CLIENT_PRODUCED]
     assert sum(e.data["records"] for e in produced) == 3
     assert produced[0].text.startswith("gui-test (127.0.0.1:")
+    # What kcat did is not in the journal; the journal says that real clients acted, once.
+    assert [c.action for c in window.bridge.journal.commands] == ["create_topic", "wire_clients"]
 
     window.listen_action.trigger()
     assert not window.listen_action.isChecked() and not window.kafka_listener.listening
