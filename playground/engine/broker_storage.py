@@ -205,7 +205,8 @@ class BrokerStorage:
             removed: list = []
             result = clean(log, now, delete_retention_ms=self.topic_config(tp.topic, "delete.retention.ms"),
                            segment_bytes=self.topic_config(tp.topic, "segment.bytes"), rng=rng,
-                           removed=removed if self.records_removed_listener is not None else None)
+                           removed=removed if self.records_removed_listener is not None else None,
+                           aborted=self.producer_state(tp).aborted)
             if result is not None:
                 self._log_cleaned(tp, result)
                 if removed:
@@ -225,6 +226,13 @@ class BrokerStorage:
             parts.append(f"kept {r.tombstones_kept} tombstone(s) until t={r.delete_horizon_ms} ms "
                          f"(delete.retention.ms={self.topic_config(tp.topic, 'delete.retention.ms')}) so consumers "
                          "can still see the deletes")
+        if r.aborted_removed:
+            parts.append(f"removed {r.aborted_removed} record(s) of aborted transactions")
+        if r.markers_kept:
+            parts.append(f"marked {r.markers_kept} transaction marker(s) whose records are all gone for deletion at "
+                         f"t={r.delete_horizon_ms} ms")
+        if r.markers_removed:
+            parts.append(f"removed {r.markers_removed} transaction marker(s) past their delete.retention.ms")
         if r.null_keys_removed:
             parts.append(f"dropped {r.null_keys_removed} record(s) without a key")
         self.events.emit(EventKind.LOG_CLEANED,
@@ -236,6 +244,7 @@ class BrokerStorage:
                          first_dirty_offset=r.first_dirty_offset, end_offset=r.end_offset,
                          dirty_ratio=round(r.dirty_ratio, 4), records_removed=r.records_removed,
                          tombstones_removed=r.tombstones_removed, tombstones_kept=r.tombstones_kept,
+                         aborted_removed=r.aborted_removed, markers_removed=r.markers_removed,
                          segments_before=r.segments_before, segments_after=r.segments_after,
                          bytes_before=r.bytes_before, bytes_after=r.bytes_after)
 

@@ -19,6 +19,15 @@ compacted topic refuses them at produce time, INVALID_RECORD). A tombstone
 with a delete horizon of now + `delete.retention.ms` (KIP-534); a later pass
 after that horizon removes it, so consumers have that long to see the
 delete. The active segment is never touched.
+
+Transactions (Kafka's `CleanedTransactionMetadata`): the records of an
+aborted transaction are removed, and are left out of the key map, so they
+never supersede anything; committed transactional records are compacted
+like any other. A transaction's marker stays while any batch of its
+transaction is still in the log; once none is, the next pass stamps the
+marker with a delete horizon, and a pass after that horizon removes it.
+The last batch of each producer id stays (emptied if need be), so its
+sequence numbers and epoch survive.
 """
 
 from __future__ import annotations
@@ -27,7 +36,9 @@ from dataclasses import dataclass
 
 from .log import PartitionLog
 from .log_segment import LogSegment
+from .producer_state import AbortedTxn
 from .records import RecordBatch
+from .txn_protocol import marker_committed
 
 
 @dataclass(frozen=True)
@@ -67,6 +78,9 @@ class CleanResult:
     bytes_before: int
     bytes_after: int
     delete_horizon_ms: int              # the horizon this pass gave new tombstones (-1: none)
+    aborted_removed: int = 0            # records of aborted transactions
+    markers_removed: int = 0            # transaction markers past their delete horizon
+    markers_kept: int = 0               # markers given a delete horizon by this pass
 
 
 def _bytes(segments: list[LogSegment]) -> int:
@@ -107,12 +121,58 @@ def _group_by_size(segments: list[LogSegment], max_size: int) -> list[list[LogSe
     return groups
 
 
+class _Transactions:
+    """Kafka's `CleanedTransactionMetadata`: which batches a pass walks through belong to aborted
+    transactions, and which markers no batch of their transaction still needs."""
+
+    def __init__(self, aborted: list[AbortedTxn]) -> None:
+        self._pending = sorted(aborted, key=lambda a: a.first_offset)
+        self._next = 0
+        self._aborting: dict[int, list] = {}         # producer id -> [AbortedTxn, a batch of it seen]
+        self._committing: set[int] = set()            # producer ids with a committed batch seen
+
+    def _reach(self, offset: int) -> None:
+        pending = self._pending
+        while self._next < len(pending) and pending[self._next].first_offset <= offset:
+            txn = pending[self._next]
+            self._aborting[txn.producer_id] = [txn, False]
+            self._next += 1
+
+    def aborted(self, batch: RecordBatch) -> bool:
+        """A data batch read: True when it belongs to an aborted transaction."""
+        if not batch.is_transactional:
+            return False
+        self._reach(batch.last_offset)
+        ongoing = self._aborting.get(batch.producer_id)
+        if ongoing is not None:
+            ongoing[1] = True
+            return True
+        self._committing.add(batch.producer_id)
+        return False
+
+    def marker_discardable(self, batch: RecordBatch) -> bool:
+        """A control batch read: True when no batch of its transaction was met (it is no longer needed)."""
+        self._reach(batch.last_offset)
+        pid = batch.producer_id
+        if not batch.records:
+            return False
+        if marker_committed(batch.records[0]):
+            seen = pid in self._committing
+            self._committing.discard(pid)
+            return not seen
+        ongoing = self._aborting.pop(pid, None)
+        return ongoing is None or not ongoing[1]
+
+
 class _Filter:
     """Kafka's `cleanInto` record filter for one pass."""
 
     def __init__(self, offset_map: dict, end_offset: int, now: int, delete_retention_ms: int,
-                 last_of_producer: dict[int, RecordBatch], removed: list | None) -> None:
+                 last_of_producer: dict[int, RecordBatch], removed: list | None,
+                 aborted: list[AbortedTxn] = ()) -> None:
         self.offset_map = offset_map
+        self.txns = _Transactions(list(aborted))
+        self.aborted_removed = self.markers_removed = self.markers_kept = 0
         self.removed_records = removed
         self.end_offset = end_offset
         self.now = now
@@ -123,11 +183,12 @@ class _Filter:
         self.horizon_set = False
 
     def batch(self, batch: RecordBatch) -> RecordBatch | None:
-        if batch.is_control or batch.is_transactional:
-            # Hook for transactions: Kafka's cleaner drops the records of aborted transactions and,
-            # once nothing of a transaction is left, its marker after delete.retention.ms
-            # (CleanedTransactionMetadata). Until then these batches stay untouched.
-            return batch
+        if batch.is_control:
+            return self._marker(batch)
+        if batch.base_offset < self.end_offset and self.txns.aborted(batch):
+            # An aborted transaction's records go whole: no read_committed consumer may ever see them.
+            self.aborted_removed += len(batch.records)
+            return self._emptied(batch, [], None)
         latest = self.offset_map
         now = self.now
         base = batch.base_offset
@@ -158,6 +219,14 @@ class _Filter:
             self.horizon_set = True
         if len(keep) == len(records) and not set_horizon:
             return batch            # nothing changed: the very same batch, shared with other replicas
+        return self._emptied(batch, keep, self.horizon if set_horizon else None)
+
+    def _last_of_producer(self, batch: RecordBatch) -> bool:
+        return batch.producer_id >= 0 and self.last_of_producer.get(batch.producer_id) is batch
+
+    def _emptied(self, batch: RecordBatch, keep: list[int], horizon: int | None) -> RecordBatch | None:
+        """`batch` with only the records at `keep`, or None when it goes altogether."""
+        records = batch.records
         if self.removed_records is not None and len(keep) < len(records):
             kept = set(keep)
             self.removed_records.extend((batch, r) for i, r in enumerate(records) if i not in kept)
@@ -165,18 +234,36 @@ class _Filter:
             # An emptied batch goes, unless it must keep its offsets: the last batch of the pass
             # (so the log end of the cleaned part is known) or an idempotent producer's last batch
             # (its sequence numbers; Kafka's BatchRetention.RETAIN_EMPTY).
-            last_of_producer = batch.producer_id >= 0 and self.last_of_producer.get(batch.producer_id) is batch
-            if batch.next_offset != self.end_offset and not last_of_producer:
+            if batch.next_offset != self.end_offset and not self._last_of_producer(batch):
                 self.batches_removed += 1
                 return None
-        return batch.retain(keep, self.horizon if set_horizon else None)
+        return batch.retain(keep, horizon)
+
+    def _marker(self, batch: RecordBatch) -> RecordBatch | None:
+        """A transaction marker: kept while its transaction has batches in the log, then given a delete
+        horizon, then removed once that has passed (Kafka's control-batch retention, KIP-534)."""
+        if batch.base_offset >= self.end_offset or not self.txns.marker_discardable(batch):
+            return batch
+        if self._last_of_producer(batch) or batch.next_offset == self.end_offset:
+            return batch                    # the producer's last batch, or the end of the cleaned part
+        if batch.delete_horizon_ms < 0:
+            self.markers_kept += 1
+            self.horizon_set = True
+            return batch.retain(range(len(batch.records)), self.horizon)
+        if batch.delete_horizon_ms <= self.now:
+            self.markers_removed += 1
+            self.batches_removed += 1
+            return None
+        return batch
 
 
 def clean(log: PartitionLog, now: int, *, delete_retention_ms: int, segment_bytes: int,
-          rng: CleanableRange | None = None, removed: list | None = None) -> CleanResult | None:
+          rng: CleanableRange | None = None, removed: list | None = None,
+          aborted: list[AbortedTxn] = ()) -> CleanResult | None:
     """One cleaner pass over `log` (Kafka's `Cleaner.doClean`); None when there is nothing to clean.
 
-    `removed`, when given, collects (batch, record) for every record the pass removed.
+    `removed`, when given, collects (batch, record) for every record the pass removed. `aborted`: the
+    log's aborted transactions (its producer state's, Kafka's transaction index).
     """
     rng = rng or cleanable_range(log)
     start, upper = rng.first_dirty_offset, rng.first_uncleanable_offset
@@ -184,16 +271,18 @@ def clean(log: PartitionLog, now: int, *, delete_retention_ms: int, segment_byte
         return None
     # Build the offset map (Kafka's buildOffsetMap): key -> its latest offset in the dirty range.
     offset_map: dict[bytes, int] = {}
+    mapping = _Transactions(list(aborted))
     end_offset = start
     batches = log.batches
     for i in range(log.batch_index(start), len(batches)):
         batch = batches[i]
         if batch.base_offset >= upper:
             break
-        # Control and transactional batches stay out of the map for now: Kafka maps committed
-        # transactional records but not aborted ones, which needs the transaction markers' outcome
-        # (the transactions hook in _Filter.batch). Leaving them out only keeps more.
-        if not batch.is_control and not batch.is_transactional:
+        # Markers and the records of aborted transactions stay out of the map (Kafka's buildOffsetMap):
+        # an aborted record must never make a committed one with its key look superseded.
+        if batch.is_control:
+            mapping.marker_discardable(batch)
+        elif not mapping.aborted(batch):
             for off, rec in batch.iter_from(start):
                 if rec.key is not None:
                     offset_map[rec.key] = off
@@ -209,7 +298,7 @@ def clean(log: PartitionLog, now: int, *, delete_retention_ms: int, segment_byte
     for batch in batches:
         if batch.producer_id >= 0:
             last_of_producer[batch.producer_id] = batch
-    keep = _Filter(offset_map, end_offset, now, delete_retention_ms, last_of_producer, removed)
+    keep = _Filter(offset_map, end_offset, now, delete_retention_ms, last_of_producer, removed, aborted)
     cleaned: list[LogSegment] = []
     for group in _group_by_size(source, segment_bytes):
         out = LogSegment(group[0].base_offset, group[0].created_ms)
@@ -227,4 +316,5 @@ def clean(log: PartitionLog, now: int, *, delete_retention_ms: int, segment_byte
     log.last_clean_ms = now
     return CleanResult(start, end_offset, rng.dirty_ratio, len(offset_map), keep.removed, keep.tombstones_removed,
                        keep.tombstones_kept, keep.null_keys, keep.batches_removed, len(source), len(cleaned),
-                       bytes_before, _bytes(cleaned), keep.horizon if keep.horizon_set else -1)
+                       bytes_before, _bytes(cleaned), keep.horizon if keep.horizon_set else -1,
+                       keep.aborted_removed, keep.markers_removed, keep.markers_kept)

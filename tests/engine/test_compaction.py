@@ -266,21 +266,89 @@ def test_consumer_offsets_is_compacted_and_a_new_coordinator_reloads_the_right_o
     assert not checker.violations
 
 
-def test_transactional_and_control_batches_are_left_untouched_for_now():
+def _txn(base: int, pid: int, keys: list[str], value: bytes = b"in txn") -> RecordBatch:
+    return RecordBatch([Record(k.encode(), value, (), 0) for k in keys], base_offset=base, leader_epoch=0,
+                       producer_id=pid, is_transactional=True)
+
+
+def _marker(base: int, pid: int, committed: bool) -> RecordBatch:
+    from playground.engine.txn_protocol import end_txn_marker
+    return RecordBatch([end_txn_marker(committed, 0, 0)], base_offset=base, leader_epoch=0, producer_id=pid,
+                       is_transactional=True, is_control=True)
+
+
+def _state(log):
+    from playground.engine.producer_state import ProducerStateManager
+    return ProducerStateManager().sync(log)
+
+
+def _clean(log, now: int, retention: int = 1000):
+    return clean(log, now, delete_retention_ms=retention, segment_bytes=10**6, aborted=_state(log).aborted)
+
+
+def test_an_aborted_transaction_is_removed_and_never_supersedes_a_committed_record():
+    """Kafka's CleanedTransactionMetadata: aborted records go and stay out of the key map; the ABORT marker
+    stays while its records are in the log, then gets a delete horizon, then goes after it."""
     log = PartitionLog("t", 0)
-    txn = RecordBatch([Record(b"a", b"in txn", (), 0)], base_offset=0, leader_epoch=0, producer_id=3,
-                      is_transactional=True)
-    log.append(txn, 0)
-    marker = RecordBatch([Record(None, b"COMMIT", (), 0)], base_offset=1, leader_epoch=0, producer_id=3,
-                         is_control=True)
-    log.append(marker, 0)
-    log.append(_batch(2, ["a", "a"]), 0)
+    log.append(_batch(0, ["a"], [b"committed a"]), 0)
+    log.append(_txn(1, 7, ["a", "b"], b"aborted"), 0)     # would supersede a if it counted
+    log.append(_marker(3, 7, committed=False), 0)
+    log.append(_txn(4, 7, ["c"]), 0)                      # producer 7 goes on: its last batch is not the
+    log.append(_marker(5, 7, committed=True), 0)          # ABORT marker (a producer's last batch always stays)
+    log.append(_batch(6, ["z"]), 0)
     log.roll(0)
-    log.append(_batch(4, ["z"]), 0)
+    log.append(_batch(7, ["y"]), 0)
     log.high_watermark = log.log_end_offset
-    clean(log, 0, delete_retention_ms=0, segment_bytes=10**6)
-    assert log.batches[0] is txn and log.batches[1] is marker, "kept as they are, the very same batches"
-    assert [o for o, _, _ in log.records()] == [0, 1, 3, 4]
+    assert [(a.producer_id, a.first_offset, a.last_offset) for a in _state(log).aborted] == [(7, 1, 3)]
+    first = _clean(log, 100)
+    assert first.aborted_removed == 2 and first.records_removed == 0
+    assert (0, b"a", b"committed a") in _latest(log), "the committed a stays: the aborted a does not count"
+    assert [o for o, _, _ in log.records()] == [0, 3, 4, 5, 6, 7]
+    assert first.markers_kept == 0, "this pass met the aborted records: the ABORT marker stays as it is"
+    log.cleaner_checkpoint = 0                            # clean it all again, as a dirtier log would be
+    second = _clean(log, 200)
+    marker = next(b for b in log.batches if b.base_offset == 3)
+    assert second.markers_kept == 1 and marker.delete_horizon_ms == 1200, "no record of it is left: marked"
+    log.cleaner_checkpoint = 0
+    third = _clean(log, 1100)
+    assert third.markers_removed == 0 and any(b.base_offset == 3 for b in log.batches), "not before its horizon"
+    log.cleaner_checkpoint = 0
+    fourth = _clean(log, 1200)
+    assert fourth.markers_removed == 1 and not any(b.base_offset == 3 for b in log.batches)
+    assert [o for o, _, _ in log.records()] == [0, 4, 5, 6, 7]
+
+
+def test_a_commit_marker_goes_once_its_records_are_superseded():
+    log = PartitionLog("t", 0)
+    log.append(_txn(0, 5, ["k"]), 0)
+    log.append(_marker(1, 5, committed=True), 0)
+    log.append(_batch(2, ["k"], [b"newer"]), 0)
+    log.append(RecordBatch([Record(b"x", b"x", (), 0)], base_offset=3, leader_epoch=0, producer_id=5), 0)
+    log.roll(0)
+    log.append(_batch(4, ["y"]), 0)
+    log.high_watermark = log.log_end_offset
+    _clean(log, 0, retention=0)
+    assert [o for o, _, _ in log.records()] == [1, 2, 3, 4], "the committed k is superseded by the newer k"
+    log.cleaner_checkpoint = 0
+    _clean(log, 0, retention=0)                           # no batch of the transaction left: marked
+    log.cleaner_checkpoint = 0
+    result = _clean(log, 0, retention=0)
+    assert result.markers_removed == 1 and [o for o, _, _ in log.records()] == [2, 3, 4]
+
+
+def test_a_producers_last_batch_stays_even_when_it_is_a_marker_no_longer_needed():
+    log = PartitionLog("t", 0)
+    log.append(_txn(0, 9, ["k"]), 0)
+    log.append(_marker(1, 9, committed=False), 0)
+    log.append(_batch(2, ["z"]), 0)
+    log.roll(0)
+    log.append(_batch(3, ["y"]), 0)
+    log.high_watermark = log.log_end_offset
+    for now in (0, 10, 20):
+        log.cleaner_checkpoint = 0
+        _clean(log, now, retention=0)
+    assert [b.base_offset for b in log.batches if b.producer_id == 9] == [1], \
+        "producer 9's epoch and sequence live in its last batch: the marker stays"
 
 
 def test_an_idempotent_producers_last_batch_stays_even_when_emptied():

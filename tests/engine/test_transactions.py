@@ -210,6 +210,19 @@ def test_the_cleaner_never_lets_an_open_transaction_supersede_a_committed_value(
     reader.assign([TopicPartition("prices", 0)])
     c.advance(1000)
     assert got[b"apple"] == b"committed"
+    # Once the abort is below the last stable offset, the cleaner removes the aborted record on every
+    # replica (Kafka's CleanedTransactionMetadata); the committed apple stays.
+    for i in range(6):
+        plain.send("prices", f"more-{i}".encode(), key=f"m{i}".encode())
+    c.advance(5000)
+    view = c.view()
+    for broker in (101, 102, 103):
+        log = view.replica_log(broker, "prices", 0)
+        values = [rec.value for _, rec, b in log.records() if not b.is_control]
+        assert b"maybe" not in values and b"committed" in values, f"broker {broker}: {values}"
+    cleaned = [e for e in c.events.history if e.kind == EventKind.LOG_CLEANED and e.data.get("aborted_removed")]
+    assert cleaned and "record(s) of aborted transactions" in cleaned[0].text
+    assert view.audit().acked_lost == 0
 
 
 def test_aborted_records_a_read_committed_group_never_sees_are_not_counted_as_skipped():
