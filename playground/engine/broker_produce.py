@@ -166,4 +166,4 @@ class BrokerProduce:
                     keep.append(d)
             state.delayed = keep
         # Consumers read up to the high watermark: their parked fetches may now complete.
-        self._complete_parked(lambda p: not p.follower and tp in p.req.partitions)
+        self._complete_parked(lambda p: not p.follower and tp in p.partitions)
