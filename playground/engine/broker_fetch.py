@@ -111,17 +111,24 @@ class BrokerFetch:
                 any_error = True
                 continue
             log = state.log
-            diverging = self._diverging(state, part) if follower else None
-            if note_positions and diverging is None and part.current_leader_epoch == state.leader_epoch:
-                moved = state.update_follower(replica, part.fetch_offset, now)
-                if moved or state.pending_isr:
-                    self._maybe_advance_hw(state)
-                if replica not in state.isr:
-                    self._maybe_expand_isr(state, replica)
-            if incremental and part.fetch_offset == log.log_end_offset and diverging is None \
-                    and part.current_leader_epoch == state.leader_epoch \
-                    and part.high_watermark == log.high_watermark and part.log_start_offset == log.log_start_offset:
-                continue                    # a follower at the end, told everything already
+            diverging = None
+            if follower:
+                fetch_offset = part.fetch_offset
+                last_epoch = part.last_fetched_epoch
+                cache = log.epoch_cache
+                # _diverging's common case inline: the leader's latest epoch ends at its log end.
+                if last_epoch >= 0 and not (cache and cache[-1][0] == last_epoch and fetch_offset <= log.log_end_offset):
+                    diverging = self._diverging(state, part)
+                if diverging is None and part.current_leader_epoch == state.leader_epoch:
+                    if note_positions:
+                        moved = state.update_follower(replica, fetch_offset, now)
+                        if moved or state.pending_isr:
+                            self._maybe_advance_hw(state)
+                        if replica not in state.isr:
+                            self._maybe_expand_isr(state, replica)
+                    if incremental and fetch_offset == log.log_end_offset and part.high_watermark == log.high_watermark \
+                            and part.log_start_offset == log.log_start_offset:
+                        continue            # a follower at the end, told everything already
             if part.current_leader_epoch >= 0 and part.current_leader_epoch != state.leader_epoch:
                 err = Errors.FENCED_LEADER_EPOCH if part.current_leader_epoch < state.leader_epoch \
                     else Errors.UNKNOWN_LEADER_EPOCH
