@@ -54,21 +54,24 @@ class ConsumerFetch:
             return
         by_leader: dict[int, dict[TopicPartition, FetchPartition]] = {}
         need_meta = False
+        meta = self.meta
+        positions, awaiting, buffered, fetching = (self.positions, self.awaiting_committed, self._buffered_tps,
+                                                   self._fetching)
         for tp in self.assignment:
-            if tp in self.awaiting_committed:
+            if tp in awaiting:
                 continue
-            leader = self.meta.leader_of(tp)
+            leader = meta.leader_of(tp)
             if leader < 0:
                 need_meta = True
                 continue
-            pos = self.positions.get(tp)
+            pos = positions.get(tp)
             if pos is None:
                 self._reset_position(tp, leader)
                 continue
-            if tp in self._buffered_tps or leader in self._fetching:
+            if tp in buffered or leader in fetching:
                 continue
             by_leader.setdefault(leader, {})[tp] = FetchPartition(
-                pos, current_leader_epoch=self.meta.leader_epoch_of(tp),
+                pos, current_leader_epoch=meta.leader_epoch_of(tp),
                 partition_max_bytes=int(self.config["max.partition.fetch.bytes"]))
         if need_meta:
             self.later(int(self.config["retry.backoff.ms"]), self.meta.refresh)

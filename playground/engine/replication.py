@@ -135,7 +135,8 @@ class ReplicaFetcher:
         wanted = {}
         for tp, epoch in self.partitions.items():
             log = disk[tp]
-            wanted[tp] = (log.log_end_offset, log.latest_epoch, epoch, max_bytes)
+            cache = log.epoch_cache            # the log's latest_epoch, without the property call
+            wanted[tp] = (log.log_end_offset, cache[-1][0] if cache else -1, epoch, max_bytes)
         parts, forgotten, session_id, session_epoch = self.session.build(wanted)
         req = FetchRequest(broker.broker_id, broker.config.get("replica.fetch.wait.max.ms"), 1, parts,
                            client_id=f"broker-{broker.broker_id}-fetcher", session_id=session_id,
