@@ -94,9 +94,13 @@ class FetchSessionCache:
     def __init__(self) -> None:
         self.sessions: dict[int, FetchSession] = {}
         self._last_id = 0
+        # A follower fetches from this leader in one session at a time: a new one replaces its old
+        # one (which Kafka's cache would evict in time, unused).
+        self._of_replica: dict[int, int] = {}
 
     def clear(self) -> None:
         self.sessions = {}
+        self._of_replica = {}
 
     def context(self, req: FetchRequest) -> tuple[Errors, FetchSession | None, bool]:
         """(error, session, incremental) for a follower's request (Kafka's FetchManager.newContext)."""
@@ -109,6 +113,10 @@ class FetchSessionCache:
                 self.sessions.pop(req.session_id, None)
             self._last_id += 1
             session = self.sessions[self._last_id] = FetchSession(self._last_id, req.partitions)
+            old = self._of_replica.get(req.replica_id)
+            if old is not None:
+                self.sessions.pop(old, None)
+            self._of_replica[req.replica_id] = session.id
             return Errors.NONE, session, False
         session = self.sessions.get(req.session_id)
         if session is None:

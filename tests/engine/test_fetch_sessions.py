@@ -126,3 +126,11 @@ def test_the_follower_handler_sends_changes_only_and_starts_over_after_an_error(
     assert h.build({B: (6, 0, 0, 100)})[3] == 0
     assert not h.handle_response(FetchResponse({}, Errors.FETCH_SESSION_ID_NOT_FOUND))
     assert h.build({B: (6, 0, 0, 100)})[2:] == (0, 0), "an unknown session: a new one from scratch"
+
+
+def test_a_follower_has_one_session_per_leader():
+    cache = FetchSessionCache()
+    first = cache.context(FetchRequest(101, 500, 1, {A: FetchPartition(0)}, session_epoch=0))[1]
+    again = cache.context(FetchRequest(101, 500, 1, {A: FetchPartition(0)}, session_epoch=0))[1]
+    other = cache.context(FetchRequest(102, 500, 1, {A: FetchPartition(0)}, session_epoch=0))[1]
+    assert set(cache.sessions) == {again.id, other.id} and first.id not in cache.sessions
