@@ -102,6 +102,17 @@ class Audit:
         counts = self._processed.setdefault(group, {}).setdefault(TopicPartition(topic, partition), {})
         counts[offset] = counts.get(offset, 0) + 1
 
+    def records_processed(self, group: str, records) -> None:
+        """`record_processed` for each of a poll's records (anything with topic, partition, offset)."""
+        by_tp = self._processed.setdefault(group, {})
+        counts = None
+        last = None
+        for r in records:
+            if (r.topic, r.partition) != last:
+                last = (r.topic, r.partition)
+                counts = by_tp.setdefault(TopicPartition(*last), {})
+            counts[r.offset] = counts.get(r.offset, 0) + 1
+
     def record_start(self, group: str, tp: TopicPartition, offset: int) -> None:
         starts = self._starts.setdefault(group, {})
         if offset < starts.get(tp, offset + 1):

@@ -22,6 +22,7 @@ from .config import BrokerConfig
 from .controller import MetadataFetch, MetadataFetchResponse, NotController
 from .errors import Errors, KafkaError
 from .events import EventKind, EventLog
+from .fetch_session import FetchSessionCache
 from .log import PartitionLog
 from .metadata import MetadataImage, PartitionInfo
 from .network import Disconnected, Envelope, Network
@@ -53,6 +54,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         self.following: dict[TopicPartition, int] = {}
         self.fetchers: dict[int, ReplicaFetcher] = {}
         self.parked: list[ParkedFetch] = []
+        self.fetch_sessions = FetchSessionCache()     # the followers' fetch sessions (KIP-227)
         self.replication_delay = 0
         # Process state of the liveness loops (see BrokerLiveness).
         self._heartbeat_timer = None
@@ -158,7 +160,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         self.groups_resigned(tp, leader_state is not None)
         if leader_state is not None:
             self._fail_delayed(leader_state, Errors.NOT_LEADER_OR_FOLLOWER)
-            self._complete_parked(lambda p: tp in p.req.partitions)
+            self._complete_parked(lambda p: tp in p.partitions)
         if tp not in self.disk:
             self.disk[tp] = PartitionLog(tp.topic, tp.partition, self.clock.now)
         old_leader = self.following.get(tp)
@@ -194,7 +196,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
                 self._fail_delayed(state, Errors.UNKNOWN_TOPIC_OR_PARTITION)
             self._stop_following(tp)
             del self.disk[tp]
-        self._complete_parked(lambda p: any(tp.topic == topic for tp in p.req.partitions))
+        self._complete_parked(lambda p: any(tp.topic == topic for tp in p.partitions))
 
     # -- requests ------------------------------------------------------------
     def handle(self, env: Envelope) -> None:

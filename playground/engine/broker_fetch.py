@@ -11,18 +11,26 @@ from __future__ import annotations
 
 from .errors import Errors
 from .events import EventKind
+from .fetch_session import FINAL_EPOCH, FetchSession
 from .network import Envelope
 from .protocol import FetchedPartition, FetchRequest, FetchResponse, TopicPartition
 from .replication import LeaderPartition
 
 
 class ParkedFetch:
-    __slots__ = ("env", "req", "timer", "follower")
+    """A fetch waiting for data (Kafka's DelayedFetch), with the session it reads, if any."""
 
-    def __init__(self, env: Envelope, req: FetchRequest, follower: bool) -> None:
+    __slots__ = ("env", "req", "timer", "follower", "session", "incremental", "partitions")
+
+    def __init__(self, env: Envelope, req: FetchRequest, follower: bool,
+                 session: FetchSession | None = None, incremental: bool = False) -> None:
         self.env = env
         self.req = req
         self.follower = follower
+        self.session = session
+        self.incremental = incremental
+        # The partitions it waits on: a session's all, not just those its request listed.
+        self.partitions = session.partitions if session is not None else req.partitions
         self.timer = None
 
 
@@ -30,22 +38,27 @@ class BrokerFetch:
     def _handle_fetch(self, env: Envelope) -> None:
         req: FetchRequest = env.body
         follower = req.replica_id >= 0
-        if follower:
-            for tp, part in req.partitions.items():
-                state = self.leaders.get(tp)
-                if state is not None and part.current_leader_epoch == state.leader_epoch:
-                    if self._diverging(state, part) is None:
-                        moved = state.update_follower(req.replica_id, part.fetch_offset, self.clock.now)
-                        if moved or state.pending_isr:
-                            self._maybe_advance_hw(state)
-                        self._maybe_expand_isr(state, req.replica_id)
-        resp, size, error = self._read(req, follower)
+        session, incremental = None, False
+        if follower and req.session_epoch != FINAL_EPOCH:
+            error, session, incremental = self.fetch_sessions.context(req)
+            if error != Errors.NONE:
+                self.network.respond(env, FetchResponse({}, error))
+                return
+        parts = session.partitions if session is not None else req.partitions
+        # A follower's fetch reports its position on every partition of the session, listed or not.
+        resp, size, error = self._read(req, follower, parts, incremental, note_positions=follower)
         if error or size >= req.min_bytes or req.max_wait_ms <= 0:
-            self.network.respond(env, resp)
+            self._respond_fetch(env, resp, session)
             return
-        parked = ParkedFetch(env, req, follower)
+        parked = ParkedFetch(env, req, follower, session, incremental)
         parked.timer = self.clock.call_later(req.max_wait_ms, self._expire_fetch, parked)
         self.parked.append(parked)
+
+    def _respond_fetch(self, env: Envelope, resp: FetchResponse, session: FetchSession | None) -> None:
+        if session is not None:
+            resp.session_id = session.id
+            session.sent(resp)
+        self.network.respond(env, resp)
 
     def _maybe_expand_isr(self, state: LeaderPartition, follower: int) -> None:
         """Ask to add a caught-up follower to the ISR, and count it in the maximal ISR at once.
@@ -61,38 +74,73 @@ class BrokerFetch:
 
     def _diverging(self, state: LeaderPartition, part) -> tuple[int, int] | None:
         """The (epoch, end offset) a follower must truncate to, if its log diverged."""
-        if part.last_fetched_epoch < 0:
+        last_epoch = part.last_fetched_epoch
+        if last_epoch < 0:
             return None
-        epoch, end = state.log.end_offset_for_epoch(part.last_fetched_epoch)
+        log = state.log
+        cache = log.epoch_cache
+        if cache and cache[-1][0] == last_epoch:
+            # The leader's latest epoch ends at its log end (what end_offset_for_epoch says).
+            return None if part.fetch_offset <= log.log_end_offset else (last_epoch, log.log_end_offset)
+        epoch, end = log.end_offset_for_epoch(last_epoch)
         if epoch != part.last_fetched_epoch or end < part.fetch_offset:
             return epoch, end
         return None
 
-    def _read(self, req: FetchRequest, follower: bool) -> tuple[FetchResponse, int, bool]:
+    def _read(self, req: FetchRequest, follower: bool, parts=None, incremental: bool = False,
+              note_positions: bool = False) -> tuple[FetchResponse, int, bool]:
+        """Read `parts` (the request's partitions, or its session's); an incremental fetch leaves
+        out a partition with no records, no new high watermark or log start offset, no error and
+        no divergence (KIP-227).
+
+        `note_positions` (a follower's fetch as it arrives): each partition first takes the
+        follower's fetch offset as its log end offset, which may move the high watermark and the
+        ISR. Reading one partition changes nothing another one reads, so noting and reading
+        partition by partition answers what noting every position first would."""
         out: dict[TopicPartition, FetchedPartition] = {}
         total = 0
         any_error = False
-        for tp, part in req.partitions.items():
-            error, state = self._leader_for(tp)
+        leaders = self.leaders
+        replica = req.replica_id
+        now = self.clock.now
+        for tp, part in (req.partitions if parts is None else parts).items():
+            state = leaders.get(tp)
             if state is None:
+                error, state = self._leader_for(tp)
                 out[tp] = FetchedPartition(error, error_message=self._error_text(error, tp))
                 any_error = True
                 continue
             log = state.log
+            diverging = None
+            if follower:
+                fetch_offset = part.fetch_offset
+                last_epoch = part.last_fetched_epoch
+                cache = log.epoch_cache
+                # _diverging's common case inline: the leader's latest epoch ends at its log end.
+                if last_epoch >= 0 and not (cache and cache[-1][0] == last_epoch and fetch_offset <= log.log_end_offset):
+                    diverging = self._diverging(state, part)
+                if diverging is None and part.current_leader_epoch == state.leader_epoch:
+                    if note_positions:
+                        moved = state.update_follower(replica, fetch_offset, now)
+                        if moved or state.pending_isr:
+                            self._maybe_advance_hw(state)
+                        if replica not in state.isr:
+                            self._maybe_expand_isr(state, replica)
+                    if incremental and fetch_offset == log.log_end_offset and part.high_watermark == log.high_watermark \
+                            and part.log_start_offset == log.log_start_offset:
+                        continue            # a follower at the end, told everything already
             if part.current_leader_epoch >= 0 and part.current_leader_epoch != state.leader_epoch:
                 err = Errors.FENCED_LEADER_EPOCH if part.current_leader_epoch < state.leader_epoch \
                     else Errors.UNKNOWN_LEADER_EPOCH
                 out[tp] = FetchedPartition(err, error_message=self._error_text(err, tp))
                 any_error = True
                 continue
-            if follower:
-                diverging = self._diverging(state, part)
-                if diverging is not None:
-                    out[tp] = FetchedPartition(high_watermark=log.high_watermark,
-                                               log_start_offset=log.log_start_offset,
-                                               diverging_epoch=diverging)
-                    any_error = True
-                    continue
+            if diverging is not None:
+                out[tp] = FetchedPartition(high_watermark=log.high_watermark,
+                                           log_start_offset=log.log_start_offset,
+                                           diverging_epoch=diverging)
+                any_error = True
+                continue
             committed_only = not follower and req.isolation_level == "read_committed"
             limit = log.log_end_offset if follower else log.high_watermark
             if committed_only:
@@ -117,7 +165,7 @@ class BrokerFetch:
         return FetchResponse(out), total, any_error
 
     def _wake_followers(self, tp: TopicPartition) -> None:
-        self._complete_parked(lambda p: p.follower and tp in p.req.partitions)
+        self._complete_parked(lambda p: p.follower and tp in p.partitions)
 
     def _complete_parked(self, pred) -> None:
         if not self.parked:
@@ -130,18 +178,18 @@ class BrokerFetch:
             return
         self.parked = keep
         for p in ready:
-            resp, size, error = self._read(p.req, p.follower)
+            resp, size, error = self._read(p.req, p.follower, p.partitions, p.incremental)
             if error or size >= p.req.min_bytes:
                 p.timer.cancel()
-                self.network.respond(p.env, resp)
+                self._respond_fetch(p.env, resp, p.session)
             else:
                 self.parked.append(p)
 
     def _expire_fetch(self, parked: ParkedFetch) -> None:
         if parked in self.parked:
             self.parked.remove(parked)
-            resp, _, _ = self._read(parked.req, parked.follower)
-            self.network.respond(parked.env, resp)
+            resp, _, _ = self._read(parked.req, parked.follower, parked.partitions, parked.incremental)
+            self._respond_fetch(parked.env, resp, parked.session)
 
     def follower_received(self, tp: TopicPartition, data: FetchedPartition) -> None:
         """A fetch response arrived for a partition this broker follows."""

@@ -39,6 +39,10 @@ GROUP_APIS = frozenset({"find_coordinator", "join_group", "sync_group", "heartbe
                         "offset_fetch", "list_groups", "describe_groups", "txn_offset_commit"})
 
 
+def _answered(_error: Errors) -> None:
+    """A coordinator append's DelayedProduce once it has been answered."""
+
+
 class BrokerGroups:
     def init_groups(self) -> None:
         self.group_coordinator = GroupCoordinator(self)
@@ -182,6 +186,7 @@ class BrokerGroups:
             finished.append(True)
             if delayed.timer is not None:
                 delayed.timer.cancel()
+            delayed.complete = _answered        # no cycle back to this closure once answered
             done(error)
 
         delayed = DelayedProduce(batch.next_offset, complete)

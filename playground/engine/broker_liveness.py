@@ -67,6 +67,7 @@ class BrokerLiveness:
                 if timer is not None:
                     timer.cancel()
         self.parked = []
+        self.fetch_sessions.clear()
         self.leaders = {}
         self.following = {}
         self.fetchers = {}

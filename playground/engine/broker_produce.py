@@ -79,6 +79,9 @@ class BrokerProduce:
                     if d.timer is not None:
                         d.timer.cancel()
                 self._finish_produce(env, results, [])
+                # The delayed produces point back here through `complete`: let go of them, so the
+                # request is freed now rather than left to the garbage collector.
+                delayed_all.clear()
 
         for tp, required, state in pending:
             d = DelayedProduce(required, lambda err, tp=tp: one_done(tp, err))
@@ -115,7 +118,7 @@ class BrokerProduce:
         return True
 
     def _expire_produce(self, delayed: list[DelayedProduce], pending) -> None:
-        for (tp, _, state), d in zip(pending, delayed):
+        for (tp, _, state), d in list(zip(pending, delayed)):
             if d in state.delayed:
                 state.delayed.remove(d)
                 d.timer = None
@@ -166,4 +169,4 @@ class BrokerProduce:
                     keep.append(d)
             state.delayed = keep
         # Consumers read up to the high watermark: their parked fetches may now complete.
-        self._complete_parked(lambda p: not p.follower and tp in p.req.partitions)
+        self._complete_parked(lambda p: not p.follower and tp in p.partitions)

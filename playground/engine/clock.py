@@ -14,18 +14,33 @@ from typing import Any, Callable
 class Timer:
     """A scheduled callback; `cancel()` makes the scheduler skip it."""
 
-    __slots__ = ("time", "seq", "callback", "args", "cancelled")
+    __slots__ = ("time", "seq", "callback", "args", "cancelled", "_scheduler")
 
-    def __init__(self, time: int, seq: int, callback: Callable[..., Any], args: tuple) -> None:
+    def __init__(self, time: int, seq: int, callback: Callable[..., Any], args: tuple,
+                 scheduler: Scheduler | None = None) -> None:
         self.time = time
         self.seq = seq
         self.callback = callback
         self.args = args
         self.cancelled = False
+        self._scheduler = scheduler          # None once the timer has left the heap
 
     def cancel(self) -> None:
+        if self.cancelled:
+            return
         self.cancelled = True
+        scheduler = self._scheduler
+        if scheduler is not None:
+            # Most timers are timeouts cancelled long before they are due (request.timeout.ms):
+            # drop what the callback holds now, and let the scheduler purge the heap of them.
+            self._scheduler = None
+            self.callback = _cancelled_callback
+            self.args = ()
+            scheduler._cancelled_in_heap += 1
 
+
+def _cancelled_callback(*_args: Any) -> None:
+    """What a cancelled timer holds instead of its callback (it is never run)."""
 
 
 class Scheduler:
@@ -36,6 +51,8 @@ class Scheduler:
         # (time, sequence, timer): tuples compare in C, and (time, sequence) is unique.
         self._heap: list[tuple[int, int, Timer]] = []
         self._seq = 0
+        # Cancelled timers still in the heap: skipped when popped, purged once they are most of it.
+        self._cancelled_in_heap = 0
         # Callbacks run so far: with `now`, it pins down an instant of a run exactly (two
         # commands at one virtual ms, with or without the callbacks due in between), so a
         # recorded session replays to the same state (playground/storage/journal.py).
@@ -52,18 +69,40 @@ class Scheduler:
         if time < self.now:
             time = self.now
         self._seq += 1
-        timer = Timer(time, self._seq, callback, args)
-        heapq.heappush(self._heap, (time, self._seq, timer))
+        timer = Timer(time, self._seq, callback, args, self)
+        heap = self._heap
+        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(heap):
+            self._purge()
+        heapq.heappush(heap, (time, self._seq, timer))
         return timer
 
+    def _purge(self) -> None:
+        """Drop cancelled timers from the heap. (time, seq) keys are unique, so the order
+        in which the remaining callbacks run is exactly what it was."""
+        heap = self._heap                   # in place: run_until holds this list
+        heap[:] = [entry for entry in heap if not entry[2].cancelled]
+        heapq.heapify(heap)
+        self._cancelled_in_heap = 0
+
     def call_later(self, delay: int, callback: Callable[..., Any], *args: Any) -> Timer:
-        return self.call_at(self.now + delay, callback, *args)
+        # call_at's body, inlined: the engine schedules tens of thousands of these per virtual second.
+        time = self.now + delay
+        if delay < 0:
+            time = self.now
+        self._seq += 1
+        timer = Timer(time, self._seq, callback, args, self)
+        heap = self._heap
+        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(heap):
+            self._purge()
+        heapq.heappush(heap, (time, self._seq, timer))
+        return timer
 
     def next_time(self) -> int | None:
         """Virtual time of the next pending callback, or None when idle."""
         heap = self._heap
         while heap and heap[0][2].cancelled:
             heapq.heappop(heap)
+            self._cancelled_in_heap -= 1
         return heap[0][0] if heap else None
 
     def pending(self) -> int:
@@ -75,7 +114,9 @@ class Scheduler:
         while heap:
             timer = heapq.heappop(heap)[2]
             if timer.cancelled:
+                self._cancelled_in_heap -= 1
                 continue
+            timer._scheduler = None
             self.now = timer.time
             self.executed += 1
             timer.callback(*timer.args)
@@ -104,7 +145,9 @@ class Scheduler:
         while heap and heap[0][0] <= time:
             timer = pop(heap)[2]
             if timer.cancelled:
+                self._cancelled_in_heap -= 1
                 continue
+            timer._scheduler = None
             self.now = timer.time
             self.executed += 1
             timer.callback(*timer.args)

@@ -92,7 +92,7 @@ class Consumer(ConsumerFetch):
         self.awaiting_committed: set[TopicPartition] = set()
         self._pending_reset: dict[TopicPartition, int] = {}
         self._buffer: deque[ConsumedRecord] = deque()
-        self._buffered_tps: set[TopicPartition] = set()
+        self._buffered_tps: dict[TopicPartition, int] = {}     # tp -> its records in the buffer
         self._fetching: set[int] = set()
         self._listing: set[TopicPartition] = set()
         self.polled = 0
@@ -398,16 +398,20 @@ class Consumer(ConsumerFetch):
         batch: list[ConsumedRecord] = []
         buf = self._buffer
         positions = self.positions
-        tp_of = self.meta.tp
+        counts = self._buffered_tps
         while buf and len(batch) < n:
             r = buf.popleft()
-            tp = tp_of(r.topic, r.partition)
+            tp = r.tp
+            left = counts[tp] - 1
+            if left:
+                counts[tp] = left
+            else:
+                del counts[tp]
             if positions.get(tp) != r.expect:
                 continue                   # stale after a seek or a revocation
             positions[tp] = r.offset + 1
             if r.record is not None:
                 batch.append(r)
-        self._buffered_tps = {tp_of(r.topic, r.partition) for r in buf} if buf else set()
         if not buf:
             # The buffer is drained: fetch again (Kafka's fetcher refetches a partition once
             # nothing of it is buffered).
@@ -451,5 +455,4 @@ class Consumer(ConsumerFetch):
     def _record_processed(self, records: list[ConsumedRecord]) -> None:
         self.processed += len(records)
         if self.audit is not None and self.group_id is not None:
-            for r in records:
-                self.audit.record_processed(self.group_id, r.topic, r.partition, r.offset)
+            self.audit.records_processed(self.group_id, records)

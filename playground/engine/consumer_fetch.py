@@ -26,15 +26,16 @@ class ConsumedRecord:
     where offsets have gaps: control markers, aborted transactions, records compaction removed.
     `record` None marks such a skip, which only moves the position past `offset`."""
 
-    __slots__ = ("topic", "partition", "offset", "record", "expect")
+    __slots__ = ("topic", "partition", "offset", "record", "expect", "tp")
 
     def __init__(self, topic: str, partition: int, offset: int, record: Record | None,
-                 expect: int | None = None) -> None:
+                 expect: int | None = None, tp: TopicPartition | None = None) -> None:
         self.topic = topic
         self.partition = partition
         self.offset = offset
         self.record = record
         self.expect = offset if expect is None else expect
+        self.tp = TopicPartition(topic, partition) if tp is None else tp
 
 
 class ConsumerFetch:
@@ -45,29 +46,32 @@ class ConsumerFetch:
 
     def _drop_buffered(self, tp: TopicPartition) -> None:
         if tp in self._buffered_tps:
-            self._buffer = deque(r for r in self._buffer if (r.topic, r.partition) != tp)
-            self._buffered_tps.discard(tp)
+            self._buffer = deque(r for r in self._buffer if r.tp != tp)
+            del self._buffered_tps[tp]
 
     def kick(self) -> None:
         if not self.running:
             return
         by_leader: dict[int, dict[TopicPartition, FetchPartition]] = {}
         need_meta = False
+        meta = self.meta
+        positions, awaiting, buffered, fetching = (self.positions, self.awaiting_committed, self._buffered_tps,
+                                                   self._fetching)
         for tp in self.assignment:
-            if tp in self.awaiting_committed:
+            if tp in awaiting:
                 continue
-            leader = self.meta.leader_of(tp)
+            leader = meta.leader_of(tp)
             if leader < 0:
                 need_meta = True
                 continue
-            pos = self.positions.get(tp)
+            pos = positions.get(tp)
             if pos is None:
                 self._reset_position(tp, leader)
                 continue
-            if tp in self._buffered_tps or leader in self._fetching:
+            if tp in buffered or leader in fetching:
                 continue
             by_leader.setdefault(leader, {})[tp] = FetchPartition(
-                pos, current_leader_epoch=self.meta.leader_epoch_of(tp),
+                pos, current_leader_epoch=meta.leader_epoch_of(tp),
                 partition_max_bytes=int(self.config["max.partition.fetch.bytes"]))
         if need_meta:
             self.later(int(self.config["retry.backoff.ms"]), self.meta.refresh)
@@ -176,21 +180,25 @@ class ConsumerFetch:
                 self.meta.refresh()
                 continue
             expect = pos
+            buffer = self._buffer
+            added = 0
+            topic, partition = tp
             for batch, visible in self._visible_batches(data):
                 if visible:
                     for off, rec in batch.iter_from(expect):
-                        self._buffer.append(ConsumedRecord(tp.topic, tp.partition, off, rec, expect))
+                        buffer.append(ConsumedRecord(topic, partition, off, rec, expect, tp))
                         expect = off + 1
-                        got = True
-                        self._buffered_tps.add(tp)
+                        added += 1
                 if batch.next_offset > expect:
                     # A batch not for the application (a marker, an aborted transaction), or one whose
                     # tail compaction removed: the position moves past it all the same.
                     skipped = batch.next_offset - 1
-                    self._buffer.append(ConsumedRecord(tp.topic, tp.partition, skipped, None, expect))
+                    buffer.append(ConsumedRecord(topic, partition, skipped, None, expect, tp))
                     expect = skipped + 1
-                    got = True
-                    self._buffered_tps.add(tp)
+                    added += 1
+            if added:
+                got = True
+                self._buffered_tps[tp] = self._buffered_tps.get(tp, 0) + added
         if got:
             self.wake()
         delay = 0 if got or all(d.error == Errors.NONE for d in resp.partitions.values()) \

@@ -119,7 +119,7 @@ class Network:
         env.sent_at = now
         env.arrive_at = now + self.latency
         self.messages_sent += 1
-        lost = not self.connected(src, dst)
+        lost = bool(self._cut) and not self.connected(src, dst)
         if self._listeners:
             self._notify(Message(src, dst, api, "request", body, now, env.arrive_at, lost))
         if not lost:
@@ -157,11 +157,12 @@ class Network:
         now = self.clock.now
         arrive = now + self.latency
         self.messages_sent += 1
-        key = (env.dst, env.api)
-        lost = not self.connected(env.src, env.dst)
-        if not lost and self._drops.get(key):
-            self._drops[key] -= 1
-            lost = True
+        lost = bool(self._cut) and not self.connected(env.src, env.dst)
+        if not lost and self._drops:
+            key = (env.dst, env.api)
+            if self._drops.get(key):
+                self._drops[key] -= 1
+                lost = True
         if self._listeners:
             self._notify(Message(env.dst, env.src, env.api, "response", response, now, arrive, lost))
         if not lost:

@@ -82,6 +82,7 @@ class Producer:
     def __init__(self, name: str, network: Network, events: EventLog, rng: random.Random,
                  bootstrap: list[int], audit, config: dict[str, Any] | None = None) -> None:
         self.name = name
+        self._origin = Origin(name)             # every batch of this producer carries the same (frozen) one
         self.network = network
         self.clock = network.clock
         self.events = events
@@ -355,7 +356,7 @@ class Producer:
             batch.in_request = True
             if txn is not None:
                 txn.assign(batch)
-            partitions[tp] = RecordBatch(batch.records, origin=Origin(self.name),
+            partitions[tp] = RecordBatch(batch.records, origin=self._origin,
                                          size_bytes=batch.compressed_size or batch.size,
                                          compression=self.config["compression.type"],
                                          producer_id=txn.producer_id if txn else -1,

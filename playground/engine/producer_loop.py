@@ -16,7 +16,6 @@ linger.ms: Value must be at least 0").
 
 from __future__ import annotations
 
-import math
 from fractions import Fraction
 from typing import Any
 
@@ -182,6 +181,8 @@ class ProducerLoop:
         self.key = key
         self.value = value
         self._interval = Fraction(1000) / Fraction(str(rate))
+        # floor(i * interval) in integers: Fraction arithmetic on every record is slow.
+        self._num, self._den = self._interval.numerator, self._interval.denominator
         self.started_ms = self.clock.now
         self.stopped_ms: int | None = None
         self.index = 0                      # records handed to send() so far
@@ -199,7 +200,7 @@ class ProducerLoop:
         return float(self._interval)
 
     def due(self, i: int) -> int:
-        return self.started_ms + math.floor(i * self._interval)
+        return self.started_ms + (i * self._num) // self._den
 
     def _tick(self) -> None:
         self._timer = None

@@ -69,6 +69,12 @@ class FetchRequest:
     max_bytes: int = 52428800
     isolation_level: str = "read_uncommitted"
     client_id: str = ""
+    # KIP-227 incremental fetch sessions (fetch_session.py): epoch -1 is a fetch without a session,
+    # 0 a full fetch that opens one (closing `session_id` if set), > 0 an incremental fetch that
+    # lists only the partitions whose fetch position changed and those to forget.
+    session_id: int = 0
+    session_epoch: int = -1
+    forgotten: list[TopicPartition] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -87,6 +93,9 @@ class FetchedPartition:
 @dataclass(slots=True)
 class FetchResponse:
     partitions: dict[TopicPartition, FetchedPartition]
+    # A fetch-session error (FETCH_SESSION_ID_NOT_FOUND, INVALID_FETCH_SESSION_EPOCH) answers no partition.
+    error: Errors = Errors.NONE
+    session_id: int = 0
 
 
 # -- ListOffsets (API key 2) ------------------------------------------------

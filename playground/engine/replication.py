@@ -13,7 +13,8 @@ from typing import Callable
 
 from .errors import Errors
 from .log import PartitionLog
-from .protocol import FetchPartition, FetchRequest, FetchResponse, TopicPartition
+from .fetch_session import FetchSessionHandler
+from .protocol import FetchRequest, FetchResponse, TopicPartition
 
 
 class FollowerState:
@@ -106,12 +107,17 @@ class ReplicaFetcher:
         self.broker = broker
         self.leader_id = leader_id
         self.partitions: dict[TopicPartition, int] = {}      # tp -> leader epoch we follow
+        self.session = FetchSessionHandler()                  # KIP-227, see fetch_session.py
         self.in_flight = False
         self.backoff_timer = None
         self._attempt = 0
         self._timeout = None
 
     def add(self, tp: TopicPartition, leader_epoch: int) -> None:
+        if not self.partitions and not self.in_flight:
+            # Kafka shuts a fetcher thread down once it has no partition left
+            # (shutdownIdleFetcherThreads); the next one opens a new fetch session.
+            self.session = FetchSessionHandler()
         self.partitions[tp] = leader_epoch
         if not self.in_flight and self.backoff_timer is None:
             self.send()
@@ -124,13 +130,17 @@ class ReplicaFetcher:
         broker = self.broker
         if not broker.alive or not self.partitions:
             return
-        parts = {}
+        max_bytes = broker.config.get("replica.fetch.max.bytes")
+        disk = broker.disk
+        wanted = {}
         for tp, epoch in self.partitions.items():
-            log = broker.disk[tp]
-            parts[tp] = FetchPartition(log.log_end_offset, log.latest_epoch, epoch,
-                                       broker.config.get("replica.fetch.max.bytes"))
+            log = disk[tp]
+            cache = log.epoch_cache            # the log's latest_epoch, without the property call
+            wanted[tp] = (log.log_end_offset, cache[-1][0] if cache else -1, epoch, max_bytes)
+        parts, forgotten, session_id, session_epoch = self.session.build(wanted)
         req = FetchRequest(broker.broker_id, broker.config.get("replica.fetch.wait.max.ms"), 1, parts,
-                           client_id=f"broker-{broker.broker_id}-fetcher")
+                           client_id=f"broker-{broker.broker_id}-fetcher", session_id=session_id,
+                           session_epoch=session_epoch, forgotten=forgotten)
         self.in_flight = True
         self._attempt += 1
         attempt = self._attempt
@@ -151,8 +161,14 @@ class ReplicaFetcher:
         if not broker.alive:
             return
         if not isinstance(resp, FetchResponse):
-            # Connection failed: back off like replica.fetch.backoff.ms (1 s).
+            # Connection failed: back off like replica.fetch.backoff.ms (1 s), then fetch in full.
+            self.session.handle_error()
             self.backoff_timer = broker.clock.call_later(1000, self.send)
+            return
+        if not self.session.handle_response(resp):
+            # The leader lost our fetch session (it restarted): fetch again at once, in full.
+            if self.partitions:
+                self.send()
             return
         backoff = False
         for tp, data in resp.partitions.items():

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from .producer_state import ProducerStateManager
+from .protocol import TopicPartition
 
 
 @dataclass(frozen=True)
@@ -50,9 +51,18 @@ def partition_txn(view, topic: str, partition: int) -> PartitionTxnView | None:
     log = view.authoritative_log(topic, partition)
     if log is None:
         return None
-    state = ProducerStateManager().sync(log)
+    state = _producer_state(view, TopicPartition(topic, partition), log)
     return PartitionTxnView(state.last_stable_offset(log.high_watermark), log.high_watermark,
                             state.open_transactions(), tuple(tuple(a) for a in state.aborted))
+
+
+def _producer_state(view, tp: TopicPartition, log) -> ProducerStateManager:
+    """The producer state of `log`: the one its broker keeps and brings up to date batch by batch
+    (a fresh replay of the whole log on every call grows with the log), else a replay."""
+    for broker in view._c.brokers.values():
+        if broker.disk.get(tp) is log:
+            return broker.producer_state(tp)
+    return ProducerStateManager().sync(log)
 
 
 def transactions(cluster) -> dict[str, TransactionView]:

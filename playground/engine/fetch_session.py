@@ -1,0 +1,179 @@
+"""Incremental fetch sessions (KIP-227) between a follower and the leader it fetches from.
+
+A follower fetches every partition it follows on one leader in one request, again
+and again. With a session, the leader remembers what the follower last asked for
+and last heard; a request then lists only the partitions whose fetch position
+changed (and those to forget), and a response only the partitions with records,
+a new high watermark or log start offset, an error or a diverging epoch. The
+leader still reads every partition of the session on every fetch and notes each
+follower position, so replication, the high watermark and the ISR behave as with
+full requests (Kafka's FetchSession.scala / FetchSessionHandler.java).
+
+Sessions are process state: a leader that restarts has none, and a follower that
+sends an unknown session id hears FETCH_SESSION_ID_NOT_FOUND and starts afresh
+with a full fetch. Kafka draws random session ids; the simulation numbers them
+per broker, which keeps a run reproducible. The size limit of Kafka's session
+cache (max.incremental.fetch.session.cache.slots, 1,000 partitions, where the
+followers' sessions are privileged) is not modelled. Consumers here fetch
+without a session (epoch -1), which Kafka allows and which answers the same
+records.
+"""
+
+from __future__ import annotations
+
+from .errors import Errors
+from .protocol import FetchPartition, FetchRequest, FetchResponse, TopicPartition
+
+INVALID_SESSION_ID = 0
+INITIAL_EPOCH = 0           # a full fetch: opens a session (closing the one named, if any)
+FINAL_EPOCH = -1            # a fetch without a session
+
+
+class CachedPartition:
+    """What the leader remembers of one partition of a session: the follower's last
+    request (the same attribute names as `FetchPartition`, so the read path takes
+    either) and the high watermark and log start offset it last sent."""
+
+    __slots__ = ("fetch_offset", "last_fetched_epoch", "current_leader_epoch", "partition_max_bytes",
+                 "high_watermark", "log_start_offset")
+
+    def __init__(self, part: FetchPartition) -> None:
+        self.fetch_offset = part.fetch_offset
+        self.last_fetched_epoch = part.last_fetched_epoch
+        self.current_leader_epoch = part.current_leader_epoch
+        self.partition_max_bytes = part.partition_max_bytes
+        self.high_watermark = -1            # nothing sent yet: the first response carries it
+        self.log_start_offset = -1
+
+    def update_request(self, part: FetchPartition) -> None:
+        self.fetch_offset = part.fetch_offset
+        self.last_fetched_epoch = part.last_fetched_epoch
+        self.current_leader_epoch = part.current_leader_epoch
+        self.partition_max_bytes = part.partition_max_bytes
+
+
+class FetchSession:
+    """The leader's side of one session."""
+
+    __slots__ = ("id", "epoch", "partitions")
+
+    def __init__(self, session_id: int, partitions: dict[TopicPartition, FetchPartition]) -> None:
+        self.id = session_id
+        self.epoch = 1                      # the epoch the next incremental request must carry
+        self.partitions: dict[TopicPartition, CachedPartition] = {
+            tp: CachedPartition(part) for tp, part in partitions.items()}
+
+    def update(self, req: FetchRequest) -> None:
+        """An incremental request: changed and added partitions, then the forgotten ones."""
+        cached = self.partitions
+        for tp, part in req.partitions.items():
+            entry = cached.get(tp)
+            if entry is None:
+                cached[tp] = CachedPartition(part)
+            else:
+                entry.update_request(part)
+        for tp in req.forgotten:
+            cached.pop(tp, None)
+
+    def sent(self, resp: FetchResponse) -> None:
+        """Remember what a response told the follower (Kafka's maybeUpdateResponseData).
+
+        An error leaves the cached high watermark at -1, so the partition is sent
+        again once the error is gone."""
+        cached = self.partitions
+        for tp, data in resp.partitions.items():
+            entry = cached.get(tp)
+            if entry is not None:
+                entry.high_watermark = data.high_watermark if data.error == Errors.NONE else -1
+                entry.log_start_offset = data.log_start_offset
+
+
+class FetchSessionCache:
+    """The leader's sessions, by id (process state: a crash loses them)."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[int, FetchSession] = {}
+        self._last_id = 0
+        # A follower fetches from this leader in one session at a time: a new one replaces its old
+        # one (which Kafka's cache would evict in time, unused).
+        self._of_replica: dict[int, int] = {}
+
+    def clear(self) -> None:
+        self.sessions = {}
+        self._of_replica = {}
+
+    def context(self, req: FetchRequest) -> tuple[Errors, FetchSession | None, bool]:
+        """(error, session, incremental) for a follower's request (Kafka's FetchManager.newContext)."""
+        if req.session_epoch == FINAL_EPOCH:
+            if req.session_id != INVALID_SESSION_ID:
+                self.sessions.pop(req.session_id, None)
+            return Errors.NONE, None, False
+        if req.session_epoch == INITIAL_EPOCH:
+            if req.session_id != INVALID_SESSION_ID:
+                self.sessions.pop(req.session_id, None)
+            self._last_id += 1
+            session = self.sessions[self._last_id] = FetchSession(self._last_id, req.partitions)
+            old = self._of_replica.get(req.replica_id)
+            if old is not None:
+                self.sessions.pop(old, None)
+            self._of_replica[req.replica_id] = session.id
+            return Errors.NONE, session, False
+        session = self.sessions.get(req.session_id)
+        if session is None:
+            return Errors.FETCH_SESSION_ID_NOT_FOUND, None, False
+        if session.epoch != req.session_epoch:
+            return Errors.INVALID_FETCH_SESSION_EPOCH, None, False
+        session.epoch += 1
+        session.update(req)
+        return Errors.NONE, session, True
+
+
+class FetchSessionHandler:
+    """The follower's side of its session with one leader (Kafka's FetchSessionHandler)."""
+
+    __slots__ = ("session_id", "epoch", "sent")
+
+    def __init__(self) -> None:
+        self.session_id = INVALID_SESSION_ID
+        self.epoch = INITIAL_EPOCH
+        # What the session holds: tp -> (fetch offset, last fetched epoch, leader epoch, max bytes).
+        self.sent: dict[TopicPartition, tuple[int, int, int, int]] = {}
+
+    def build(self, wanted: dict[TopicPartition, tuple[int, int, int, int]]
+              ) -> tuple[dict[TopicPartition, FetchPartition], list[TopicPartition], int, int]:
+        """(partitions, forgotten, session id, epoch) of the next request: every partition for a
+        full fetch, else only those whose fetch position changed since the session last heard."""
+        sent = self.sent
+        if self.epoch == INITIAL_EPOCH:
+            self.sent = dict(wanted)
+            return ({tp: FetchPartition(*key) for tp, key in wanted.items()}, [],
+                    self.session_id, INITIAL_EPOCH)
+        parts = {}
+        for tp, key in wanted.items():
+            if sent.get(tp) != key:
+                parts[tp] = FetchPartition(*key)
+                sent[tp] = key
+        # The session now holds every wanted partition: anything more is to be forgotten.
+        forgotten = [tp for tp in sent if tp not in wanted] if len(sent) > len(wanted) else []
+        for tp in forgotten:
+            del sent[tp]
+        return parts, forgotten, self.session_id, self.epoch
+
+    def handle_response(self, resp: FetchResponse) -> bool:
+        """Move the session on; False when the response answered no partition (a session error)."""
+        if resp.error != Errors.NONE:
+            if resp.error == Errors.FETCH_SESSION_ID_NOT_FOUND:
+                self.session_id = INVALID_SESSION_ID
+            self.epoch = INITIAL_EPOCH           # a full fetch next, closing the old session if any
+            return False
+        if self.epoch == INITIAL_EPOCH or resp.session_id == INVALID_SESSION_ID:
+            # A full fetch opened a session (or the leader closed it): incremental from now on.
+            self.session_id = resp.session_id
+            self.epoch = INITIAL_EPOCH if resp.session_id == INVALID_SESSION_ID else 1
+            return True
+        self.epoch += 1
+        return True
+
+    def handle_error(self) -> None:
+        """The request failed (connection lost, timed out): the next fetch is a full one."""
+        self.epoch = INITIAL_EPOCH
