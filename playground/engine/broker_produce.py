@@ -8,6 +8,7 @@ appended records (acks=all), or never answered (acks=0).
 
 from __future__ import annotations
 
+from .batch_codec import batch_sizes
 from .errors import Errors
 from .events import EventKind
 from .network import Envelope
@@ -45,12 +46,17 @@ class BrokerProduce:
                 if refused:
                     continue
             log_append = self.topic_config(tp.topic, "message.timestamp.type") == LOG_APPEND_TIME
-            stamped = batch.stamped(log.log_end_offset, state.leader_epoch, now if log_append else None)
+            recompressed = self._recompression(tp, batch)
+            stamped = batch.stamped(log.log_end_offset, state.leader_epoch, now if log_append else None,
+                                    recompressed)
             self.log_append(tp, log, stamped)
+            codec_note = "" if recompressed is None else (
+                f" It compressed the batch anew, {batch.compression} → {stamped.compression} ({batch.size_bytes} → "
+                f"{stamped.size_bytes} bytes), as the topic's compression.type says.")
             self.events.emit(EventKind.RECORDS_APPENDED,
                              f"Leader {self.broker_id} appended {stamped.count} record(s) to {tp} at offsets "
                              f"{stamped.base_offset}–{stamped.last_offset}; log end offset is now "
-                             f"{log.log_end_offset}.",
+                             f"{log.log_end_offset}.{codec_note}",
                              topic=tp.topic, partition=tp.partition, broker=self.broker_id,
                              base_offset=stamped.base_offset, count=stamped.count, acks=req.acks,
                              producer=batch.origin.producer if batch.origin else None)
@@ -90,6 +96,17 @@ class BrokerProduce:
         timer = self.clock.call_later(req.timeout_ms, self._expire_produce, delayed_all, pending)
         for d in delayed_all:
             d.timer = timer
+
+    def _recompression(self, tp: TopicPartition, batch) -> tuple[str, int] | None:
+        """(codec, size) when the topic's compression.type is not "producer" and names another codec than the
+        batch's: the leader then compresses the records anew (Kafka's LogValidator); None to keep it as sent."""
+        target = self.topic_config(tp.topic, "compression.type")
+        if target == "producer" or batch.is_control:
+            return None
+        codec = "none" if target == "uncompressed" else target
+        if codec == batch.compression:
+            return None
+        return codec, batch_sizes(batch.records, codec)[1]
 
     def _check_producer_state(self, tp: TopicPartition, batch, acks: int, results, waiting, state) -> bool:
         """Idempotence at the leader: True when the batch is not to be appended (refused, or a duplicate

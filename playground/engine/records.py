@@ -166,8 +166,10 @@ class RecordBatch:
         out.delete_horizon_ms = self.delete_horizon_ms if delete_horizon_ms is None else delete_horizon_ms
         return out
 
-    def stamped(self, base_offset: int, leader_epoch: int, append_time: int | None) -> "RecordBatch":
-        """The copy a leader writes: offsets and epoch assigned (and LogAppendTime)."""
+    def stamped(self, base_offset: int, leader_epoch: int, append_time: int | None,
+                recompressed: tuple[str, int] | None = None) -> "RecordBatch":
+        """The copy a leader writes: offsets and epoch assigned (and LogAppendTime); `recompressed`:
+        (codec, size in bytes) when the topic's compression.type makes the broker compress it anew."""
         records = self.records
         ts_type = self.timestamp_type
         if append_time is not None:
@@ -180,7 +182,9 @@ class RecordBatch:
             is_transactional=self.is_transactional, is_control=self.is_control,
             compression=self.compression,
         )
-        if append_time is None:
+        if recompressed is not None:
+            out.compression, out.size_bytes = recompressed
+        elif append_time is None:
             out.raw = self.raw      # LogAppendTime rewrites timestamps inside the CRC: bytes anew
         return out
 
