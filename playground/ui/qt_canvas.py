@@ -3,7 +3,7 @@
 Each frame it reads `bridge.view()` and draws what it says: no copy of
 offsets, ISR or watermarks is kept here. Partition rows line up across broker
 columns, so a leader and its followers sit side by side and a replication
-fetch travels along the row. Moving dots come from `bridge.message_sent`
+fetch travels along the row. Moving dots come from `bridge.messages_sent`
 (see `flights.py`) and disappear when their message has arrived; flashes and
 captions come from engine events (see `effects.py`) and fade out.
 
@@ -89,16 +89,15 @@ class ClusterCanvas(QWidget):
         self.setAutoFillBackground(False)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)      # click the canvas, then Space/→ drive time
         self.setMouseTracking(True)
-        bridge.message_sent.connect(self._on_message)
-        bridge.event_emitted.connect(self._on_event)
+        bridge.messages_sent.connect(self._on_messages)
+        bridge.events_emitted.connect(self._on_events)
         bridge.frame.connect(self._on_frame)
         self.actions.selection_changed.connect(lambda _b: self.update())
 
     # -- binding -----------------------------------------------------------------
-    def _on_message(self, msg) -> None:
-        # Classified once per frame, and only if still in flight then: at 1 ms hops most messages
-        # come and go within one frame and are never drawn.
-        self._pending.append(msg)
+    def _on_messages(self, messages: list) -> None:
+        # Classified once per frame, if still in flight then (at 1 ms hops most are never drawn).
+        self._pending.extend(messages)
         if len(self._pending) > 20_000:         # time run without frames (fast-forward): drop the arrived
             now = self._bridge.now
             self._pending = [m for m in self._pending if m.arrive_at > now]
@@ -115,15 +114,16 @@ class ClusterCanvas(QWidget):
         if len(self._flights) > 3000:
             del self._flights[:-2000]
 
-    def _on_event(self, event) -> None:
-        if event.kind in sfx.KINDS:
-            self.storage.on_event(self.effects, event, self._bridge.speed, self._bridge.view())
-        if event.kind in METADATA_KINDS:
-            view = self._bridge.view()
-            if event.kind in fx.KINDS:
-                self.effects.on_event(event, self._bridge.speed, view.controller_id, view.controller_mode)
-            if event.kind not in fx.GROUP_KINDS:
-                self._stamp_metadata(view, self.effects.start_of(event.time, self._bridge.speed))
+    def _on_events(self, events: list) -> None:
+        for event in events:
+            if event.kind in sfx.KINDS:
+                self.storage.on_event(self.effects, event, self._bridge.speed, self._bridge.view())
+            if event.kind in METADATA_KINDS:
+                view = self._bridge.view()
+                if event.kind in fx.KINDS:
+                    self.effects.on_event(event, self._bridge.speed, view.controller_id, view.controller_mode)
+                if event.kind not in fx.GROUP_KINDS:
+                    self._stamp_metadata(view, self.effects.start_of(event.time, self._bridge.speed))
 
     def _on_frame(self, t: float) -> None:
         self.effects.advance(t, self._bridge.speed)

@@ -155,7 +155,7 @@ class GuaranteesPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.why)
         self.table.itemSelectionChanged.connect(self._show_why)
-        bridge.event_emitted.connect(self._on_event)
+        bridge.events_emitted.connect(self._on_events)
         self.refresh()
 
     # -- reading (tests) -------------------------------------------------------------------
@@ -170,9 +170,8 @@ class GuaranteesPanel(QWidget):
         return list(self._rows)
 
     # -- refreshing --------------------------------------------------------------------------
-    def _on_event(self, event) -> None:
-        if event.kind == EventKind.REPLICA_TRUNCATED:
-            self._truncations.append(event)
+    def _on_events(self, events: list) -> None:
+        self._truncations.extend(e for e in events if e.kind == EventKind.REPLICA_TRUNCATED)
         self._stale = True
         if not self._pending and self.isVisible():
             self._pending = True

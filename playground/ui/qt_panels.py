@@ -80,11 +80,11 @@ class ProducePanel(QGroupBox):
         layout.addWidget(self.status)
         self.send_button.clicked.connect(self.send)
         self.topic.currentTextChanged.connect(self._sync_partitions)
-        bridge.event_emitted.connect(self._on_event)
+        bridge.events_emitted.connect(self._on_events)
         self._sync_topics()
 
-    def _on_event(self, event) -> None:
-        if event.kind in TOPIC_EVENTS:
+    def _on_events(self, events: list) -> None:
+        if any(e.kind in TOPIC_EVENTS for e in events):
             self._sync_topics()
 
     def _sync_topics(self) -> None:
