@@ -12,6 +12,7 @@ Values come from `group_model` and `effects`; nothing is kept between frames.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -20,6 +21,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 from playground.engine.protocol import TopicPartition
 
 from . import group_effects as gfx
+from . import paint_cache as pc
 from .canvas_brokers import cells_rect
 from .group_model import ACTIVE, CRASHED, IDLE, PAUSED, REJOINING, STOPPED, GroupLane, MemberCard, Owner, text_on
 from .qt_theme import COLORS, draw_tag, font, tag_width
@@ -35,6 +37,7 @@ NOTE_H = 18.0
 LINE_H = 20.0
 
 _GROUP_STATE_COLOURS = {"Stable": "good", "Empty": "muted", "Dead": "error"}
+LAG_FONT = (12, False, False)
 
 
 @dataclass(slots=True)
@@ -67,6 +70,7 @@ def card_lines(card: MemberCard, effects: list) -> list[CardLine]:
     return lines
 
 
+@functools.lru_cache(maxsize=256)
 def note_height(note: str, width: float) -> float:
     """The card's note wraps over at most two lines."""
     if not note:
@@ -141,6 +145,26 @@ def draw_producer(p: QPainter, rect: QRectF, name: str, stats, acks, txn=None) -
 
 # -- lanes and cards --------------------------------------------------------------------------
 def draw_lane(p: QPainter, layout: LaneLayout) -> None:
+    """The lane, its cards and their partitions change with the group (a rebalance, a member
+    more or less): painted once per look; each partition's lag bar and number, drawn on top,
+    change with every record."""
+    lane, rect = layout.lane, layout.rect
+    key = ("lane", lane.group_id, lane.state, lane.generation, lane.assignor, lane.coordinator, bool(lane.members),
+           tuple((card, r.x() - rect.x(), r.y() - rect.y(), r.width(), r.height(),
+                  tuple((line.tp, line.kind, line.new) for line in lines)) for card, r, lines in layout.cards))
+    pc.piece(p, key, rect, 3, lambda q: _paint_lane(q, layout))
+    max_lag = max([v for v in lane.lag.values() if v is not None] + [10])
+    for card, crect, lines in layout.cards:
+        colour = QColor(card.colour)
+        inner = crect.adjusted(16, 5, -7, -5)
+        y = inner.top() + CARD_HEAD_H + (note_height(card.note, inner.width()) if card.note else 0)
+        for line in lines:
+            if line.kind == "reads":
+                _draw_lag(p, QRectF(inner.left(), y, inner.width(), LINE_H), line, colour, lane, max_lag)
+            y += LINE_H
+
+
+def _paint_lane(p: QPainter, layout: LaneLayout) -> None:
     lane, rect = layout.lane, layout.rect
     rebalancing = lane.rebalancing
     edge = COLORS["rebalance"] if rebalancing else COLORS["consume"]
@@ -178,13 +202,12 @@ def draw_lane(p: QPainter, layout: LaneLayout) -> None:
         p.setPen(COLORS["muted"])
         p.drawText(QRectF(head.left(), rect.top() + LANE_HEAD_H, head.width(), NOTE_H),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, "no members")
-    max_lag = max([v for v in lane.lag.values() if v is not None] + [10])
     for card, crect, lines in layout.cards:
-        draw_card(p, card, crect, lines, lane, max_lag)
+        draw_card(p, card, crect, lines)
 
 
-def draw_card(p: QPainter, card: MemberCard, rect: QRectF, lines: list[CardLine], lane: GroupLane,
-              max_lag: int) -> None:
+def draw_card(p: QPainter, card: MemberCard, rect: QRectF, lines: list[CardLine]) -> None:
+    """A member's card, its lag bars left out (draw_lane draws them over it)."""
     colour = QColor(card.colour)
     gone = card.state in (CRASHED, STOPPED)
     p.save()
@@ -218,7 +241,7 @@ def draw_card(p: QPainter, card: MemberCard, rect: QRectF, lines: list[CardLine]
                    Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, card.note)
         y += h
     for line in lines:
-        _draw_line(p, QRectF(inner.left(), y, inner.width(), LINE_H), line, colour, lane, max_lag)
+        _draw_line(p, QRectF(inner.left(), y, inner.width(), LINE_H), line)
         y += LINE_H
     p.restore()
 
@@ -237,8 +260,9 @@ def _state_tag(card: MemberCard) -> tuple[str, QColor, QColor]:
     return card.label, COLORS["follower_tag"], COLORS["on_bright"]
 
 
-def _draw_line(p: QPainter, rect: QRectF, line: CardLine, colour: QColor, lane: GroupLane, max_lag: int) -> None:
-    """`orders/0 [bar] lag 12`, or `orders/2 revoked` struck through, or `orders/1 held: nobody reads`."""
+def _draw_line(p: QPainter, rect: QRectF, line: CardLine) -> None:
+    """`orders/0 [bar] lag 12` (the bar and the lag: `_draw_lag`), or `orders/2 revoked` struck through,
+    or `orders/1 held: nobody reads`."""
     p.setFont(font(12, bold=line.kind == "reads"))
     fm = QFontMetricsF(p.font())
     label = str(line.tp)
@@ -263,15 +287,22 @@ def _draw_line(p: QPainter, rect: QRectF, line: CardLine, colour: QColor, lane: 
         return
     p.setPen(COLORS["text"])
     p.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
-    lag = lane.lag.get(line.tp)
-    p.setFont(font(12))
-    lag_text = "lag –" if lag is None else f"lag {lag}"
-    lag_w = QFontMetricsF(p.font()).horizontalAdvance("lag 9999") + 4
-    x0 = rect.left() + label_w
     if line.new:
-        x0 = draw_tag(p, x0 + tag_width("NEW"), cy, "NEW", COLORS["good"], COLORS["on_dark"]) + tag_width("NEW") + 4
+        x0 = rect.left() + label_w
+        draw_tag(p, x0 + tag_width("NEW"), cy, "NEW", COLORS["good"], COLORS["on_dark"])
+
+
+def _draw_lag(p: QPainter, rect: QRectF, line: CardLine, colour: QColor, lane: GroupLane, max_lag: int) -> None:
+    """A "reads" line's bar and `lag 12`, right of the partition's name."""
+    lag = lane.lag.get(line.tp)
+    lag_text = "lag –" if lag is None else f"lag {lag}"
+    lag_w = pc.metrics(LAG_FONT).horizontalAdvance("lag 9999") + 4
+    cy = rect.center().y()
+    x0 = rect.left() + pc.metrics((12, True, False)).horizontalAdvance(str(line.tp)) + 8
+    if line.new:
+        x0 += tag_width("NEW") + 4
     bar = QRectF(x0, cy - 5, max(8.0, rect.right() - lag_w - x0 - 4), 10)
-    p.setPen(QPen(COLORS["faint"], 1))
+    p.setPen(pc.pen(COLORS["faint"], 1))
     p.setBrush(COLORS["empty"])
     p.drawRoundedRect(bar, 3, 3)
     if lag:
@@ -279,8 +310,8 @@ def _draw_line(p: QPainter, rect: QRectF, line: CardLine, colour: QColor, lane: 
         p.setBrush(colour)
         p.drawRoundedRect(QRectF(bar.left(), bar.top(), bar.width() * min(1.0, lag / max_lag), bar.height()), 3, 3)
     p.setPen(COLORS["muted"] if lag is None else COLORS["text"])
-    p.drawText(QRectF(rect.right() - lag_w, rect.top(), lag_w, rect.height()),
-               Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, lag_text)
+    pc.text(p, QRectF(rect.right() - lag_w, rect.top(), lag_w, rect.height()),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, lag_text, LAG_FONT)
 
 
 # -- on the partition rows ----------------------------------------------------------------------

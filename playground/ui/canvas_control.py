@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 
 from . import effects as fx
+from . import paint_cache as pc
 from .canvas_model import DEAD, ISOLATED, ZOOKEEPER, BrokerBadge, ControlNode, ControlPlane
 from .qt_theme import COLORS, draw_tag, font, ink, tag_width
 
@@ -25,6 +26,7 @@ CHIP_H = 62
 TITLE_H = 24
 LOG_LINE_H = 18
 CAPTION_H = 30
+FADE_STEPS = 12             # a new metadata record's highlight fades out in this many steps
 
 
 def chip_rects(box: QRectF, plane: ControlPlane) -> dict[int, QRectF]:
@@ -48,7 +50,18 @@ def _log_rect(box: QRectF, chips: dict[int, QRectF]) -> QRectF:
 
 def draw_control_plane(p: QPainter, box: QRectF, plane: ControlPlane, chips: dict[int, QRectF],
                        fresh: dict[int, float]) -> None:
-    """The box; `fresh` maps metadata offsets that just appeared to how faded their highlight is (0..1)."""
+    """The box; `fresh` maps metadata offsets that just appeared to how faded their highlight is (0..1).
+
+    It changes with the metadata (and while a highlight fades, in FADE_STEPS steps): painted once
+    per look and copied in between."""
+    fresh = {o: round(a * FADE_STEPS) / FADE_STEPS for o, a in fresh.items()}
+    key = ("control", plane, tuple(sorted(fresh.items())),
+           tuple((n, r.x() - box.x(), r.y() - box.y(), r.width(), r.height()) for n, r in sorted(chips.items())))
+    pc.piece(p, key, box, 3, lambda q: _paint_control_plane(q, box, plane, chips, fresh))
+
+
+def _paint_control_plane(p: QPainter, box: QRectF, plane: ControlPlane, chips: dict[int, QRectF],
+                         fresh: dict[int, float]) -> None:
     p.setPen(QPen(COLORS["controller"], 2))
     p.setBrush(COLORS["controller_bg"])
     p.drawRoundedRect(box, 10, 10)
