@@ -12,9 +12,10 @@ glides smoothly across the screen when time runs at 0.1x.
 
 A busy cluster emits thousands of events and messages per second: the bridge hands them to
 views in lists (`events_emitted`, `messages_sent`), once per frame rather than one Qt signal
-each. And a frame gives the engine at most FRAME_BUDGET_MS of wall time: when the simulation
-cannot do a frame's virtual time in that, it stops there and virtual time falls behind
-(the window stays smooth, the simulation slows down), and `pace` says by how much.
+each. And a frame gives the engine only what the views and the repaint leave of a 60 Hz
+frame (`pace.FrameBudget`): when the simulation cannot do a frame's virtual time in that, it
+stops there and virtual time falls behind (the window stays smooth, the simulation slows
+down), and `pace` says by how much.
 """
 
 from __future__ import annotations
@@ -22,14 +23,14 @@ from __future__ import annotations
 import traceback
 from typing import Callable
 
-from PySide6.QtCore import QElapsedTimer, QMetaMethod, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractEventDispatcher, QElapsedTimer, QMetaMethod, QObject, Qt, QTimer, Signal
 
 from playground.engine import Cluster
 from playground.storage import Journal
 from playground.storage.actions import consumer_started, header_pairs, producer_started
 
 from . import commands
-from .pace import Pace
+from .pace import FrameBudget, Pace
 
 SPEEDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)
 # How long one network hop should stay on screen at the default speed.
@@ -38,9 +39,8 @@ FRAME_MS = 16
 # A frame that took longer than this (a debugger, a slow machine) does not
 # make virtual time leap: the simulation slows down instead.
 MAX_FRAME_MS = 100
-# Wall ms a frame may spend running the engine; the rest of a 16.7 ms frame is for the views
-# and the repaint.
-FRAME_BUDGET_MS = 8.0
+# tick()'s default: the engine gets what the frame budget leaves it (see pace.FrameBudget).
+ADAPTIVE = -1.0
 # While running to a far time (fast-forward, a step), views get what happened at least every
 # this many virtual ms, so that what they read from the view matches the events' time closely.
 FLUSH_MS = 16
@@ -89,6 +89,18 @@ class SimulationBridge(QObject):
         self._one_event = QMetaMethod.fromSignal(self.event_emitted)
         self._one_message = QMetaMethod.fromSignal(self.message_sent)
         self.pace = Pace()
+        self.frame_budget = FrameBudget()
+        # A frame's cost is the time the event loop was busy from its tick to the next one (the engine,
+        # the views, the repaint), not the time it waited: the event dispatcher says when it sleeps.
+        self._frame_clock = QElapsedTimer()     # since the running frame's tick began
+        self._frame_open = False
+        self._frame_busy = 0.0                  # ms busy in the running frame, up to `_awake_at`
+        self._awake_at = 0.0                    # when the event loop last woke up (ms on _frame_clock)
+        self._engine_ms = 0.0
+        self._dispatcher = QAbstractEventDispatcher.instance()
+        if self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.connect(self._loop_sleeps)
+            self._dispatcher.awake.connect(self._loop_wakes)
         self._unsubscribe = [cluster.events.subscribe(self._engine_event),
                              cluster.network.subscribe(self._engine_message)]
         self._timer = QTimer(self)
@@ -156,6 +168,7 @@ class SimulationBridge(QObject):
             self._running = True
             self._elapsed.start()
             self.pace.reset()
+            self._frame_open = False        # a frame cut by the pause says nothing about its cost
             self._timer.start()
             self.running_changed.emit(True)
 
@@ -189,19 +202,30 @@ class SimulationBridge(QObject):
         self.frame.emit(self._display)
         return t
 
-    def tick(self, real_elapsed_ms: float | None = None, budget_ms: float | None = FRAME_BUDGET_MS) -> None:
+    def tick(self, real_elapsed_ms: float | None = None, budget_ms: float | None = ADAPTIVE) -> None:
         """One frame: move virtual time by real elapsed time x speed (nothing when paused), spending at
-        most `budget_ms` of wall time in the engine (None: no limit); what does not fit is left for
-        later frames, so the simulation slows down rather than the window."""
+        most `budget_ms` of wall time in the engine (by default what the frame budget leaves it; None:
+        no limit); what does not fit is left for later frames, so the simulation slows down rather
+        than the window."""
         if real_elapsed_ms is None:
             real_elapsed_ms = self._elapsed.restart()
         if not self._running:
             return
+        if self._frame_open:
+            busy = self._frame_busy + self._frame_clock.nsecsElapsed() / 1e6 - self._awake_at
+            self.frame_budget.frame_done(busy, self._engine_ms)
+        self._frame_clock.start()
+        self._frame_open, self._frame_busy, self._awake_at = True, 0.0, 0.0
         for hook in list(self.frame_hooks):
             hook()
         start = self._display
         target = start + min(real_elapsed_ms, MAX_FRAME_MS) * self._speed
+        if budget_ms == ADAPTIVE:
+            budget_ms = self.frame_budget.engine_ms()
+        engine = QElapsedTimer()
+        engine.start()
         reached = self.run_to(int(target), budget_ms)
+        self._engine_ms = engine.nsecsElapsed() / 1e6
         self._display = max(target if reached >= int(target) else float(reached), float(self.now))
         if self.pace.record(real_elapsed_ms, real_elapsed_ms * self._speed, self._display - start):
             self.pace_changed.emit(self.pace.ratio if self.pace.behind else 1.0)
@@ -251,6 +275,14 @@ class SimulationBridge(QObject):
         if self._display < clock.now:
             self._display = float(clock.now)
         return clock.now
+
+    def _loop_sleeps(self) -> None:
+        if self._frame_open:
+            self._frame_busy += self._frame_clock.nsecsElapsed() / 1e6 - self._awake_at
+
+    def _loop_wakes(self) -> None:
+        if self._frame_open:
+            self._awake_at = self._frame_clock.nsecsElapsed() / 1e6
 
     def _engine_event(self, event) -> None:
         self._events_out.append(event)
@@ -392,6 +424,10 @@ class SimulationBridge(QObject):
 
     def close(self) -> None:
         self.pause()
+        if self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.disconnect(self._loop_sleeps)
+            self._dispatcher.awake.disconnect(self._loop_wakes)
+            self._dispatcher = None
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []

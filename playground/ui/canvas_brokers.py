@@ -233,41 +233,66 @@ def draw_strip(p: QPainter, view, pv, bid: int, rect: QRectF, row: Row, badge: B
 def _draw_cells(p: QPainter, cells: QRectF, row: Row, cw: float, start: int, hw: int, leo: int, bid: int,
                 tp: TopicPartition, cells_out: list, storage=None, kinds_out: list | None = None) -> None:
     left, top, h = cells.left(), cells.top(), cells.height()
-    # Plain records and empty slots, the cells of a busy log, take the short way (no per-cell
-    # lookups of colours and pens); transaction markers, gaps and the like go to canvas_storage.
-    styles = {kind: (pc.pen(COLORS[edge], 1.5), COLORS[fill], COLORS[text])
-              for kind, (fill, edge, text) in _CELL_STYLES.items()}
     centre = Qt.AlignmentFlag.AlignCenter
     plain = cs.sm.RECORD
-    for i in range(row.cells):
-        off = row.first + i
-        if off < start:
-            continue
-        cell = QRectF(left + i * cw + 1.5, top, cw - 3, h)
-        mark = storage.cells.get(off) if storage is not None else None
-        if mark is not None and (mark.kind != plain or mark.tombstone) and off < leo:
-            cs.draw_cell(p, cell, off, mark, hw, leo)
-            if kinds_out is not None:
-                kinds_out.append((cell, bid, tp, mark))
-            if mark.kind != cs.sm.GAP:
+    marks = storage.cells if storage is not None else {}
+    looks = []                                  # per cell: its plain look, or None (not in the log any more)
+    special = False
+    for off in range(row.first, row.first + row.cells):
+        mark = marks.get(off)
+        if mark is not None and (mark.kind != plain or mark.tombstone):
+            special = True
+            break
+        looks.append(None if off < start else "committed" if off < hw else "uncommitted" if off < leo else "empty")
+    if special:                 # transaction markers, gaps, tombstones: each cell on its own
+        _draw_marked_cells(p, cells, row, cw, start, hw, leo, bid, tp, cells_out, storage, kinds_out)
+    else:
+        # A busy log's cells: their boxes as one piece (the same for as long as the HW and the LEO keep
+        # their places in the row), their offsets written over them.
+        looks = tuple(looks)
+        pc.piece(p, ("cells", looks, round(cw, 2)), cells, 2, lambda q: _paint_boxes(q, cells, cw, looks))
+        for i, look in enumerate(looks):
+            if look is None:
+                continue
+            off = row.first + i
+            cell = QRectF(left + i * cw + 1.5, top, cw - 3, h)
+            p.setPen(COLORS[_CELL_STYLES[look][2]])
+            pc.text(p, cell, centre, str(off), cs.CELL_FONT)
+            if off < leo:
+                mark = marks.get(off)
+                if mark is not None and kinds_out is not None:
+                    kinds_out.append((cell, bid, tp, mark))
                 cells_out.append((cell, bid, tp, off))
-            continue
-        edge, fill, text = styles["committed" if off < hw else "uncommitted" if off < leo else "empty"]
-        p.setPen(edge)
-        p.setBrush(fill)
-        p.drawRoundedRect(cell, 4, 4)
-        p.setPen(text)
-        pc.text(p, cell, centre, str(off), cs.CELL_FONT)
-        if off < leo:
-            if mark is not None and kinds_out is not None:
-                kinds_out.append((cell, bid, tp, mark))
-            cells_out.append((cell, bid, tp, off))
     if row.first > start:
         p.setPen(COLORS["muted"])
         pc.text(p, QRectF(left - 12, top, 12, h), centre, "‹", cs.CELL_FONT)
     if row.first + row.cells < leo:             # scrolled back: newer offsets to the right
         p.setPen(COLORS["muted"])
         pc.text(p, QRectF(cells.right(), top, 12, h), centre, "›", cs.CELL_FONT)
+
+
+def _paint_boxes(p: QPainter, cells: QRectF, cw: float, looks: tuple) -> None:
+    for i, look in enumerate(looks):
+        if look is not None:
+            fill, edge, _text = _CELL_STYLES[look]
+            p.setPen(QPen(COLORS[edge], 1.5))
+            p.setBrush(COLORS[fill])
+            p.drawRoundedRect(QRectF(cells.left() + i * cw + 1.5, cells.top(), cw - 3, cells.height()), 4, 4)
+
+
+def _draw_marked_cells(p: QPainter, cells: QRectF, row: Row, cw: float, start: int, hw: int, leo: int, bid: int,
+                       tp: TopicPartition, cells_out: list, storage, kinds_out: list | None) -> None:
+    for i in range(row.cells):
+        off = row.first + i
+        if off < start:
+            continue
+        cell = QRectF(cells.left() + i * cw + 1.5, cells.top(), cw - 3, cells.height())
+        mark = storage.cells.get(off)
+        cs.draw_cell(p, cell, off, mark, hw, leo)
+        if mark is not None and kinds_out is not None:
+            kinds_out.append((cell, bid, tp, mark))
+        if off < leo and (mark is None or mark.kind != cs.sm.GAP):
+            cells_out.append((cell, bid, tp, off))
 
 
 # state -> (fill, edge, text) palette keys of a plain cell

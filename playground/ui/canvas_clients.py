@@ -38,6 +38,7 @@ LINE_H = 20.0
 
 _GROUP_STATE_COLOURS = {"Stable": "good", "Empty": "muted", "Dead": "error"}
 LAG_FONT = (12, False, False)
+TAG_FONT = (12, True, False)
 
 
 @dataclass(slots=True)
@@ -116,8 +117,20 @@ def draw_lone_consumer(p: QPainter, rect: QRectF, name: str) -> None:
 
 def draw_producer(p: QPainter, rect: QRectF, name: str, stats, acks, txn=None) -> None:
     """`txn` (ProducerTxnView, optional): a transactional producer names its transactional.id, and a
-    fenced one says so in red instead of its acks."""
+    fenced one says so in red instead of its acks. The box and its names are painted once; the
+    counts under them change with every record."""
     fenced = txn is not None and txn.fenced
+    txn_id = txn.transactional_id if txn is not None else None
+    pc.piece(p, ("producer", name, str(acks), txn_id, fenced), rect, 3,
+             lambda q: _paint_producer(q, rect, name, acks, txn_id, fenced))
+    inner = rect.adjusted(12, 6, -12, -6)
+    p.setPen(COLORS["text"])
+    failed = f" · failed {stats.failed}" if stats.failed else ""
+    pc.text(p, inner, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
+            f"sent {stats.sent} · acked {stats.acked}{failed}", (12, False, False))
+
+
+def _paint_producer(p: QPainter, rect: QRectF, name: str, acks, txn_id: str | None, fenced: bool) -> None:
     p.setPen(QPen(COLORS["error"] if fenced else COLORS["produce"], 3, Qt.PenStyle.DashLine if fenced
                   else Qt.PenStyle.SolidLine))
     p.setBrush(COLORS["producer_bg"])
@@ -127,7 +140,7 @@ def draw_producer(p: QPainter, rect: QRectF, name: str, stats, acks, txn=None) -
     p.setFont(font(12))
     right = "☠ FENCED" if fenced else f"acks={acks}"
     room = inner.width() - QFontMetricsF(font(12, bold=True)).horizontalAdvance(right) - 8
-    label = f"txn {txn.transactional_id}" if txn is not None and txn.transactional_id else "producer"
+    label = f"txn {txn_id}" if txn_id else "producer"
     p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
                QFontMetricsF(p.font()).elidedText(label, Qt.TextElideMode.ElideRight, room))
     p.setFont(font(12, bold=True))
@@ -137,10 +150,6 @@ def draw_producer(p: QPainter, rect: QRectF, name: str, stats, acks, txn=None) -
     p.setPen(COLORS["text"])
     p.setFont(font(14, bold=True))
     p.drawText(inner.adjusted(0, 20, 0, 0), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, name)
-    p.setFont(font(12))
-    failed = f" · failed {stats.failed}" if stats.failed else ""
-    p.drawText(inner, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
-               f"sent {stats.sent} · acked {stats.acked}{failed}")
 
 
 # -- lanes and cards --------------------------------------------------------------------------
@@ -320,8 +329,7 @@ def draw_owner_tags(p: QPainter, strip: QRectF, owners: list[Owner], lag: dict, 
     and a ▼ in the owner's colour over the cells at the group's committed offset."""
     shown = []
     x = strip.right() - 6
-    p.setFont(font(12, bold=True))
-    fm = QFontMetricsF(p.font())
+    fm = pc.metrics(TAG_FONT)
     cells = cells_rect(strip)
     for owner in owners:
         lag_v = lag.get((owner.group_id, tp))
@@ -340,11 +348,9 @@ def draw_owner_tags(p: QPainter, strip: QRectF, owners: list[Owner], lag: dict, 
         box = QRectF(x - w, strip.bottom() - 5, w, fm.height() + 4)
         colour = QColor(owner.colour)
         edge = COLORS["background"] if owner.reading else COLORS["dead"] if owner.name else COLORS["muted"]
-        p.setPen(QPen(edge, 2, Qt.PenStyle.SolidLine if owner.reading else Qt.PenStyle.DashLine))
-        p.setBrush(colour if owner.reading else COLORS["not_reading"])
-        p.drawRoundedRect(box, 5, 5)
-        p.setPen(QColor(text_on(owner.colour)) if owner.reading else edge)
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        pc.piece(p, ("owner", text, owner.colour, owner.reading, edge.rgba()), box, 2,
+                 lambda q, box=box, text=text, colour=colour, edge=edge, owner=owner: _paint_owner_tag(
+                     q, box, text, colour, edge, owner))
         shown.append(text)
         x -= w + 6
         off = committed.get((owner.group_id, tp)) if owner.name else None
@@ -357,6 +363,14 @@ def draw_owner_tags(p: QPainter, strip: QRectF, owners: list[Owner], lag: dict, 
     return tuple(shown)
 
 
+
+
+def _paint_owner_tag(p: QPainter, box: QRectF, text: str, colour: QColor, edge: QColor, owner: Owner) -> None:
+    p.setPen(QPen(edge, 2, Qt.PenStyle.SolidLine if owner.reading else Qt.PenStyle.DashLine))
+    p.setBrush(colour if owner.reading else COLORS["not_reading"])
+    p.drawRoundedRect(box, 5, 5)
+    p.setPen(QColor(text_on(owner.colour)) if owner.reading else edge)
+    pc.text(p, box, Qt.AlignmentFlag.AlignCenter, text, TAG_FONT)
 
 
 # -- real clients (Brokers ▸ Listen for Kafka clients) ------------------------------------------

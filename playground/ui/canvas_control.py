@@ -222,8 +222,7 @@ def draw_captions(p: QPainter, area: QRectF, captions: list) -> None:
     y = area.bottom()
     for caption, frac in reversed(captions):
         colour = COLORS[_TONES.get(caption.tone, "info")]
-        p.setFont(font(13, bold=True))
-        fm = QFontMetricsF(p.font())
+        fm = pc.metrics((13, True, False))
         stamp = f"{caption.time:,} ms".replace(",", " ")
         text = fm.elidedText(caption.text, Qt.TextElideMode.ElideRight, area.width() - 40 - fm.horizontalAdvance(stamp))
         w = min(area.width(), fm.horizontalAdvance(text) + fm.horizontalAdvance(stamp) + 42)
@@ -231,19 +230,25 @@ def draw_captions(p: QPainter, area: QRectF, captions: list) -> None:
         if box.top() < area.top():
             break
         p.save()
-        p.setOpacity(min(1.0, 4.0 * (1.0 - frac)))
-        p.setPen(QPen(colour, 2))
-        p.setBrush(COLORS["label_bg"])
-        p.drawRoundedRect(box, 6, 6)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(colour)
-        p.drawRoundedRect(QRectF(box.left(), box.top(), 8, box.height()), 3, 3)
-        p.setFont(font(12))
-        p.setPen(COLORS["muted"])
-        p.drawText(box.adjusted(16, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, stamp)
-        p.setFont(font(13, bold=True))
-        p.setPen(ink(colour))
-        p.drawText(box.adjusted(26 + fm.horizontalAdvance(stamp), 0, -8, 0),
-                   Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        p.setOpacity(min(1.0, 4.0 * (1.0 - frac)))        # the caption itself is painted once, then copied
+        pc.piece(p, ("caption", caption.tone, stamp, text), box, 2,
+                 lambda q, box=box, colour=colour, stamp=stamp, text=text, fm=fm: _paint_caption(q, box, colour,
+                                                                                               stamp, text, fm))
         p.restore()
         y -= CAPTION_H
+
+
+def _paint_caption(p: QPainter, box: QRectF, colour, stamp: str, text: str, fm: QFontMetricsF) -> None:
+    p.setPen(QPen(colour, 2))
+    p.setBrush(COLORS["label_bg"])
+    p.drawRoundedRect(box, 6, 6)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(colour)
+    p.drawRoundedRect(QRectF(box.left(), box.top(), 8, box.height()), 3, 3)
+    p.setFont(font(12))
+    p.setPen(COLORS["muted"])
+    p.drawText(box.adjusted(16, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, stamp)
+    p.setFont(font(13, bold=True))
+    p.setPen(ink(colour))
+    p.drawText(box.adjusted(26 + fm.horizontalAdvance(stamp), 0, -8, 0),
+               Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)

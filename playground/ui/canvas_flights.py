@@ -1,6 +1,6 @@
 """Painting flights: each network message as a dot moving along a curve, with a label.
 
-`ClusterCanvas` decides where a flight's ends are (`end_point`); this module
+`end_point` says where a flight's ends are on the canvas's layout; `draw_flights`
 draws the trail, the dot and a label placed where it hides no other dot or
 label. Lost messages stop half-way; thin ones (fetches, commits, chatter)
 are drawn dashed and underneath.
@@ -15,7 +15,42 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath
 
 from . import flights as fl
 from . import paint_cache as pc
+from . import txn_flights
+from .canvas_brokers import cells_rect
 from .qt_theme import COLORS, FLIGHT_COLORS, ink
+
+
+def end_point(anchors: dict, rows: dict, view: Callable, end: tuple, flight: fl.Flight, is_src: bool) -> QPointF | None:
+    """Where a flight leaves or arrives: `anchors` and `rows` are the canvas's layout, `view()` the cluster."""
+    rect = anchors.get(end)
+    if rect is None and end[0] == "replica":
+        rect = anchors.get(("broker", end[1]))
+        return rect.center() if rect is not None else None
+    if rect is None:
+        return None
+    kind = flight.kind
+    if end[0] == "client":
+        return QPointF(rect.right(), rect.center().y() + (-14 if kind != fl.ACK else 14))
+    if end[0] == "controller":
+        return QPointF(rect.center().x(), rect.bottom())
+    if end[0] == "broker" and kind in txn_flights.MARKERS:     # a coordinator sends markers from its header
+        return QPointF(rect.center().x(), rect.bottom())
+    if end[0] == "broker":          # client requests arrive at the header's left edge
+        return QPointF(rect.left() + 8, rect.center().y() + (8 if is_src else -8))
+    cells = cells_rect(rect)
+    if kind in (fl.ACK, fl.CONSUME):        # answers leave from the leader strip's left edge
+        return QPointF(rect.left(), cells.center().y())
+    if kind == fl.PRODUCE or kind in txn_flights.MARKERS:      # records land where the leader appends them
+        row = rows.get(end[2])
+        log = view().replica_log(end[1], end[2].topic, end[2].partition)
+        if row is not None and log is not None:
+            x = cells.left() + (log.log_end_offset - row.first) * cells.width() / row.cells
+            return QPointF(min(cells.right(), max(cells.left(), x)), cells.center().y())
+        return QPointF(cells.left(), cells.center().y())
+    # replica to replica: fetch requests travel under the row, responses over it
+    if kind == fl.FETCH:
+        return QPointF(rect.center().x(), rect.bottom() + 5)
+    return QPointF(rect.center().x(), rect.top() - 5)
 
 
 def flight_path(a: QPointF, b: QPointF, flight: fl.Flight) -> QPainterPath:
@@ -37,13 +72,14 @@ def flight_path(a: QPointF, b: QPointF, flight: fl.Flight) -> QPainterPath:
     path.quadTo(ctrl, b)
     return path
 
-def draw_flights(p: QPainter, flights: list, t: float, end_point: Callable) -> None:
+def draw_flights(p: QPainter, flights: list, t: float, end_point: Callable, visible: QRectF | None = None) -> None:
     """Trails first, then dots, then labels placed where they hide no dot and no other label.
 
     Flights on the same route (kind, sender, receiver) share one trail and one label, "×n" when
     several are on their way (a busy producer has many batches in flight to the same leader);
     each still has its own dot. At most MAX_TRAILS routes get a trail and a label, the most
-    important kinds first; any others show their dots only."""
+    important kinds first; any others show their dots only. Routes wholly outside `visible` (the
+    part being painted) are skipped."""
     routes: dict[tuple, list] = {}
     for f in flights:
         if f.sent_at <= t < f.arrive_at:
@@ -66,17 +102,20 @@ def draw_flights(p: QPainter, flights: list, t: float, end_point: Callable) -> N
         if a is None or b is None:
             continue
         path = flight_path(a, b, f)
+        if visible is not None and not visible.intersects(path.controlPointRect().adjusted(-200, -30, 200, 30)):
+            continue                    # out of sight, and so is its label (within 200 px beside its dot)
         colour = FLIGHT_COLORS["lost" if f.lost or f.error else f.kind]
         if id(fs) in shown:
             # The trail's see-through colour, mixed in advance over the background: an opaque pen is
             # several times cheaper to draw than a translucent one, and looks the same there.
             trail = QColor(colour)
             trail.setAlpha(70 if f.thin else 110)
-            p.setBrush(Qt.BrushStyle.NoBrush)
-            p.setPen(pc.pen(trail, 1.5 if f.thin else 3, Qt.PenStyle.DashLine if f.thin else Qt.PenStyle.SolidLine))
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-            p.drawPath(path)
-            p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            box = path.controlPointRect()
+            if box.width() * box.height() <= TRAIL_PIECE_AREA:   # a short route (between replicas): painted once
+                pc.piece(p, ("trail", f.kind, trail.rgba(), round(b.x() - a.x(), 1), round(b.y() - a.y(), 1)), box,
+                         3, lambda q, path=path, trail=trail, thin=f.thin: _draw_trail(q, path, trail, thin))
+            else:
+                _draw_trail(p, path, trail, f.thin)
         radius = 6.0 if f.thin else 11.0
         positions = []
         for g in fs[-MAX_DOTS_PER_ROUTE:]:
@@ -106,6 +145,16 @@ def draw_flights(p: QPainter, flights: list, t: float, end_point: Callable) -> N
 
 
 MAX_TRAILS = 40             # routes drawn with a trail and a label
+TRAIL_PIECE_AREA = 60_000   # a trail whose box is smaller than this (px²) is painted once and copied
+
+
+def _draw_trail(p: QPainter, path: QPainterPath, trail: QColor, thin: bool) -> None:
+    # Without antialiasing: a translucent antialiased curve costs ten times as much, and looks the same at 1:1.
+    p.setBrush(Qt.BrushStyle.NoBrush)
+    p.setPen(pc.pen(trail, 1.5 if thin else 3, Qt.PenStyle.DashLine if thin else Qt.PenStyle.SolidLine))
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+    p.drawPath(path)
+    p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
 MAX_DOTS = 400
 MAX_DOTS_PER_ROUTE = 40
 
@@ -129,6 +178,11 @@ def _draw_flight_label(p: QPainter, pos: QPointF, radius: float, text: str, colo
                   QRectF(x - w / 2, y + radius + 2, w, h)]       # below
     box = next((c for c in candidates if not any(c.intersects(o) for o in taken)), candidates[0])
     taken.append(box)
+    pc.piece(p, ("flight label", text, colour.rgba(), thin), box, 2,
+             lambda q: _paint_label(q, box, text, colour, thin, fs))
+
+
+def _paint_label(p: QPainter, box: QRectF, text: str, colour: QColor, thin: bool, fs: pc.FontSpec) -> None:
     p.setPen(pc.pen(colour, 1.5))
     p.setBrush(COLORS["label_bg"])
     p.drawRoundedRect(box, 5, 5)

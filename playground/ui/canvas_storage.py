@@ -55,6 +55,7 @@ class StorageLayer:
         self.effects = sfx.StorageEffects()
         self._shown: dict[tuple[int, str, int], frozenset[int]] = {}     # offsets present at the last paint
         self._storage_topics: set[str] = set()
+        self._transactions = False
         self.legend = False
         self.cells: list[tuple[QRectF, int, object, sm.Cell]] = []
         self.strips: dict[tuple[int, str, int], sm.StripStorage] = {}     # (broker, topic, partition), last paint
@@ -68,7 +69,11 @@ class StorageLayer:
         self.cells, self.blocks, self.strips = [], [], {}
         self._storage_topics = {t for t, parts in topics if sm.shows_storage(view, t, parts)}
         # The legend explains markers and segments once there is something of the kind to see.
-        self.legend = bool(self._storage_topics) or bool(view.transactions())
+        # Once there were transactions, records' transaction states are followed (it costs a replay of
+        # every new batch per replica); before, there are none to show.
+        transactions = bool(view.transactions())
+        self._transactions = self._transactions or transactions
+        self.legend = bool(self._storage_topics) or transactions
         live = {(bid, t, pv.partition) for t, parts in topics for pv in parts for bid in pv.replicas}
         self.txn_states.forget_missing(live)
 
@@ -80,7 +85,7 @@ class StorageLayer:
         return bool(self._storage_topics)
 
     def strip(self, log, row, broker: int, leader: bool) -> sm.StripStorage:
-        storage = sm.strip_storage(log, row.first, row.cells, self.txn_states, broker, leader)
+        storage = sm.strip_storage(log, row.first, row.cells, self.txn_states, broker, leader, self._transactions)
         self.strips[(broker, log.topic, log.partition)] = storage
         self._shown[(broker, log.topic, log.partition)] = frozenset(
             o for o, c in storage.cells.items() if c.kind != sm.GAP)

@@ -1,13 +1,25 @@
-"""How fast virtual time really moves, against the speed the user chose (no Qt).
+"""A frame's wall-clock budget for the engine, and how fast virtual time really moves (no Qt).
 
-The bridge gives the engine a wall-clock budget per frame. When the simulation has more
-work than fits, virtual time falls behind real time x speed: the window stays responsive
-and the simulation slows down. `Pace` measures by how much, over about half a second of
-real time, so that the time controls can say so ("running at 0.6x of the chosen speed")
-rather than hide it.
+A 60 Hz screen shows a frame every 16.7 ms. In that time the bridge runs the engine, the
+views fold what happened, and the window repaints. `FrameBudget` measures what the views
+and the repaint took in recent frames and gives the engine what is left of TARGET_MS (at
+least MIN_ENGINE_MS, so that the simulation always moves, and at most MAX_ENGINE_MS).
+
+When the simulation has more work than fits, virtual time falls behind real time x speed:
+the window stays responsive and the simulation slows down. `Pace` measures by how much,
+over about half a second of real time, so that the time controls can say so ("running at
+0.6x of the chosen speed") rather than hide it.
 """
 
 from __future__ import annotations
+
+from collections import deque
+
+TARGET_MS = 14.0            # a whole frame's wall time aimed at (headroom under a 60 Hz screen's 16.7)
+MIN_ENGINE_MS = 2.0         # the engine always gets this much: a busy window slows the simulation, never stops it
+MAX_ENGINE_MS = 10.0
+RECENT_FRAMES = 30          # the views' and the repaint's cost is judged over this many frames ...
+SHARE = 0.9                 # ... by the frame at this share of them (a spike every few frames is paid for)
 
 WINDOW_MS = 500.0           # real ms over which the achieved ratio is measured
 BEHIND = 0.9                # below this ratio the controls say the simulation is behind ...
@@ -42,3 +54,26 @@ class Pace:
         changed = behind != self.behind or (behind and abs(ratio - self.ratio) >= 0.01)
         self.ratio, self.behind = ratio, behind
         return changed
+
+
+class FrameBudget:
+    """Wall ms the engine may run in the next frame: TARGET_MS minus what the rest of a frame costs."""
+
+    def __init__(self) -> None:
+        self._rest: deque[float] = deque(maxlen=RECENT_FRAMES)
+
+    def frame_done(self, frame_ms: float, engine_ms: float) -> None:
+        """A frame took `frame_ms` of wall time from its tick until the window was idle (or until
+        the next tick, if it never was), `engine_ms` of them in the engine."""
+        self._rest.append(max(0.0, frame_ms - engine_ms))
+
+    @property
+    def rest_ms(self) -> float:
+        """The views' and the repaint's cost per frame, as the budget counts it."""
+        if not self._rest:
+            return 0.0
+        recent = sorted(self._rest)
+        return recent[int(SHARE * (len(recent) - 1))]
+
+    def engine_ms(self) -> float:
+        return min(MAX_ENGINE_MS, max(MIN_ENGINE_MS, TARGET_MS - self.rest_ms))

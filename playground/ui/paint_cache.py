@@ -25,7 +25,7 @@ from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPen, QPixmap,
 from .palettes import CLEAR
 
 FONT_FAMILY = "DejaVu Sans"
-_CLEAR = QColor(CLEAR)
+CLEAR_COLOUR = QColor(CLEAR)
 MAX_TEXTS = 4000                # laid-out strings kept (least recently drawn dropped first)
 MAX_PIECES = 400                # pixmaps kept, likewise
 _A = Qt.AlignmentFlag
@@ -38,6 +38,7 @@ _texts: OrderedDict[tuple[str, FontSpec], tuple[QStaticText, float, float]] = Or
 _pens: dict[tuple, QPen] = {}
 _metrics: dict[FontSpec, QFontMetricsF] = {}
 _pieces: OrderedDict[tuple, QPixmap] = OrderedDict()
+_generation = [0]               # how many times the caches were cleared (pixmaps kept elsewhere compare it)
 
 
 @functools.lru_cache(maxsize=64)
@@ -136,7 +137,7 @@ def piece(p: QPainter, key: tuple, rect: QRectF, margin: float, draw: Callable[[
         pm = QPixmap(math.ceil((rect.width() + dx + margin) * scale) + 1,
                      math.ceil((rect.height() + dy + margin) * scale) + 1)
         pm.setDevicePixelRatio(scale)
-        pm.fill(_CLEAR)
+        pm.fill(CLEAR_COLOUR)
         q = QPainter(pm)
         q.setRenderHints(p.renderHints())
         q.translate(-x0, -y0)
@@ -150,8 +151,13 @@ def piece(p: QPainter, key: tuple, rect: QRectF, margin: float, draw: Callable[[
     p.drawPixmap(QPointF(x0, y0), pm)
 
 
+def generation() -> int:
+    return _generation[0]
+
+
 def clear() -> None:
     """Forget everything (a theme change makes old pixmaps wrong)."""
+    _generation[0] += 1
     _texts.clear()
     _pens.clear()
     _metrics.clear()

@@ -79,6 +79,10 @@ class ChartBase(QWidget):
         plot.setMinimumSize(160, 70)
         item = plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.2)
+        for side in ("left", "bottom"):
+            # Major ticks and one level of minor ones: the finest level (barely visible at this grid's
+            # alpha) had the most grid lines and made a plot's repaint three times as long.
+            item.getAxis(side).setStyle(maxTickLevel=1)
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
         item.setMouseEnabled(x=False, y=False)
@@ -145,10 +149,14 @@ class ChartBase(QWidget):
         self._dirty = True
 
     # -- frames --------------------------------------------------------------------------------
-    def _on_frame(self, _t: float) -> None:
+    _redrawn_at: float | None = None          # the frame (display time) in which a chart last redrew
+
+    def _on_frame(self, t: float) -> None:
         if self.advance():
             self._dirty = True
-        if self._dirty and (not self._since.isValid() or self._since.elapsed() >= REDRAW_MS) and self.isVisible():
+        if self._dirty and (not self._since.isValid() or self._since.elapsed() >= REDRAW_MS) and self.isVisible() \
+                and ChartBase._redrawn_at != t:         # one chart a frame: their repaints do not pile up
+            ChartBase._redrawn_at = t
             self._dirty = False
             self._since.start()
             self.redraw()
