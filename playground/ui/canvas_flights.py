@@ -110,12 +110,12 @@ def draw_flights(p: QPainter, flights: list, t: float, end_point: Callable, visi
             # several times cheaper to draw than a translucent one, and looks the same there.
             trail = QColor(colour)
             trail.setAlpha(70 if f.thin else 110)
+            # Routes stay put while their ends do: each trail is painted once and copied (a copy costs
+            # a quarter of drawing a long translucent curve).
             box = path.controlPointRect()
-            if box.width() * box.height() <= TRAIL_PIECE_AREA:   # a short route (between replicas): painted once
-                pc.piece(p, ("trail", f.kind, trail.rgba(), round(b.x() - a.x(), 1), round(b.y() - a.y(), 1)), box,
-                         3, lambda q, path=path, trail=trail, thin=f.thin: _draw_trail(q, path, trail, thin))
-            else:
-                _draw_trail(p, path, trail, f.thin)
+            pc.piece(p, ("trail", f.kind, trail.rgba(), round(b.x() - a.x(), 1), round(b.y() - a.y(), 1)), box, 3,
+                     lambda q, path=path, trail=trail, thin=f.thin: _draw_trail(q, path, trail, thin),
+                     large=box.width() * box.height() > LARGE_TRAIL)
         radius = 6.0 if f.thin else 11.0
         positions = []
         for g in fs[-MAX_DOTS_PER_ROUTE:]:
@@ -145,7 +145,7 @@ def draw_flights(p: QPainter, flights: list, t: float, end_point: Callable, visi
 
 
 MAX_TRAILS = 40             # routes drawn with a trail and a label
-TRAIL_PIECE_AREA = 60_000   # a trail whose box is smaller than this (px²) is painted once and copied
+LARGE_TRAIL = 60_000        # px²: a trail with a larger box is kept with the large pieces
 
 
 def _draw_trail(p: QPainter, path: QPainterPath, trail: QColor, thin: bool) -> None:

@@ -27,7 +27,8 @@ from .palettes import CLEAR
 FONT_FAMILY = "DejaVu Sans"
 CLEAR_COLOUR = QColor(CLEAR)
 MAX_TEXTS = 4000                # laid-out strings kept (least recently drawn dropped first)
-MAX_PIECES = 400                # pixmaps kept, likewise
+MAX_PIECES = 400                # pixmaps kept, likewise ...
+MAX_LARGE = 48                  # ... and large ones (a flight's trail across the canvas), kept apart
 _A = Qt.AlignmentFlag
 _H_CENTRE, _RIGHT = int(_A.AlignHCenter), int(_A.AlignRight)
 _V_CENTRE, _BOTTOM = int(_A.AlignVCenter), int(_A.AlignBottom)
@@ -38,6 +39,7 @@ _texts: OrderedDict[tuple[str, FontSpec], tuple[QStaticText, float, float]] = Or
 _pens: dict[tuple, QPen] = {}
 _metrics: dict[FontSpec, QFontMetricsF] = {}
 _pieces: OrderedDict[tuple, QPixmap] = OrderedDict()
+_large: OrderedDict[tuple, QPixmap] = OrderedDict()
 _generation = [0]               # how many times the caches were cleared (pixmaps kept elsewhere compare it)
 
 
@@ -117,12 +119,14 @@ def pen(colour: QColor, width: float = 1.0, style=Qt.PenStyle.SolidLine, cap=Qt.
     return made
 
 
-def piece(p: QPainter, key: tuple, rect: QRectF, margin: float, draw: Callable[[QPainter], None]) -> None:
+def piece(p: QPainter, key: tuple, rect: QRectF, margin: float, draw: Callable[[QPainter], None],
+          large: bool = False) -> None:
     """What `draw(p)` paints within `rect` (grown by `margin` on every side), copied from a pixmap
     made at the first call with this `key` and this size; `draw` paints in the same coordinates.
 
     The pixmap has the painter's scale (presenter zoom, screen pixel ratio) and starts on a whole
-    device pixel, so the copy is pixel for pixel what `draw` would have painted there."""
+    device pixel, so the copy is pixel for pixel what `draw` would have painted there. `large`
+    pieces (up to a megabyte each) are kept in a smaller cache of their own."""
     t = p.transform()
     ratio = p.device().devicePixelRatioF()
     scale = t.m11() * ratio                     # device pixels per unit (no rotation on the canvas)
@@ -132,7 +136,8 @@ def piece(p: QPainter, key: tuple, rect: QRectF, margin: float, draw: Callable[[
     dx, dy = rect.x() - x0, rect.y() - y0
     full = (key, round(rect.width(), 2), round(rect.height(), 2), round(dx * scale, 2), round(dy * scale, 2),
             round(scale, 3))
-    pm = _pieces.get(full)
+    cache, limit = (_large, MAX_LARGE) if large else (_pieces, MAX_PIECES)
+    pm = cache.get(full)
     if pm is None:
         pm = QPixmap(math.ceil((rect.width() + dx + margin) * scale) + 1,
                      math.ceil((rect.height() + dy + margin) * scale) + 1)
@@ -143,11 +148,11 @@ def piece(p: QPainter, key: tuple, rect: QRectF, margin: float, draw: Callable[[
         q.translate(-x0, -y0)
         draw(q)
         q.end()
-        _pieces[full] = pm
-        if len(_pieces) > MAX_PIECES:
-            _pieces.popitem(last=False)
+        cache[full] = pm
+        if len(cache) > limit:
+            cache.popitem(last=False)
     else:
-        _pieces.move_to_end(full)
+        cache.move_to_end(full)
     p.drawPixmap(QPointF(x0, y0), pm)
 
 
@@ -162,3 +167,4 @@ def clear() -> None:
     _pens.clear()
     _metrics.clear()
     _pieces.clear()
+    _large.clear()
