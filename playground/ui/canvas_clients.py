@@ -305,9 +305,9 @@ def _draw_lag(p: QPainter, rect: QRectF, line: CardLine, colour: QColor, lane: G
     """A "reads" line's bar and `lag 12`, right of the partition's name."""
     lag = lane.lag.get(line.tp)
     lag_text = "lag –" if lag is None else f"lag {lag}"
-    lag_w = pc.metrics(LAG_FONT).horizontalAdvance("lag 9999") + 4
+    lag_w = pc.advance("lag 9999", LAG_FONT) + 4
     cy = rect.center().y()
-    x0 = rect.left() + pc.metrics((12, True, False)).horizontalAdvance(str(line.tp)) + 8
+    x0 = rect.left() + pc.advance(str(line.tp), TAG_FONT) + 8
     if line.new:
         x0 += tag_width("NEW") + 4
     bar = QRectF(x0, cy - 5, max(8.0, rect.right() - lag_w - x0 - 4), 10)
@@ -339,10 +339,10 @@ def draw_owner_tags(p: QPainter, strip: QRectF, owners: list[Owner], lag: dict, 
             text, short = f"{owner.group_id} ▸ nobody reads it", f"{owner.group_id}: nobody"
         elif not owner.reading:
             text = f"{owner.group_id} ▸ {owner.name} ✕ nobody reads"
-        w = fm.horizontalAdvance(text) + 14
+        w = pc.advance(text, TAG_FONT) + 14
         if x - w < strip.left() + 4:
             text = short
-            w = fm.horizontalAdvance(text) + 14
+            w = pc.advance(text, TAG_FONT) + 14
             if x - w < strip.left() + 4:
                 break
         box = QRectF(x - w, strip.bottom() - 5, w, fm.height() + 4)

@@ -79,6 +79,20 @@ def _static(s: str, fs: FontSpec) -> tuple[QStaticText, float, float]:
     return entry
 
 
+_advances: dict[tuple[str, FontSpec], float] = {}
+
+
+def advance(s: str, fs: FontSpec) -> float:
+    """QFontMetricsF.horizontalAdvance of `s` in `fs`, measured once."""
+    key = (s, fs)
+    w = _advances.get(key)
+    if w is None:
+        if len(_advances) > 2 * MAX_TEXTS:
+            _advances.clear()
+        w = _advances[key] = metrics(fs).horizontalAdvance(s)
+    return w
+
+
 def text_width(s: str, fs: FontSpec) -> float:
     """The width `text()` draws `s` at (its layout's, as drawText would take)."""
     return _static(s, fs)[1]
@@ -164,6 +178,7 @@ def clear() -> None:
     """Forget everything (a theme change makes old pixmaps wrong)."""
     _generation[0] += 1
     _texts.clear()
+    _advances.clear()
     _pens.clear()
     _metrics.clear()
     _pieces.clear()

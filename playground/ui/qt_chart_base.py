@@ -21,7 +21,7 @@ from .qt_theme import COLORS, FONT_FAMILY, css, font, series_colour, ui_scale
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
-REDRAW_MS = 200              # real ms between redraws
+REDRAW_MS = 400              # real ms between a chart's redraws (each plot's repaint costs a few ms)
 
 
 def _pg() -> Any:
