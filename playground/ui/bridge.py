@@ -9,6 +9,13 @@ and change it only through the bridge's commands.
 Virtual time in the engine is whole milliseconds; the bridge also keeps a
 fractional `display_time` (>= the clock's `now`) so a message taking 50 ms
 glides smoothly across the screen when time runs at 0.1x.
+
+A busy cluster emits thousands of events and messages per second: the bridge hands them to
+views in lists (`events_emitted`, `messages_sent`), once per frame rather than one Qt signal
+each. And a frame gives the engine only what the views and the repaint leave of a 60 Hz
+frame (`pace.FrameBudget`): when the simulation cannot do a frame's virtual time in that, it
+stops there and virtual time falls behind (the window stays smooth, the simulation slows
+down), and `pace` says by how much.
 """
 
 from __future__ import annotations
@@ -16,13 +23,14 @@ from __future__ import annotations
 import traceback
 from typing import Callable
 
-from PySide6.QtCore import QElapsedTimer, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractEventDispatcher, QElapsedTimer, QMetaMethod, QObject, Qt, QTimer, Signal
 
 from playground.engine import Cluster
 from playground.storage import Journal
 from playground.storage.actions import consumer_started, header_pairs, producer_started
 
 from . import commands
+from .pace import FrameBudget, Pace
 
 SPEEDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)
 # How long one network hop should stay on screen at the default speed.
@@ -31,6 +39,11 @@ FRAME_MS = 16
 # A frame that took longer than this (a debugger, a slow machine) does not
 # make virtual time leap: the simulation slows down instead.
 MAX_FRAME_MS = 100
+# tick()'s default: the engine gets what the frame budget leaves it (see pace.FrameBudget).
+ADAPTIVE = -1.0
+# While running to a far time (fast-forward, a step), views get what happened at least every
+# this many virtual ms, so that what they read from the view matches the events' time closely.
+FLUSH_MS = 16
 
 Timeline = list[tuple[int, Callable[[], None]]]
 
@@ -48,12 +61,15 @@ def default_speed(latency_ms: int) -> float:
 
 class SimulationBridge(QObject):
     time_changed = Signal(int)          # the engine clock moved to this virtual ms
-    event_emitted = Signal(object)      # an engine Event
-    message_sent = Signal(object)       # a network Message (one hop of a request or response)
+    events_emitted = Signal(list)       # the engine Events since the last batch, in order (once a frame)
+    messages_sent = Signal(list)        # the network Messages (hops of requests or responses), likewise
+    event_emitted = Signal(object)      # one engine Event (emitted from the batch, only when connected)
+    message_sent = Signal(object)       # one network Message (likewise)
     frame = Signal(float)               # redraw: display time in (fractional) virtual ms
     running_changed = Signal(bool)
     speed_changed = Signal(float)
     failed = Signal(str)                # a timeline step raised something other than KafkaError
+    pace_changed = Signal(float)        # achieved / chosen speed, when it changes (1.0: keeping up)
 
     def __init__(self, cluster: Cluster, timeline: Timeline | None = None, *, speed: float | None = None,
                  running: bool = True, journal: Journal | None = None, parent: QObject | None = None) -> None:
@@ -69,8 +85,26 @@ class SimulationBridge(QObject):
         self._speed = float(speed) if speed is not None else default_speed(cluster.network.latency)
         self._running = False
         self._display = float(cluster.clock.now)
-        self._unsubscribe = [cluster.events.subscribe(self.event_emitted.emit),
-                             cluster.network.subscribe(self.message_sent.emit)]
+        self._events_out: list = []         # what the engine reported since the last batch
+        self._messages_out: list = []
+        self._batching = False              # inside run_to: batch; otherwise deliver at once
+        self._one_event = QMetaMethod.fromSignal(self.event_emitted)
+        self._one_message = QMetaMethod.fromSignal(self.message_sent)
+        self.pace = Pace()
+        self.frame_budget = FrameBudget()
+        # A frame's cost is the time the event loop was busy from its tick to the next one (the engine,
+        # the views, the repaint), not the time it waited: the event dispatcher says when it sleeps.
+        self._frame_clock = QElapsedTimer()     # since the running frame's tick began
+        self._frame_open = False
+        self._frame_busy = 0.0                  # ms busy in the running frame, up to `_awake_at`
+        self._awake_at = 0.0                    # when the event loop last woke up (ms on _frame_clock)
+        self._engine_ms = 0.0
+        self._dispatcher = QAbstractEventDispatcher.instance()
+        if self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.connect(self._loop_sleeps)
+            self._dispatcher.awake.connect(self._loop_wakes)
+        self._unsubscribe = [cluster.events.subscribe(self._engine_event),
+                             cluster.network.subscribe(self._engine_message)]
         self._timer = QTimer(self)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
         self._timer.setInterval(FRAME_MS)
@@ -135,6 +169,8 @@ class SimulationBridge(QObject):
         if not self._running:
             self._running = True
             self._elapsed.start()
+            self.pace.reset()
+            self._frame_open = False        # a frame cut by the pause says nothing about its cost
             self._timer.start()
             self.running_changed.emit(True)
 
@@ -148,6 +184,7 @@ class SimulationBridge(QObject):
         speed = min(SPEEDS[-1], max(SPEEDS[0], float(speed)))
         if speed != self._speed:
             self._speed = speed
+            self.pace.reset()
             self.speed_changed.emit(speed)
 
     def faster(self) -> None:
@@ -167,39 +204,112 @@ class SimulationBridge(QObject):
         self.frame.emit(self._display)
         return t
 
-    def tick(self, real_elapsed_ms: float | None = None) -> None:
-        """One frame: move virtual time by real elapsed time x speed (nothing when paused)."""
+    def tick(self, real_elapsed_ms: float | None = None, budget_ms: float | None = ADAPTIVE) -> None:
+        """One frame: move virtual time by real elapsed time x speed (nothing when paused), spending at
+        most `budget_ms` of wall time in the engine (by default what the frame budget leaves it; None:
+        no limit); what does not fit is left for later frames, so the simulation slows down rather
+        than the window."""
         if real_elapsed_ms is None:
             real_elapsed_ms = self._elapsed.restart()
         if not self._running:
             return
+        if self._frame_open:
+            busy = self._frame_busy + self._frame_clock.nsecsElapsed() / 1e6 - self._awake_at
+            self.frame_budget.frame_done(busy, self._engine_ms)
+        self._frame_clock.start()
+        self._frame_open, self._frame_busy, self._awake_at = True, 0.0, 0.0
         for hook in list(self.frame_hooks):
             hook()
-        target = self._display + min(real_elapsed_ms, MAX_FRAME_MS) * self._speed
-        self.run_to(int(target))
-        self._display = max(target, float(self.now))
+        start = self._display
+        target = start + min(real_elapsed_ms, MAX_FRAME_MS) * self._speed
+        if budget_ms == ADAPTIVE:
+            budget_ms = self.frame_budget.engine_ms()
+        engine = QElapsedTimer()
+        engine.start()
+        reached = self.run_to(int(target), budget_ms)
+        self._engine_ms = engine.nsecsElapsed() / 1e6
+        self._display = max(target if reached >= int(target) else float(reached), float(self.now))
+        if self.pace.record(real_elapsed_ms, real_elapsed_ms * self._speed, self._display - start):
+            self.pace_changed.emit(self.pace.ratio if self.pace.behind else 1.0)
         self.frame.emit(self._display)
 
-    def run_to(self, t: int) -> None:
-        """Run virtual time to `t`, applying timeline steps as their time comes."""
+    def run_to(self, t: int, budget_ms: float | None = None) -> int:
+        """Run virtual time to `t`, applying timeline steps as their time comes; returns the time
+        reached, earlier than `t` when `budget_ms` of wall time ran out first.
+
+        The engine runs one instant (the callbacks due at one virtual ms) at a time, the budget
+        checked between instants; what the engine reported goes to the views in batches."""
         clock = self._cluster.clock
         before = clock.now
+        watch = QElapsedTimer()
+        watch.start()
+        flushed = before
+        nested, self._batching = self._batching, True
         try:
-            while self._next_step < len(self._timeline) and self._timeline[self._next_step][0] <= t:
-                at, apply = self._timeline[self._next_step]
-                if at > clock.now:
-                    clock.run_until(at)
-                self._next_step += 1
-                apply()
-            if t >= clock.now:
-                clock.run_until(t)
+            while True:
+                due = self._timeline_time()
+                if due is not None and due <= t and due <= clock.now:
+                    apply = self._timeline[self._next_step][1]
+                    self._next_step += 1
+                    apply()                 # after the callbacks due at its instant, as always
+                    continue
+                stop = t if due is None or due > t else due
+                nxt = clock.next_time()
+                if nxt is not None and nxt < stop:
+                    stop = max(nxt, clock.now)
+                if stop >= clock.now:
+                    clock.run_until(stop)
+                if clock.now - flushed >= FLUSH_MS:
+                    self._flush()
+                    flushed = clock.now
+                if clock.now >= t and (due is None or due > t):
+                    break
+                if budget_ms is not None and watch.nsecsElapsed() >= budget_ms * 1e6:
+                    break
         except Exception:           # a broken step must not kill the window; show it and stop
             self.pause()
             self.failed.emit(traceback.format_exc())
+        finally:
+            self._batching = nested
+            self._flush()
         if clock.now != before:
             self.time_changed.emit(clock.now)
         if self._display < clock.now:
             self._display = float(clock.now)
+        return clock.now
+
+    def _loop_sleeps(self) -> None:
+        if self._frame_open:
+            self._frame_busy += self._frame_clock.nsecsElapsed() / 1e6 - self._awake_at
+
+    def _loop_wakes(self) -> None:
+        if self._frame_open:
+            self._awake_at = self._frame_clock.nsecsElapsed() / 1e6
+
+    def _engine_event(self, event) -> None:
+        self._events_out.append(event)
+        if not self._batching:          # a command outside a frame: the views hear of it at once
+            self._flush()
+
+    def _engine_message(self, message) -> None:
+        self._messages_out.append(message)
+        if not self._batching:
+            self._flush()
+
+    def _flush(self) -> None:
+        """Hand what the engine reported since the last batch to the views."""
+        if self._events_out:
+            events, self._events_out = self._events_out, []
+            self.events_emitted.emit(events)
+            if self.isSignalConnected(self._one_event):
+                for event in events:
+                    self.event_emitted.emit(event)
+        if self._messages_out:
+            messages, self._messages_out = self._messages_out, []
+            self.messages_sent.emit(messages)
+            if self.isSignalConnected(self._one_message):
+                for message in messages:
+                    self.message_sent.emit(message)
 
     def show_at(self, t: int) -> None:
         """Run to `t` and draw exactly that instant (screenshots, tests)."""
@@ -328,6 +438,10 @@ class SimulationBridge(QObject):
 
     def close(self) -> None:
         self.pause()
+        if self._dispatcher is not None:
+            self._dispatcher.aboutToBlock.disconnect(self._loop_sleeps)
+            self._dispatcher.awake.disconnect(self._loop_wakes)
+            self._dispatcher = None
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []

@@ -20,6 +20,7 @@ from playground.engine.protocol import TopicPartition
 
 from . import canvas_storage as cs
 from . import effects as fx
+from . import paint_cache as pc
 from . import storage_effects as sfx
 from .canvas_model import ALIVE, DEAD, FENCED, ISOLATED, BrokerBadge
 from .qt_theme import COLORS, draw_tag, font, tag_width
@@ -84,6 +85,12 @@ def draw_broker(p: QPainter, badge: BrokerBadge, header: QRectF, column: QRectF,
         p.setPen(QPen(COLORS["selected"], 4))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(column.adjusted(-4, -4, 4, 4), 13, 13)
+    # The header changes with the broker's state and tags only: painted once per look.
+    pc.piece(p, ("broker", badge, selected), header, 2, lambda q: _paint_header(q, badge, header, selected))
+
+
+def _paint_header(p: QPainter, badge: BrokerBadge, header: QRectF, selected: bool) -> None:
+    bg, state, state_colour, _band = _HEADER[badge.state]
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(COLORS[bg])
     p.drawRoundedRect(header, 10, 10)
@@ -173,20 +180,26 @@ def draw_strip(p: QPainter, view, pv, bid: int, rect: QRectF, row: Row, badge: B
     if state == DEAD:
         p.setOpacity(0.5)               # a dead broker's log is still on disk, but nobody reads it
     if zombie is not None:
-        pen, bg = QPen(COLORS["zombie"], 4, Qt.PenStyle.DashLine), COLORS["zombie_bg"]
+        edge, width, dashed, bg = "zombie", 4, True, "zombie_bg"
     elif leader:
-        pen, bg = QPen(COLORS["leader"], 5), COLORS["leader_bg"]
+        edge, width, dashed, bg = "leader", 5, False, "leader_bg"
     elif in_isr:
-        pen, bg = QPen(COLORS["follower"], 2), COLORS["strip_bg"]
+        edge, width, dashed, bg = "follower", 2, False, "strip_bg"
     else:
-        pen, bg = QPen(COLORS["error"], 3, Qt.PenStyle.DashLine), COLORS["out_of_isr_bg"]
-    if log is None or state == DEAD:
-        pen.setStyle(Qt.PenStyle.DashLine)
-    p.setPen(pen)
-    p.setBrush(bg)
-    p.drawRoundedRect(rect, 8, 8)
+        edge, width, dashed, bg = "error", 3, True, "out_of_isr_bg"
+    dashed = dashed or log is None or state == DEAD
     epoch_change = next(((e.data["old"], e.data["new"]) for e, _ in effects if e.kind == fx.EPOCH), None)
-    _draw_strip_title(p, rect, tp, pv.leader_epoch, leader, in_isr, epoch_change, bid in pv.elr)
+    in_elr = bid in pv.elr
+
+    def frame_and_title(q: QPainter) -> None:
+        q.setPen(QPen(COLORS[edge], width, Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine))
+        q.setBrush(COLORS[bg])
+        q.drawRoundedRect(rect, 8, 8)
+        _draw_strip_title(q, rect, tp, pv.leader_epoch, leader, in_isr, epoch_change, in_elr)
+
+    # The same for many frames (until the ISR, the leader or the epoch changes): painted once.
+    pc.piece(p, ("strip", edge, width, dashed, bg, tp, pv.leader_epoch, leader, in_isr, epoch_change, in_elr),
+             rect, 4, frame_and_title)
     cells = cells_rect(rect)
     cw = cells.width() / row.cells
     kinds = tuple(e.kind for e, _ in effects)
@@ -219,39 +232,73 @@ def draw_strip(p: QPainter, view, pv, bid: int, rect: QRectF, row: Row, badge: B
 
 def _draw_cells(p: QPainter, cells: QRectF, row: Row, cw: float, start: int, hw: int, leo: int, bid: int,
                 tp: TopicPartition, cells_out: list, storage=None, kinds_out: list | None = None) -> None:
-    p.setFont(font(12, bold=True))
-    for i in range(row.cells):
-        off = row.first + i
-        cell = QRectF(cells.left() + i * cw + 1.5, cells.top(), cw - 3, cells.height())
-        if off < start:
-            continue
-        if storage is not None:
-            mark = storage.cells.get(off)
-            cs.draw_cell(p, cell, off, mark, hw, leo)
-            if mark is not None and kinds_out is not None:
-                kinds_out.append((cell, bid, tp, mark))
-            if off < leo and (mark is None or mark.kind != "gap"):
+    left, top, h = cells.left(), cells.top(), cells.height()
+    centre = Qt.AlignmentFlag.AlignCenter
+    plain = cs.sm.RECORD
+    marks = storage.cells if storage is not None else {}
+    looks = []                                  # per cell: its plain look, or None (not in the log any more)
+    special = False
+    for off in range(row.first, row.first + row.cells):
+        mark = marks.get(off)
+        if mark is not None and (mark.kind != plain or mark.tombstone):
+            special = True
+            break
+        looks.append(None if off < start else "committed" if off < hw else "uncommitted" if off < leo else "empty")
+    if special:                 # transaction markers, gaps, tombstones: each cell on its own
+        _draw_marked_cells(p, cells, row, cw, start, hw, leo, bid, tp, cells_out, storage, kinds_out)
+    else:
+        # A busy log's cells: their boxes as one piece (the same for as long as the HW and the LEO keep
+        # their places in the row), their offsets written over them.
+        looks = tuple(looks)
+        pc.piece(p, ("cells", looks, round(cw, 2)), cells, 2, lambda q: _paint_boxes(q, cells, cw, looks))
+        for i, look in enumerate(looks):
+            if look is None:
+                continue
+            off = row.first + i
+            cell = QRectF(left + i * cw + 1.5, top, cw - 3, h)
+            p.setPen(COLORS[_CELL_STYLES[look][2]])
+            pc.text(p, cell, centre, str(off), cs.CELL_FONT)
+            if off < leo:
+                mark = marks.get(off)
+                if mark is not None and kinds_out is not None:
+                    kinds_out.append((cell, bid, tp, mark))
                 cells_out.append((cell, bid, tp, off))
-            continue
-        if off < hw:
-            fill, text, border = COLORS["committed"], COLORS["on_dark"], COLORS["committed"]
-        elif off < leo:
-            fill, text, border = COLORS["uncommitted"], COLORS["on_bright"], COLORS["uncommitted_edge"]
-        else:
-            fill, text, border = COLORS["empty"], COLORS["faint_text"], COLORS["faint"]
-        p.setPen(QPen(border, 1.5))
-        p.setBrush(fill)
-        p.drawRoundedRect(cell, 4, 4)
-        p.setPen(text)
-        p.drawText(cell, Qt.AlignmentFlag.AlignCenter, str(off))
-        if off < leo:
-            cells_out.append((cell, bid, tp, off))
     if row.first > start:
         p.setPen(COLORS["muted"])
-        p.drawText(QRectF(cells.left() - 12, cells.top(), 12, cells.height()), Qt.AlignmentFlag.AlignCenter, "‹")
+        pc.text(p, QRectF(left - 12, top, 12, h), centre, "‹", cs.CELL_FONT)
     if row.first + row.cells < leo:             # scrolled back: newer offsets to the right
         p.setPen(COLORS["muted"])
-        p.drawText(QRectF(cells.right(), cells.top(), 12, cells.height()), Qt.AlignmentFlag.AlignCenter, "›")
+        pc.text(p, QRectF(cells.right(), top, 12, h), centre, "›", cs.CELL_FONT)
+
+
+def _paint_boxes(p: QPainter, cells: QRectF, cw: float, looks: tuple) -> None:
+    for i, look in enumerate(looks):
+        if look is not None:
+            fill, edge, _text = _CELL_STYLES[look]
+            p.setPen(QPen(COLORS[edge], 1.5))
+            p.setBrush(COLORS[fill])
+            p.drawRoundedRect(QRectF(cells.left() + i * cw + 1.5, cells.top(), cw - 3, cells.height()), 4, 4)
+
+
+def _draw_marked_cells(p: QPainter, cells: QRectF, row: Row, cw: float, start: int, hw: int, leo: int, bid: int,
+                       tp: TopicPartition, cells_out: list, storage, kinds_out: list | None) -> None:
+    for i in range(row.cells):
+        off = row.first + i
+        if off < start:
+            continue
+        cell = QRectF(cells.left() + i * cw + 1.5, cells.top(), cw - 3, cells.height())
+        mark = storage.cells.get(off)
+        cs.draw_cell(p, cell, off, mark, hw, leo)
+        if mark is not None and kinds_out is not None:
+            kinds_out.append((cell, bid, tp, mark))
+        if off < leo and (mark is None or mark.kind != cs.sm.GAP):
+            cells_out.append((cell, bid, tp, off))
+
+
+# state -> (fill, edge, text) palette keys of a plain cell
+_CELL_STYLES = {"committed": ("committed", "committed", "on_dark"),
+                "uncommitted": ("uncommitted", "uncommitted_edge", "text"),
+                "empty": ("empty", "faint", "faint_text")}
 
 
 def _draw_flashes(p: QPainter, rect: QRectF, cells: QRectF, row: Row, cw: float, effects: list) -> None:
@@ -421,11 +468,11 @@ def draw_markers(p: QPainter, cells: QRectF, row: Row, cw: float, hw: int, leo: 
 
     def line(x: float, colour: QColor, off_window: bool) -> None:
         style = Qt.PenStyle.DashLine if off_window else Qt.PenStyle.SolidLine
-        p.setPen(QPen(colour, 4, style, Qt.PenCapStyle.FlatCap))
+        p.setPen(pc.pen(colour, 4, style, Qt.PenCapStyle.FlatCap))
         p.drawLine(QPointF(x, cells.top() - 6), QPointF(x, cells.bottom() + 5))
 
-    p.setFont(font(12, bold=True))
-    fm = QFontMetricsF(p.font())
+    fs = cs.CELL_FONT
+    fm = pc.metrics(fs)
     below = cells.bottom() + 3
     label_h = fm.height() + 2
     (hx, hpre, hpost), (lx, lpre, lpost) = place(hw), place(leo)
@@ -440,15 +487,15 @@ def draw_markers(p: QPainter, cells: QRectF, row: Row, cw: float, hw: int, leo: 
         lso_pre = f"{spre}LSO {lso} · "
 
     def label(text: str, x0: float, colour: QColor) -> float:
-        tw = fm.horizontalAdvance(text) + 4
+        tw = width(text)
         x0 = max(cells.left() - 10, min(x0, cells.right() + 10 - tw))
         x0 = max(x0, cells.left() - 10)
         p.setPen(colour)
-        p.drawText(QRectF(x0, below, tw, label_h), Qt.AlignmentFlag.AlignLeft, text)
+        pc.text(p, QRectF(x0, below, tw, label_h), Qt.AlignmentFlag.AlignLeft, text, fs)
         return x0 + tw
 
     def width(text: str) -> float:
-        return fm.horizontalAdvance(text) + 4
+        return pc.text_width(text, fs) + 4
 
     # Labels sit under the cells, below the ends of the lines, so no line crosses them.
     if hw == leo:

@@ -12,6 +12,7 @@ Values come from `group_model` and `effects`; nothing is kept between frames.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -20,6 +21,7 @@ from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 from playground.engine.protocol import TopicPartition
 
 from . import group_effects as gfx
+from . import paint_cache as pc
 from .canvas_brokers import cells_rect
 from .group_model import ACTIVE, CRASHED, IDLE, PAUSED, REJOINING, STOPPED, GroupLane, MemberCard, Owner, text_on
 from .qt_theme import COLORS, draw_tag, font, tag_width
@@ -35,6 +37,8 @@ NOTE_H = 18.0
 LINE_H = 20.0
 
 _GROUP_STATE_COLOURS = {"Stable": "good", "Empty": "muted", "Dead": "error"}
+LAG_FONT = (12, False, False)
+TAG_FONT = (12, True, False)
 
 
 @dataclass(slots=True)
@@ -67,6 +71,7 @@ def card_lines(card: MemberCard, effects: list) -> list[CardLine]:
     return lines
 
 
+@functools.lru_cache(maxsize=256)
 def note_height(note: str, width: float) -> float:
     """The card's note wraps over at most two lines."""
     if not note:
@@ -112,8 +117,20 @@ def draw_lone_consumer(p: QPainter, rect: QRectF, name: str) -> None:
 
 def draw_producer(p: QPainter, rect: QRectF, name: str, stats, acks, txn=None) -> None:
     """`txn` (ProducerTxnView, optional): a transactional producer names its transactional.id, and a
-    fenced one says so in red instead of its acks."""
+    fenced one says so in red instead of its acks. The box and its names are painted once; the
+    counts under them change with every record."""
     fenced = txn is not None and txn.fenced
+    txn_id = txn.transactional_id if txn is not None else None
+    pc.piece(p, ("producer", name, str(acks), txn_id, fenced), rect, 3,
+             lambda q: _paint_producer(q, rect, name, acks, txn_id, fenced))
+    inner = rect.adjusted(12, 6, -12, -6)
+    p.setPen(COLORS["text"])
+    failed = f" · failed {stats.failed}" if stats.failed else ""
+    pc.text(p, inner, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
+            f"sent {stats.sent} · acked {stats.acked}{failed}", (12, False, False))
+
+
+def _paint_producer(p: QPainter, rect: QRectF, name: str, acks, txn_id: str | None, fenced: bool) -> None:
     p.setPen(QPen(COLORS["error"] if fenced else COLORS["produce"], 3, Qt.PenStyle.DashLine if fenced
                   else Qt.PenStyle.SolidLine))
     p.setBrush(COLORS["producer_bg"])
@@ -123,7 +140,7 @@ def draw_producer(p: QPainter, rect: QRectF, name: str, stats, acks, txn=None) -
     p.setFont(font(12))
     right = "☠ FENCED" if fenced else f"acks={acks}"
     room = inner.width() - QFontMetricsF(font(12, bold=True)).horizontalAdvance(right) - 8
-    label = f"txn {txn.transactional_id}" if txn is not None and txn.transactional_id else "producer"
+    label = f"txn {txn_id}" if txn_id else "producer"
     p.drawText(inner, Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft,
                QFontMetricsF(p.font()).elidedText(label, Qt.TextElideMode.ElideRight, room))
     p.setFont(font(12, bold=True))
@@ -133,14 +150,30 @@ def draw_producer(p: QPainter, rect: QRectF, name: str, stats, acks, txn=None) -
     p.setPen(COLORS["text"])
     p.setFont(font(14, bold=True))
     p.drawText(inner.adjusted(0, 20, 0, 0), Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft, name)
-    p.setFont(font(12))
-    failed = f" · failed {stats.failed}" if stats.failed else ""
-    p.drawText(inner, Qt.AlignmentFlag.AlignBottom | Qt.AlignmentFlag.AlignLeft,
-               f"sent {stats.sent} · acked {stats.acked}{failed}")
 
 
 # -- lanes and cards --------------------------------------------------------------------------
 def draw_lane(p: QPainter, layout: LaneLayout) -> None:
+    """The lane, its cards and their partitions change with the group (a rebalance, a member
+    more or less): painted once per look; each partition's lag bar and number, drawn on top,
+    change with every record."""
+    lane, rect = layout.lane, layout.rect
+    key = ("lane", lane.group_id, lane.state, lane.generation, lane.assignor, lane.coordinator, bool(lane.members),
+           tuple((card, r.x() - rect.x(), r.y() - rect.y(), r.width(), r.height(),
+                  tuple((line.tp, line.kind, line.new) for line in lines)) for card, r, lines in layout.cards))
+    pc.piece(p, key, rect, 3, lambda q: _paint_lane(q, layout))
+    max_lag = max([v for v in lane.lag.values() if v is not None] + [10])
+    for card, crect, lines in layout.cards:
+        colour = QColor(card.colour)
+        inner = crect.adjusted(16, 5, -7, -5)
+        y = inner.top() + CARD_HEAD_H + (note_height(card.note, inner.width()) if card.note else 0)
+        for line in lines:
+            if line.kind == "reads":
+                _draw_lag(p, QRectF(inner.left(), y, inner.width(), LINE_H), line, colour, lane, max_lag)
+            y += LINE_H
+
+
+def _paint_lane(p: QPainter, layout: LaneLayout) -> None:
     lane, rect = layout.lane, layout.rect
     rebalancing = lane.rebalancing
     edge = COLORS["rebalance"] if rebalancing else COLORS["consume"]
@@ -178,13 +211,12 @@ def draw_lane(p: QPainter, layout: LaneLayout) -> None:
         p.setPen(COLORS["muted"])
         p.drawText(QRectF(head.left(), rect.top() + LANE_HEAD_H, head.width(), NOTE_H),
                    Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, "no members")
-    max_lag = max([v for v in lane.lag.values() if v is not None] + [10])
     for card, crect, lines in layout.cards:
-        draw_card(p, card, crect, lines, lane, max_lag)
+        draw_card(p, card, crect, lines)
 
 
-def draw_card(p: QPainter, card: MemberCard, rect: QRectF, lines: list[CardLine], lane: GroupLane,
-              max_lag: int) -> None:
+def draw_card(p: QPainter, card: MemberCard, rect: QRectF, lines: list[CardLine]) -> None:
+    """A member's card, its lag bars left out (draw_lane draws them over it)."""
     colour = QColor(card.colour)
     gone = card.state in (CRASHED, STOPPED)
     p.save()
@@ -218,7 +250,7 @@ def draw_card(p: QPainter, card: MemberCard, rect: QRectF, lines: list[CardLine]
                    Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, card.note)
         y += h
     for line in lines:
-        _draw_line(p, QRectF(inner.left(), y, inner.width(), LINE_H), line, colour, lane, max_lag)
+        _draw_line(p, QRectF(inner.left(), y, inner.width(), LINE_H), line)
         y += LINE_H
     p.restore()
 
@@ -237,8 +269,9 @@ def _state_tag(card: MemberCard) -> tuple[str, QColor, QColor]:
     return card.label, COLORS["follower_tag"], COLORS["on_bright"]
 
 
-def _draw_line(p: QPainter, rect: QRectF, line: CardLine, colour: QColor, lane: GroupLane, max_lag: int) -> None:
-    """`orders/0 [bar] lag 12`, or `orders/2 revoked` struck through, or `orders/1 held: nobody reads`."""
+def _draw_line(p: QPainter, rect: QRectF, line: CardLine) -> None:
+    """`orders/0 [bar] lag 12` (the bar and the lag: `_draw_lag`), or `orders/2 revoked` struck through,
+    or `orders/1 held: nobody reads`."""
     p.setFont(font(12, bold=line.kind == "reads"))
     fm = QFontMetricsF(p.font())
     label = str(line.tp)
@@ -263,15 +296,22 @@ def _draw_line(p: QPainter, rect: QRectF, line: CardLine, colour: QColor, lane: 
         return
     p.setPen(COLORS["text"])
     p.drawText(rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, label)
-    lag = lane.lag.get(line.tp)
-    p.setFont(font(12))
-    lag_text = "lag –" if lag is None else f"lag {lag}"
-    lag_w = QFontMetricsF(p.font()).horizontalAdvance("lag 9999") + 4
-    x0 = rect.left() + label_w
     if line.new:
-        x0 = draw_tag(p, x0 + tag_width("NEW"), cy, "NEW", COLORS["good"], COLORS["on_dark"]) + tag_width("NEW") + 4
+        x0 = rect.left() + label_w
+        draw_tag(p, x0 + tag_width("NEW"), cy, "NEW", COLORS["good"], COLORS["on_dark"])
+
+
+def _draw_lag(p: QPainter, rect: QRectF, line: CardLine, colour: QColor, lane: GroupLane, max_lag: int) -> None:
+    """A "reads" line's bar and `lag 12`, right of the partition's name."""
+    lag = lane.lag.get(line.tp)
+    lag_text = "lag –" if lag is None else f"lag {lag}"
+    lag_w = pc.advance("lag 9999", LAG_FONT) + 4
+    cy = rect.center().y()
+    x0 = rect.left() + pc.advance(str(line.tp), TAG_FONT) + 8
+    if line.new:
+        x0 += tag_width("NEW") + 4
     bar = QRectF(x0, cy - 5, max(8.0, rect.right() - lag_w - x0 - 4), 10)
-    p.setPen(QPen(COLORS["faint"], 1))
+    p.setPen(pc.pen(COLORS["faint"], 1))
     p.setBrush(COLORS["empty"])
     p.drawRoundedRect(bar, 3, 3)
     if lag:
@@ -279,8 +319,8 @@ def _draw_line(p: QPainter, rect: QRectF, line: CardLine, colour: QColor, lane: 
         p.setBrush(colour)
         p.drawRoundedRect(QRectF(bar.left(), bar.top(), bar.width() * min(1.0, lag / max_lag), bar.height()), 3, 3)
     p.setPen(COLORS["muted"] if lag is None else COLORS["text"])
-    p.drawText(QRectF(rect.right() - lag_w, rect.top(), lag_w, rect.height()),
-               Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, lag_text)
+    pc.text(p, QRectF(rect.right() - lag_w, rect.top(), lag_w, rect.height()),
+            Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, lag_text, LAG_FONT)
 
 
 # -- on the partition rows ----------------------------------------------------------------------
@@ -289,8 +329,7 @@ def draw_owner_tags(p: QPainter, strip: QRectF, owners: list[Owner], lag: dict, 
     and a ▼ in the owner's colour over the cells at the group's committed offset."""
     shown = []
     x = strip.right() - 6
-    p.setFont(font(12, bold=True))
-    fm = QFontMetricsF(p.font())
+    fm = pc.metrics(TAG_FONT)
     cells = cells_rect(strip)
     for owner in owners:
         lag_v = lag.get((owner.group_id, tp))
@@ -300,20 +339,18 @@ def draw_owner_tags(p: QPainter, strip: QRectF, owners: list[Owner], lag: dict, 
             text, short = f"{owner.group_id} ▸ nobody reads it", f"{owner.group_id}: nobody"
         elif not owner.reading:
             text = f"{owner.group_id} ▸ {owner.name} ✕ nobody reads"
-        w = fm.horizontalAdvance(text) + 14
+        w = pc.advance(text, TAG_FONT) + 14
         if x - w < strip.left() + 4:
             text = short
-            w = fm.horizontalAdvance(text) + 14
+            w = pc.advance(text, TAG_FONT) + 14
             if x - w < strip.left() + 4:
                 break
         box = QRectF(x - w, strip.bottom() - 5, w, fm.height() + 4)
         colour = QColor(owner.colour)
         edge = COLORS["background"] if owner.reading else COLORS["dead"] if owner.name else COLORS["muted"]
-        p.setPen(QPen(edge, 2, Qt.PenStyle.SolidLine if owner.reading else Qt.PenStyle.DashLine))
-        p.setBrush(colour if owner.reading else COLORS["not_reading"])
-        p.drawRoundedRect(box, 5, 5)
-        p.setPen(QColor(text_on(owner.colour)) if owner.reading else edge)
-        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+        pc.piece(p, ("owner", text, owner.colour, owner.reading, edge.rgba()), box, 2,
+                 lambda q, box=box, text=text, colour=colour, edge=edge, owner=owner: _paint_owner_tag(
+                     q, box, text, colour, edge, owner))
         shown.append(text)
         x -= w + 6
         off = committed.get((owner.group_id, tp)) if owner.name else None
@@ -326,6 +363,14 @@ def draw_owner_tags(p: QPainter, strip: QRectF, owners: list[Owner], lag: dict, 
     return tuple(shown)
 
 
+
+
+def _paint_owner_tag(p: QPainter, box: QRectF, text: str, colour: QColor, edge: QColor, owner: Owner) -> None:
+    p.setPen(QPen(edge, 2, Qt.PenStyle.SolidLine if owner.reading else Qt.PenStyle.DashLine))
+    p.setBrush(colour if owner.reading else COLORS["not_reading"])
+    p.drawRoundedRect(box, 5, 5)
+    p.setPen(QColor(text_on(owner.colour)) if owner.reading else edge)
+    pc.text(p, box, Qt.AlignmentFlag.AlignCenter, text, TAG_FONT)
 
 
 # -- real clients (Brokers ▸ Listen for Kafka clients) ------------------------------------------

@@ -16,6 +16,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 
 from . import effects as fx
+from . import paint_cache as pc
 from .canvas_model import DEAD, ISOLATED, ZOOKEEPER, BrokerBadge, ControlNode, ControlPlane
 from .qt_theme import COLORS, draw_tag, font, ink, tag_width
 
@@ -25,6 +26,7 @@ CHIP_H = 62
 TITLE_H = 24
 LOG_LINE_H = 18
 CAPTION_H = 30
+FADE_STEPS = 12             # a new metadata record's highlight fades out in this many steps
 
 
 def chip_rects(box: QRectF, plane: ControlPlane) -> dict[int, QRectF]:
@@ -48,7 +50,18 @@ def _log_rect(box: QRectF, chips: dict[int, QRectF]) -> QRectF:
 
 def draw_control_plane(p: QPainter, box: QRectF, plane: ControlPlane, chips: dict[int, QRectF],
                        fresh: dict[int, float]) -> None:
-    """The box; `fresh` maps metadata offsets that just appeared to how faded their highlight is (0..1)."""
+    """The box; `fresh` maps metadata offsets that just appeared to how faded their highlight is (0..1).
+
+    It changes with the metadata (and while a highlight fades, in FADE_STEPS steps): painted once
+    per look and copied in between."""
+    fresh = {o: round(a * FADE_STEPS) / FADE_STEPS for o, a in fresh.items()}
+    key = ("control", plane, tuple(sorted(fresh.items())),
+           tuple((n, r.x() - box.x(), r.y() - box.y(), r.width(), r.height()) for n, r in sorted(chips.items())))
+    pc.piece(p, key, box, 3, lambda q: _paint_control_plane(q, box, plane, chips, fresh))
+
+
+def _paint_control_plane(p: QPainter, box: QRectF, plane: ControlPlane, chips: dict[int, QRectF],
+                         fresh: dict[int, float]) -> None:
     p.setPen(QPen(COLORS["controller"], 2))
     p.setBrush(COLORS["controller_bg"])
     p.drawRoundedRect(box, 10, 10)
@@ -209,8 +222,7 @@ def draw_captions(p: QPainter, area: QRectF, captions: list) -> None:
     y = area.bottom()
     for caption, frac in reversed(captions):
         colour = COLORS[_TONES.get(caption.tone, "info")]
-        p.setFont(font(13, bold=True))
-        fm = QFontMetricsF(p.font())
+        fm = pc.metrics((13, True, False))
         stamp = f"{caption.time:,} ms".replace(",", " ")
         text = fm.elidedText(caption.text, Qt.TextElideMode.ElideRight, area.width() - 40 - fm.horizontalAdvance(stamp))
         w = min(area.width(), fm.horizontalAdvance(text) + fm.horizontalAdvance(stamp) + 42)
@@ -218,19 +230,25 @@ def draw_captions(p: QPainter, area: QRectF, captions: list) -> None:
         if box.top() < area.top():
             break
         p.save()
-        p.setOpacity(min(1.0, 4.0 * (1.0 - frac)))
-        p.setPen(QPen(colour, 2))
-        p.setBrush(COLORS["label_bg"])
-        p.drawRoundedRect(box, 6, 6)
-        p.setPen(Qt.PenStyle.NoPen)
-        p.setBrush(colour)
-        p.drawRoundedRect(QRectF(box.left(), box.top(), 8, box.height()), 3, 3)
-        p.setFont(font(12))
-        p.setPen(COLORS["muted"])
-        p.drawText(box.adjusted(16, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, stamp)
-        p.setFont(font(13, bold=True))
-        p.setPen(ink(colour))
-        p.drawText(box.adjusted(26 + fm.horizontalAdvance(stamp), 0, -8, 0),
-                   Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+        p.setOpacity(min(1.0, 4.0 * (1.0 - frac)))        # the caption itself is painted once, then copied
+        pc.piece(p, ("caption", caption.tone, stamp, text), box, 2,
+                 lambda q, box=box, colour=colour, stamp=stamp, text=text, fm=fm: _paint_caption(q, box, colour,
+                                                                                               stamp, text, fm))
         p.restore()
         y -= CAPTION_H
+
+
+def _paint_caption(p: QPainter, box: QRectF, colour, stamp: str, text: str, fm: QFontMetricsF) -> None:
+    p.setPen(QPen(colour, 2))
+    p.setBrush(COLORS["label_bg"])
+    p.drawRoundedRect(box, 6, 6)
+    p.setPen(Qt.PenStyle.NoPen)
+    p.setBrush(colour)
+    p.drawRoundedRect(QRectF(box.left(), box.top(), 8, box.height()), 3, 3)
+    p.setFont(font(12))
+    p.setPen(COLORS["muted"])
+    p.drawText(box.adjusted(16, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, stamp)
+    p.setFont(font(13, bold=True))
+    p.setPen(ink(colour))
+    p.drawText(box.adjusted(26 + fm.horizontalAdvance(stamp), 0, -8, 0),
+               Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)

@@ -24,6 +24,7 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFontMetricsF, QPainter, QPen
 
 from . import effects as fx
+from . import paint_cache as pc
 from . import storage_effects as sfx
 from . import storage_model as sm
 from .qt_theme import COLORS, font
@@ -31,6 +32,7 @@ from .qt_theme import COLORS, font
 BAR_H = 22.0
 STORAGE_STRIP_H = 128.0         # a strip with a segment bar under its HW / LEO labels
 MARKER_W = 0.72                 # a marker cell's width, of a cell's
+CELL_FONT = (12, True, False)   # an offset in its cell (a paint_cache font spec)
 
 _SEGMENT_FILL = {"closed": "segment_closed", "cleaned": "segment_cleaned", "active": "background"}
 
@@ -53,6 +55,7 @@ class StorageLayer:
         self.effects = sfx.StorageEffects()
         self._shown: dict[tuple[int, str, int], frozenset[int]] = {}     # offsets present at the last paint
         self._storage_topics: set[str] = set()
+        self._transactions = False
         self.legend = False
         self.cells: list[tuple[QRectF, int, object, sm.Cell]] = []
         self.strips: dict[tuple[int, str, int], sm.StripStorage] = {}     # (broker, topic, partition), last paint
@@ -66,7 +69,11 @@ class StorageLayer:
         self.cells, self.blocks, self.strips = [], [], {}
         self._storage_topics = {t for t, parts in topics if sm.shows_storage(view, t, parts)}
         # The legend explains markers and segments once there is something of the kind to see.
-        self.legend = bool(self._storage_topics) or bool(view.transactions())
+        # Once there were transactions, records' transaction states are followed (it costs a replay of
+        # every new batch per replica); before, there are none to show.
+        transactions = bool(view.transactions())
+        self._transactions = self._transactions or transactions
+        self.legend = bool(self._storage_topics) or transactions
         live = {(bid, t, pv.partition) for t, parts in topics for pv in parts for bid in pv.replicas}
         self.txn_states.forget_missing(live)
 
@@ -78,7 +85,7 @@ class StorageLayer:
         return bool(self._storage_topics)
 
     def strip(self, log, row, broker: int, leader: bool) -> sm.StripStorage:
-        storage = sm.strip_storage(log, row.first, row.cells, self.txn_states, broker, leader)
+        storage = sm.strip_storage(log, row.first, row.cells, self.txn_states, broker, leader, self._transactions)
         self.strips[(broker, log.topic, log.partition)] = storage
         self._shown[(broker, log.topic, log.partition)] = frozenset(
             o for o, c in storage.cells.items() if c.kind != sm.GAP)
@@ -162,7 +169,7 @@ def draw_cell(p: QPainter, rect: QRectF, off: int, cell: sm.Cell | None, hw: int
         p.setPen(QPen(COLORS["muted"], 1.5, Qt.PenStyle.DashLine))
         p.setBrush(Qt.BrushStyle.NoBrush)
         p.drawRoundedRect(rect.adjusted(3, 3, -3, -3), 4, 4)
-        _text(p, rect, str(off), COLORS["faint"], _font(12))
+        _text(p, rect, str(off), COLORS["faint"], CELL_FONT)
         return
     if cell.kind in (sm.COMMIT, sm.ABORT):
         w = rect.width() * MARKER_W
@@ -172,7 +179,7 @@ def draw_cell(p: QPainter, rect: QRectF, off: int, cell: sm.Cell | None, hw: int
         if not committed:
             p.setOpacity(0.6)
         _box(p, marker, colour, colour.darker(140), COLORS["on_dark"], "C" if cell.kind == sm.COMMIT else "A",
-             _font(14), radius=7)
+             (14, True, False), radius=7)
         p.restore()
         return
     if cell.kind == sm.ABORTED:
@@ -195,29 +202,28 @@ def draw_cell(p: QPainter, rect: QRectF, off: int, cell: sm.Cell | None, hw: int
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(hatch)
         p.drawRoundedRect(rect.adjusted(2, 2, -2, -2), 3, 3)
-        _text(p, rect, str(off), text, _font(12), backing=fill)
+        _text(p, rect, str(off), text, CELL_FONT, backing=fill)
         return
     _box(p, rect, fill, edge, text, str(off))
 
 
-def _box(p: QPainter, rect: QRectF, fill: QColor, edge: QColor, text_colour: QColor, text: str, text_font=None,
-         radius: float = 4) -> None:
-    p.setPen(QPen(edge, 1.5))
+def _box(p: QPainter, rect: QRectF, fill: QColor, edge: QColor, text_colour: QColor, text: str,
+         fs: pc.FontSpec = CELL_FONT, radius: float = 4) -> None:
+    p.setPen(pc.pen(edge, 1.5))
     p.setBrush(fill)
     p.drawRoundedRect(rect, radius, radius)
-    _text(p, rect, text, text_colour, text_font or _font(12))
+    _text(p, rect, text, text_colour, fs)
 
 
-def _text(p: QPainter, rect: QRectF, text: str, colour: QColor, text_font, backing: QColor | None = None) -> None:
-    p.setFont(text_font)
+def _text(p: QPainter, rect: QRectF, text: str, colour: QColor, fs: pc.FontSpec,
+          backing: QColor | None = None) -> None:
     if backing is not None:             # the offset stays readable over a hatch
-        fm = QFontMetricsF(text_font)
-        w, h = fm.horizontalAdvance(text) + 6, fm.height()
+        w, h = pc.text_width(text, fs) + 6, pc.metrics(fs).height()
         p.setPen(Qt.PenStyle.NoPen)
         p.setBrush(backing)
         p.drawRoundedRect(QRectF(rect.center().x() - w / 2, rect.center().y() - h / 2, w, h), 3, 3)
     p.setPen(colour)
-    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    pc.text(p, rect, Qt.AlignmentFlag.AlignCenter, text, fs)
 
 
 def draw_segment_notches(p: QPainter, cells: QRectF, row, cw: float, storage: sm.StripStorage,

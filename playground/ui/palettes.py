@@ -205,6 +205,7 @@ OWNER_PALETTE = ("#0072b2", "#d55e00", "#009e73", "#cc79a7", "#b8860b", "#56b4e9
 LIGHT_OWNERS = frozenset({"#56b4e9", "#cc79a7"})    # take dark text
 OWNER_TEXT_DARK, OWNER_TEXT_LIGHT = "#111111", "#ffffff"
 NOBODY = "#9e9e9e"                                  # a partition of the group's topics that no member owns
+CLEAR = "#00000000"         # no colour at all: what a pixmap holds before a piece is painted into it (paint_cache)
 
 
 def palette(theme: str, presenter: bool = False) -> dict[str, str]:

@@ -51,7 +51,7 @@ class AccumulatorView(QWidget):
         self._cards: list[ProducerCard] = []
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(240)
-        bridge.event_emitted.connect(self.recent.on_event)
+        bridge.events_emitted.connect(lambda events: [self.recent.on_event(e) for e in events])
         bridge.frame.connect(self._on_frame)
         self.refresh()
 

@@ -3,7 +3,7 @@
 Each frame it reads `bridge.view()` and draws what it says: no copy of
 offsets, ISR or watermarks is kept here. Partition rows line up across broker
 columns, so a leader and its followers sit side by side and a replication
-fetch travels along the row. Moving dots come from `bridge.message_sent`
+fetch travels along the row. Moving dots come from `bridge.messages_sent`
 (see `flights.py`) and disappear when their message has arrived; flashes and
 captions come from engine events (see `effects.py`) and fade out.
 
@@ -23,13 +23,14 @@ from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 from playground.engine.events import EventKind
 from playground.engine.protocol import TopicPartition
 
-from . import canvas_tooltips as tips, effects as fx, flights as fl, storage_effects as sfx, txn_flights
-from .canvas_brokers import CELL_W, Row, StripInfo, cells_rect, draw_broker, draw_no_replica, draw_strip
+from . import canvas_tooltips as tips, effects as fx, flights as fl, storage_effects as sfx
+from .canvas_brokers import CELL_W, Row, StripInfo, cells_rect, draw_broker, draw_no_replica
 from .canvas_clients import (CLIENT_GAP, PRODUCER_H, PRODUCER_H_COMPACT, LaneLayout, draw_external, draw_lane,
                              draw_lone_consumer, draw_owner_tags, draw_producer, layout_external, layout_lanes)
 from .canvas_control import CAPTION_H, CONTROL_H, chip_rects, draw_captions, draw_control_plane, draw_links
-from .canvas_flights import draw_flights
+from .canvas_flights import draw_flights, end_point
 from .canvas_storage import STORAGE_STRIP_H, StorageLayer
+from .canvas_strips import StripCache
 from .canvas_model import BrokerBadge, ControlPlane, broker_badges, control_plane
 from .group_model import CRASHED, STOPPED, GroupLane, OwnerColours, coordinators, group_lanes, owners
 from .qt_broker_actions import BrokerActions
@@ -79,6 +80,7 @@ class ClusterCanvas(QWidget):
         self._zoom = 1.0                        # presenter mode draws everything this much larger
         self._legend_h, self._legend_for = 78.0, (-1.0, False, False)
         self.storage = StorageLayer()           # transaction markers, segments, storage effects
+        self.strip_cache = StripCache()         # while time runs, a paint redraws a third of the strips
         self._colours = OwnerColours()          # consumer -> colour, kept so that colours never change
         self._lanes: list[LaneLayout] = []
         self._owner_tags: dict[tuple[int, TopicPartition], tuple[str, ...]] = {}
@@ -89,16 +91,15 @@ class ClusterCanvas(QWidget):
         self.setAutoFillBackground(False)
         self.setFocusPolicy(Qt.FocusPolicy.ClickFocus)      # click the canvas, then Space/→ drive time
         self.setMouseTracking(True)
-        bridge.message_sent.connect(self._on_message)
-        bridge.event_emitted.connect(self._on_event)
+        bridge.messages_sent.connect(self._on_messages)
+        bridge.events_emitted.connect(self._on_events)
         bridge.frame.connect(self._on_frame)
         self.actions.selection_changed.connect(lambda _b: self.update())
 
     # -- binding -----------------------------------------------------------------
-    def _on_message(self, msg) -> None:
-        # Classified once per frame, and only if still in flight then: at 1 ms hops most messages
-        # come and go within one frame and are never drawn.
-        self._pending.append(msg)
+    def _on_messages(self, messages: list) -> None:
+        # Classified once per frame, if still in flight then (at 1 ms hops most are never drawn).
+        self._pending.extend(messages)
         if len(self._pending) > 20_000:         # time run without frames (fast-forward): drop the arrived
             now = self._bridge.now
             self._pending = [m for m in self._pending if m.arrive_at > now]
@@ -115,15 +116,16 @@ class ClusterCanvas(QWidget):
         if len(self._flights) > 3000:
             del self._flights[:-2000]
 
-    def _on_event(self, event) -> None:
-        if event.kind in sfx.KINDS:
-            self.storage.on_event(self.effects, event, self._bridge.speed, self._bridge.view())
-        if event.kind in METADATA_KINDS:
-            view = self._bridge.view()
-            if event.kind in fx.KINDS:
-                self.effects.on_event(event, self._bridge.speed, view.controller_id, view.controller_mode)
-            if event.kind not in fx.GROUP_KINDS:
-                self._stamp_metadata(view, self.effects.start_of(event.time, self._bridge.speed))
+    def _on_events(self, events: list) -> None:
+        for event in events:
+            if event.kind in sfx.KINDS:
+                self.storage.on_event(self.effects, event, self._bridge.speed, self._bridge.view())
+            if event.kind in METADATA_KINDS:
+                view = self._bridge.view()
+                if event.kind in fx.KINDS:
+                    self.effects.on_event(event, self._bridge.speed, view.controller_id, view.controller_mode)
+                if event.kind not in fx.GROUP_KINDS:
+                    self._stamp_metadata(view, self.effects.start_of(event.time, self._bridge.speed))
 
     def _on_frame(self, t: float) -> None:
         self.effects.advance(t, self._bridge.speed)
@@ -353,6 +355,10 @@ class ClusterCanvas(QWidget):
         self._strips = []
         self._cells = []
         self._owner_tags = {}
+        exposed = QRectF(event.rect())
+        visible = QRectF(exposed.x() / self._zoom, exposed.y() / self._zoom, exposed.width() / self._zoom,
+                         exposed.height() / self._zoom)
+        self.strip_cache.begin_paint(self._bridge.running, visible)
         headers = {b.broker_id: self._anchors[("broker", b.broker_id)] for b in badges}
         draw_links(p, self._control_box, headers, badges)
         draw_control_plane(p, self._control_box, plane, self._chips, self._fresh_metadata(plane))
@@ -379,7 +385,7 @@ class ClusterCanvas(QWidget):
             for pv in parts:
                 self._draw_row(p, view, pv, by_id, zombies)
                 self._draw_owners(p, pv, readers, lag, committed)
-        self._draw_flights(p, self._bridge.display_time)
+        self._draw_flights(p, self._bridge.display_time, visible)
         legend_top = self._lh() - self._legend_h - MARGIN + 8
         draw_legend(p, QRectF(MARGIN, legend_top, self._lw() - 2 * MARGIN, self._legend_h - 8), bool(lanes),
                     self.storage.legend)
@@ -455,44 +461,18 @@ class ClusterCanvas(QWidget):
         for bid in pv.replicas:
             rect = self._anchors.get(("replica", bid, tp))
             if rect is not None:
-                info = draw_strip(p, view, pv, bid, rect, row, badges.get(bid), zombies.get((bid, pv.topic, pv.partition)),
-                                  self.effects.for_strip(bid, pv.topic, pv.partition), self._cells, self.storage)
+                info = self.strip_cache.draw(p, view, pv, bid, rect, row, badges.get(bid),
+                                             zombies.get((bid, pv.topic, pv.partition)),
+                                             self.effects.for_strip(bid, pv.topic, pv.partition), self._cells,
+                                             self.storage)
                 self._strips.append(info)
 
     # -- flights --------------------------------------------------------------------
     def _end_point(self, end: tuple, flight: fl.Flight, is_src: bool) -> QPointF | None:
-        rect = self._anchors.get(end)
-        if rect is None and end[0] == "replica":
-            rect = self._anchors.get(("broker", end[1]))
-            return rect.center() if rect is not None else None
-        if rect is None:
-            return None
-        kind = flight.kind
-        if end[0] == "client":
-            return QPointF(rect.right(), rect.center().y() + (-14 if kind != fl.ACK else 14))
-        if end[0] == "controller":
-            return QPointF(rect.center().x(), rect.bottom())
-        if end[0] == "broker" and kind in txn_flights.MARKERS:     # a coordinator sends markers from its header
-            return QPointF(rect.center().x(), rect.bottom())
-        if end[0] == "broker":          # client requests arrive at the header's left edge
-            return QPointF(rect.left() + 8, rect.center().y() + (8 if is_src else -8))
-        cells = cells_rect(rect)
-        if kind in (fl.ACK, fl.CONSUME):        # answers leave from the leader strip's left edge
-            return QPointF(rect.left(), cells.center().y())
-        if kind == fl.PRODUCE or kind in txn_flights.MARKERS:      # records land where the leader appends them
-            row = self._rows.get(end[2])
-            log = self._bridge.view().replica_log(end[1], end[2].topic, end[2].partition)
-            if row is not None and log is not None:
-                x = min(cells.right(), max(cells.left(), self._offset_x(rect, row, log.log_end_offset)))
-                return QPointF(x, cells.center().y())
-            return QPointF(cells.left(), cells.center().y())
-        # replica to replica: fetch requests travel under the row, responses over it
-        if kind == fl.FETCH:
-            return QPointF(rect.center().x(), rect.bottom() + 5)
-        return QPointF(rect.center().x(), rect.top() - 5)
+        return end_point(self._anchors, self._rows, self._bridge.view, end, flight, is_src)
 
-    def _draw_flights(self, p: QPainter, t: float) -> None:
-        draw_flights(p, self._flights, t, self._end_point)
+    def _draw_flights(self, p: QPainter, t: float, visible: QRectF | None = None) -> None:
+        draw_flights(p, self._flights, t, self._end_point, visible)
 
     # -- mouse: the fault menus, looking back in a log ------------------------------------------------
     def wheelEvent(self, e) -> None:

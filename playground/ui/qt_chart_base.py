@@ -21,7 +21,7 @@ from .qt_theme import COLORS, FONT_FAMILY, css, font, series_colour, ui_scale
 if TYPE_CHECKING:
     import pyqtgraph as pg
 
-REDRAW_MS = 200              # real ms between redraws
+REDRAW_MS = 400              # real ms between a chart's redraws (each plot's repaint costs a few ms)
 
 
 def _pg() -> Any:
@@ -58,6 +58,7 @@ class ChartBase(QWidget):
         layout.addLayout(self.row, 1)
         self.caption.hide()
         bridge.frame.connect(self._on_frame)
+        bridge.running_changed.connect(lambda _running: ChartBase._release(everything=True))
 
     # -- for subclasses ----------------------------------------------------------------------
     history = None           # a WindowedHistory fed by events, for the charts that keep one
@@ -79,6 +80,10 @@ class ChartBase(QWidget):
         plot.setMinimumSize(160, 70)
         item = plot.getPlotItem()
         item.showGrid(x=True, y=True, alpha=0.2)
+        for side in ("left", "bottom"):
+            # Major ticks and one level of minor ones: the finest level (barely visible at this grid's
+            # alpha) had the most grid lines and made a plot's repaint three times as long.
+            item.getAxis(side).setStyle(maxTickLevel=1)
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
         item.setMouseEnabled(x=False, y=False)
@@ -145,13 +150,41 @@ class ChartBase(QWidget):
         self._dirty = True
 
     # -- frames --------------------------------------------------------------------------------
-    def _on_frame(self, _t: float) -> None:
+    # While time runs, one chart redraws a frame, and each of its plots repaints in a frame of its own
+    # (a plot's repaint, axes and grid, costs a few ms): a frame never pays for more than one.
+    _redrawn_at: float | None = None          # the frame (display time) in which a chart last redrew
+    _released_at: float | None = None         # ... and in which a held plot was last let repaint
+    _held: list = []                          # plots with new data, waiting for their frame to repaint
+
+    def _on_frame(self, t: float) -> None:
         if self.advance():
             self._dirty = True
-        if self._dirty and (not self._since.isValid() or self._since.elapsed() >= REDRAW_MS) and self.isVisible():
+        if self._dirty and (not self._since.isValid() or self._since.elapsed() >= REDRAW_MS) and self.isVisible() \
+                and ChartBase._redrawn_at != t:
+            ChartBase._redrawn_at = t
             self._dirty = False
             self._since.start()
             self.redraw()
+            if self._bridge.running:
+                for plot, _label in self._plots:
+                    if plot not in ChartBase._held:
+                        plot.setUpdatesEnabled(False)
+                        ChartBase._held.append(plot)
+        if ChartBase._held and ChartBase._released_at != t:
+            ChartBase._released_at = t
+            ChartBase._release()
+
+    @staticmethod
+    def _release(everything: bool = False) -> None:
+        """Let the oldest held plot repaint (with `everything`, all of them: time stopped)."""
+        while ChartBase._held:
+            plot = ChartBase._held.pop(0)
+            try:
+                plot.setUpdatesEnabled(True)            # schedules its repaint
+            except RuntimeError:                        # closed meanwhile
+                continue
+            if not everything:
+                return
 
     # -- appearance ------------------------------------------------------------------------------
     def apply_appearance(self) -> None:

@@ -49,7 +49,7 @@ class ConsumersPanel(NamedList, QWidget):
         layout.addWidget(self._build_reset())
         self.add_status(layout)
         layout.addStretch(1)
-        bridge.event_emitted.connect(self._on_event)
+        bridge.events_emitted.connect(self._on_events)
         self.refresh()
 
     # -- building --------------------------------------------------------------------------
@@ -261,8 +261,8 @@ class ConsumersPanel(NamedList, QWidget):
         return self.next_name("c", self._bridge.view().consumers())
 
     # -- refreshing ------------------------------------------------------------------------------
-    def _on_event(self, event) -> None:
-        self.refresh_on(event, LIST_EVENTS)
+    def _on_events(self, events: list) -> None:
+        self.refresh_on(events, LIST_EVENTS)
 
     def refresh(self) -> None:
         self.refresh_started()

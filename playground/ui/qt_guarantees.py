@@ -155,7 +155,7 @@ class GuaranteesPanel(QWidget):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.why)
         self.table.itemSelectionChanged.connect(self._show_why)
-        bridge.event_emitted.connect(self._on_event)
+        bridge.events_emitted.connect(self._on_events)
         self.refresh()
 
     # -- reading (tests) -------------------------------------------------------------------
@@ -170,15 +170,15 @@ class GuaranteesPanel(QWidget):
         return list(self._rows)
 
     # -- refreshing --------------------------------------------------------------------------
-    def _on_event(self, event) -> None:
-        if event.kind == EventKind.REPLICA_TRUNCATED:
-            self._truncations.append(event)
+    def _on_events(self, events: list) -> None:
+        self._truncations.extend(e for e in events if e.kind == EventKind.REPLICA_TRUNCATED)
         self._stale = True
         if not self._pending and self.isVisible():
             self._pending = True
             # The audit walks every log: with many records one refresh takes long, so the panel waits
-            # ten times that between refreshes and never takes more than a tenth of the time.
-            interval = max(MIN_INTERVAL_MS, 10 * self._cost_ms)
+            # ten times that between refreshes and never takes more than a tenth of the time; while
+            # time runs, thirty times (each refresh is a frame the window cannot draw).
+            interval = max(MIN_INTERVAL_MS, (30 if self._bridge.running else 10) * self._cost_ms)
             wait = 0 if not self._since.isValid() else max(0, interval - self._since.elapsed())
             QTimer.singleShot(int(wait), self, self._refresh_if_shown)
 

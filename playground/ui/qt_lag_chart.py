@@ -76,7 +76,7 @@ class LagChart(ChartBase):
         self.history = LagHistory()
         self._plots_by_group: dict[str, tuple] = {}     # gid -> (plot, total curve, {tp: curve}, caption)
         bridge.time_changed.connect(self._on_time)
-        bridge.event_emitted.connect(self._on_event)
+        bridge.events_emitted.connect(self._on_events)
         self._on_time(bridge.now)
 
     # -- reading (tests) -------------------------------------------------------------------
@@ -98,14 +98,15 @@ class LagChart(ChartBase):
         if self.history.sample(self._bridge.view()):
             self.mark_dirty()
 
-    def _on_event(self, event) -> None:
+    def _on_events(self, events: list) -> None:
         # At most one sample per step of virtual time: reading every group's lag on each high
         # watermark move would cost more than everything else in a busy frame. The frame's own
         # sample (time_changed) brings the latest values.
-        if event.kind in LAG_EVENTS:
-            series = self.history.groups
-            if not series or any(s.due(event.time) for s in series.values()):
-                self._on_time(event.time)
+        for event in events:
+            if event.kind in LAG_EVENTS:
+                series = self.history.groups
+                if not series or any(s.due(event.time) for s in series.values()):
+                    self._on_time(event.time)
 
     def redraw(self) -> None:
         for gid, series in self.history.groups.items():

@@ -191,7 +191,7 @@ class MainWindow(QMainWindow):
         lag_dock.setVisible(self._lag_shown)
         self._produce_chart_shown = looping
         produce_dock.setVisible(looping)
-        self.bridge.event_emitted.connect(self._maybe_show_lag)
+        self.bridge.events_emitted.connect(lambda events: [self._maybe_show_lag(e) for e in events])
         self.messages_panel, self._messages_dock = install_messages_dock(self)     # Ctrl+M
         self._docks_fitted = False
         self._consumer_menu = None

@@ -12,21 +12,34 @@ REFRESH_MS = 250
 
 
 class ThrottledRefresh:
-    """Mixed into a panel: `refresh_on(event, kinds)` schedules `self.refresh()` at most every
+    """Mixed into a panel: `refresh_on(events, kinds)` schedules `self.refresh()` at most every
     REFRESH_MS, however many events arrive (views aggregate once, never per record)."""
 
     def init_refresh(self) -> None:
         self._pending = False
+        self._stale = False
         self._since = QElapsedTimer()
 
-    def refresh_on(self, event, kinds) -> None:
-        if event.kind in kinds and not self._pending:
-            self._pending = True
-            wait = 0 if not self._since.isValid() else max(0, REFRESH_MS - self._since.elapsed())
-            QTimer.singleShot(int(wait), self, self.refresh)
+    def refresh_on(self, events: list, kinds) -> None:
+        """`events`: a batch from the bridge's `events_emitted`. A hidden panel (a tab behind another)
+        only notes that it is stale, and catches up when it is shown."""
+        if self._pending or (self._stale and not self.isVisible()) or not any(e.kind in kinds for e in events):
+            return
+        if not self.isVisible():
+            self._stale = True
+            return
+        self._pending = True
+        wait = 0 if not self._since.isValid() else max(0, REFRESH_MS - self._since.elapsed())
+        QTimer.singleShot(int(wait), self, self.refresh)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._stale:
+            self.refresh()
 
     def refresh_started(self) -> None:
         self._pending = False
+        self._stale = False
         self._since.start()
 
 

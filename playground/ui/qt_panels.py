@@ -18,7 +18,7 @@ from playground.engine import EventKind, KafkaError
 
 from .bridge import SPEEDS
 from .commands import ACKS_CHOICES, parse_headers
-from .qt_theme import COLORS, font, status_style, ui_scale
+from .qt_theme import COLORS, css, font, status_style, ui_scale
 
 TOPIC_EVENTS = {EventKind.TOPIC_CREATED, EventKind.TOPIC_DELETED, EventKind.PARTITIONS_ADDED}
 ERROR_EVENTS = {EventKind.PRODUCE_ERROR, EventKind.PRODUCE_FAILED, EventKind.STEP_ERROR,
@@ -80,11 +80,11 @@ class ProducePanel(QGroupBox):
         layout.addWidget(self.status)
         self.send_button.clicked.connect(self.send)
         self.topic.currentTextChanged.connect(self._sync_partitions)
-        bridge.event_emitted.connect(self._on_event)
+        bridge.events_emitted.connect(self._on_events)
         self._sync_topics()
 
-    def _on_event(self, event) -> None:
-        if event.kind in TOPIC_EVENTS:
+    def _on_events(self, events: list) -> None:
+        if any(e.kind in TOPIC_EVENTS for e in events):
             self._sync_topics()
 
     def _sync_topics(self) -> None:
@@ -200,7 +200,8 @@ class CreateTopicDialog(QDialog):
 
 # -- time controls ---------------------------------------------------------------------
 class TimeControls(QWidget):
-    """Pause/resume, step to the next instant, speed, and the virtual clock."""
+    """Pause/resume, step to the next instant, speed, the virtual clock, and, when the simulation
+    cannot keep up with the chosen speed, how fast it really runs."""
 
     def __init__(self, bridge, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -213,6 +214,12 @@ class TimeControls(QWidget):
         for s in SPEEDS:
             self.speed.addItem(format_speed(s), s)
         self.speed.setToolTip("Virtual ms per real ms (+ / − keys)")
+        self.pace = QLabel()
+        self.pace.setToolTip("The simulation has more to do than this computer can run at the chosen speed. "
+                             "Each frame the window is drawn first and the engine gets what is left of it, so "
+                             "virtual time runs slower instead of the window freezing. A lower speed or a "
+                             "lighter load keeps up.")
+        self.pace.hide()
         self.clock = QLabel()
         self.clock.setFont(font(18, bold=True))
         self.clock.setMinimumWidth(240)
@@ -225,6 +232,7 @@ class TimeControls(QWidget):
         layout.addWidget(self.step_button)
         layout.addWidget(QLabel("Speed"))
         layout.addWidget(self.speed)
+        layout.addWidget(self.pace)
         layout.addWidget(self.clock)
         self.pause_button.clicked.connect(bridge.toggle)
         self.step_button.clicked.connect(bridge.step)
@@ -232,14 +240,29 @@ class TimeControls(QWidget):
         bridge.running_changed.connect(self._sync_running)
         bridge.speed_changed.connect(self._sync_speed)
         bridge.time_changed.connect(self._sync_time)
+        bridge.pace_changed.connect(self._sync_pace)
         self._sync_running(bridge.running)
         self._sync_speed(bridge.speed)
         self._sync_time(bridge.now)
 
     def _sync_running(self, running: bool) -> None:
         self.pause_button.setText("❚❚ Pause  (Space)" if running else "▶ Resume  (Space)")
+        if not running:
+            self.pace.hide()
+
+    def _sync_pace(self, ratio: float) -> None:
+        """`ratio`: the share of the chosen speed virtual time really runs at (1.0: keeping up)."""
+        if ratio >= 1.0:
+            self.pace.hide()
+            return
+        speed = self._bridge.speed
+        self.pace.setText(f"running at {speed * ratio:.2g}× ({ratio:.0%} of {format_speed(speed)})")
+        self.pace.setStyleSheet(f"background: {css('slow')}; color: {css('on_bright')}; font-weight: bold; "
+                                "border-radius: 4px; padding: 2px 6px;")       # the SLOW tag's colours
+        self.pace.show()
 
     def _sync_speed(self, speed: float) -> None:
+        self.pace.hide()                # measured anew at this speed
         i = self.speed.findData(speed)
         self.speed.blockSignals(True)
         if i < 0:

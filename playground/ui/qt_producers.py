@@ -45,7 +45,7 @@ class ProducersPanel(NamedList, QWidget):
         layout.addWidget(self._build_form())
         self.add_status(layout)
         layout.addStretch(1)
-        bridge.event_emitted.connect(self._on_event)
+        bridge.events_emitted.connect(self._on_events)
         self.refresh()
 
     # -- building --------------------------------------------------------------------------------
@@ -161,8 +161,8 @@ class ProducersPanel(NamedList, QWidget):
         return self.next_name("p", self._bridge.view().producers())
 
     # -- refreshing ------------------------------------------------------------------------------
-    def _on_event(self, event) -> None:
-        self.refresh_on(event, LIST_EVENTS)
+    def _on_events(self, events: list) -> None:
+        self.refresh_on(events, LIST_EVENTS)
 
     def refresh(self) -> None:
         self.refresh_started()

@@ -110,7 +110,7 @@ class StoragePanel(ThrottledRefresh, QWidget):
         layout.addWidget(self._build_segments())
         layout.addWidget(self._build_settings())
         layout.addStretch(1)
-        bridge.event_emitted.connect(self._on_event)
+        bridge.events_emitted.connect(self._on_events)
         self.refresh()
 
     # -- building ------------------------------------------------------------------------------
@@ -303,8 +303,8 @@ class StoragePanel(ThrottledRefresh, QWidget):
             self._edited.clear()
             self.refresh()
 
-    def _on_event(self, event) -> None:
-        self.refresh_on(event, EVENTS)
+    def _on_events(self, events: list) -> None:
+        self.refresh_on(events, EVENTS)
 
     def refresh(self) -> None:
         self.refresh_started()

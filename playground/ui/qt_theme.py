@@ -11,6 +11,8 @@ import functools
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPen
 
+from . import paint_cache as pc
+from .paint_cache import FONT_FAMILY, shared_font as _font
 from .palettes import FLIGHTS, SERIES, THEMES, palette
 
 # The current colours, read by every painter at paint time. They are changed in place by
@@ -34,6 +36,7 @@ def apply_palette(theme: str = "light", presenter: bool = False) -> None:
     FLIGHT_COLORS.update({k: QColor(v) for k, v in FLIGHTS[theme].items()})
     SERIES_COLORS[:] = [QColor(v) for v in SERIES[theme]]
     _CURRENT.update(theme=theme, presenter=presenter)
+    pc.clear()                  # pixmaps painted in the old colours
 
 
 def current_theme() -> str:
@@ -77,17 +80,6 @@ apply_palette()
 __all__ = ["COLORS", "FLIGHT_COLORS", "SERIES_COLORS", "THEMES", "apply_palette", "css", "current_theme", "font",
            "ink", "is_dark", "presenter_mode", "series_colour", "status_style", "ui_scale"]
 
-FONT_FAMILY = "DejaVu Sans"
-
-
-@functools.lru_cache(maxsize=64)
-def _font(points: int, bold: bool, italic: bool) -> QFont:
-    f = QFont(FONT_FAMILY)
-    f.setPointSize(points)
-    f.setBold(bold)
-    f.setItalic(italic)
-    return f
-
 
 def font(points: int, bold: bool = False, italic: bool = False) -> QFont:
     """A copy (cheap: QFont shares its data) of one made once: painters ask for fonts thousands of
@@ -95,27 +87,23 @@ def font(points: int, bold: bool = False, italic: bool = False) -> QFont:
     return QFont(_font(points, bold, italic))
 
 
-@functools.lru_cache(maxsize=1)
-def _tag_metrics() -> QFontMetricsF:
-    return QFontMetricsF(_font(12, True, False))
+TAG_FONT = (12, True, False)
 
 
 @functools.lru_cache(maxsize=512)
 def tag_width(text: str) -> float:
-    return _tag_metrics().horizontalAdvance(text) + 14
+    return pc.metrics(TAG_FONT).horizontalAdvance(text) + 14
 
 
 def draw_tag(p: QPainter, right: float, cy: float, text: str, bg: QColor, fg: QColor) -> float:
     """A filled label ending at `right`, centred on `cy`; returns its left edge."""
-    p.setFont(font(12, bold=True))
-    fm = QFontMetricsF(p.font())
-    w, h = tag_width(text), fm.height() + 4
+    w, h = tag_width(text), pc.metrics(TAG_FONT).height() + 4
     rect = QRectF(right - w, cy - h / 2, w, h)
     p.setPen(Qt.PenStyle.NoPen)
     p.setBrush(bg)
     p.drawRoundedRect(rect, 5, 5)
     p.setPen(fg)
-    p.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
+    pc.text(p, rect, Qt.AlignmentFlag.AlignCenter, text, TAG_FONT)
     return rect.left()
 
 
@@ -166,8 +154,16 @@ def legend_height(width: float, groups: bool = False, storage: bool = False) -> 
 def draw_legend(p: QPainter | None, rect: QRectF, groups: bool = False, storage: bool = False) -> float:
     """What every mark on the canvas means, flowing over as many lines as it needs; returns the height used.
 
-    With no painter it only measures.
+    With no painter it only measures. It is the same in every frame: painted once per size.
     """
+    if p is not None:
+        height = draw_legend(None, rect, groups, storage)
+        pc.piece(p, ("legend", groups, storage), rect, 6, lambda q: _paint_legend(q, rect, groups, storage))
+        return height
+    return _paint_legend(None, rect, groups, storage)
+
+
+def _paint_legend(p: QPainter | None, rect: QRectF, groups: bool, storage: bool) -> float:
     fm = QFontMetricsF(font(12))
     line_h = fm.height() + 10
     spacing = 10 if groups else 22

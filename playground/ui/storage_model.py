@@ -72,6 +72,9 @@ class StripStorage:
         return tuple(s.base_offset for s in self.segments)
 
 
+_NO_TRANSACTIONS = ProducerStateManager()           # never synced: no open or aborted transaction
+
+
 class TxnStates:
     """One `ProducerStateManager` per replica log, kept in step with it (see the module docstring)."""
 
@@ -118,11 +121,18 @@ def _classify(batch, off: int, rec, state: ProducerStateManager, open_txns: dict
 
 
 def strip_storage(log, first: int, count: int, txn_states: TxnStates | None, broker: int,
-                  leader: bool) -> StripStorage:
-    """The cells of offsets [first, first + count) and the segments of one replica's `log`."""
+                  leader: bool, transactions: bool = True) -> StripStorage:
+    """The cells of offsets [first, first + count) and the segments of one replica's `log`.
+
+    `transactions` False: the cluster has never had a transactional producer, so no record is part
+    of a transaction and the producers' state need not be followed (a busy log has many new batches
+    a frame)."""
     start, leo = log.log_start_offset, log.log_end_offset
     lo, hi = max(first, start), min(first + count, leo)
-    state = txn_states.of(broker, log) if txn_states is not None else ProducerStateManager().sync(log)
+    if not transactions:
+        state = _NO_TRANSACTIONS
+    else:
+        state = txn_states.of(broker, log) if txn_states is not None else ProducerStateManager().sync(log)
     open_txns = state.open_transactions()
     cells: dict[int, Cell] = {}
     if lo < hi:

@@ -150,12 +150,12 @@ def test_running_advances_by_elapsed_times_speed(qtbot, window):
     bridge = window.bridge
     bridge.set_speed(0.5)
     bridge.resume()
-    bridge.tick(0.0)
+    bridge.tick(0.0, budget_ms=None)          # no frame budget: the mapping alone (test_frames has the budget)
     start = bridge.display_time
-    bridge.tick(80.0)
+    bridge.tick(80.0, budget_ms=None)
     assert bridge.display_time == pytest.approx(start + 40.0)
     assert bridge.now == int(start + 40.0)
-    bridge.tick(10_000.0)                     # a stalled frame is capped, time does not leap
+    bridge.tick(10_000.0, budget_ms=None)     # a stalled frame is capped, time does not leap
     assert bridge.display_time <= start + 40.0 + 100 * 0.5 + 1e-9
 
 

@@ -1,0 +1,79 @@
+"""A frame's wall-clock budget for the engine, and how fast virtual time really moves (no Qt).
+
+A 60 Hz screen shows a frame every 16.7 ms. In that time the bridge runs the engine, the
+views fold what happened, and the window repaints. `FrameBudget` measures what the views
+and the repaint took in recent frames and gives the engine what is left of TARGET_MS (at
+least MIN_ENGINE_MS, so that the simulation always moves, and at most MAX_ENGINE_MS).
+
+When the simulation has more work than fits, virtual time falls behind real time x speed:
+the window stays responsive and the simulation slows down. `Pace` measures by how much,
+over about half a second of real time, so that the time controls can say so ("running at
+0.6x of the chosen speed") rather than hide it.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+TARGET_MS = 14.0            # a whole frame's wall time aimed at (headroom under a 60 Hz screen's 16.7)
+MIN_ENGINE_MS = 2.0         # the engine always gets this much: a busy window slows the simulation, never stops it
+MAX_ENGINE_MS = 10.0
+RECENT_FRAMES = 30          # the views' and the repaint's cost is judged over this many frames ...
+SHARE = 0.9                 # ... by the frame at this share of them (a spike every few frames is paid for)
+
+WINDOW_MS = 500.0           # real ms over which the achieved ratio is measured
+BEHIND = 0.9                # below this ratio the controls say the simulation is behind ...
+CAUGHT_UP = 0.97            # ... and stop saying so above this one (no flicker at the edge)
+
+
+class Pace:
+    """Achieved virtual ms per wanted virtual ms (real elapsed x chosen speed), windowed."""
+
+    def __init__(self) -> None:
+        self.ratio = 1.0            # the last full window's ratio (1.0: keeping up)
+        self.behind = False         # shown as behind (with hysteresis)
+        self._done = 0.0
+        self._wanted = 0.0
+        self._real = 0.0
+
+    def reset(self) -> None:
+        """Resumed or sped up: the old window says nothing about the new pace."""
+        self._done = self._wanted = self._real = 0.0
+
+    def record(self, real_ms: float, wanted_ms: float, done_ms: float) -> bool:
+        """One frame: `real_ms` of wall time, in which `wanted_ms` of virtual time were due and
+        `done_ms` were run. True when a window closed and `ratio` or `behind` changed."""
+        self._real += real_ms
+        self._wanted += wanted_ms
+        self._done += done_ms
+        if self._real < WINDOW_MS or self._wanted <= 0:
+            return False
+        ratio = min(1.0, self._done / self._wanted)
+        self.reset()
+        behind = ratio < BEHIND or (self.behind and ratio < CAUGHT_UP)
+        changed = behind != self.behind or (behind and abs(ratio - self.ratio) >= 0.01)
+        self.ratio, self.behind = ratio, behind
+        return changed
+
+
+class FrameBudget:
+    """Wall ms the engine may run in the next frame: TARGET_MS minus what the rest of a frame costs."""
+
+    def __init__(self) -> None:
+        self._rest: deque[float] = deque(maxlen=RECENT_FRAMES)
+
+    def frame_done(self, frame_ms: float, engine_ms: float) -> None:
+        """A frame took `frame_ms` of wall time from its tick until the window was idle (or until
+        the next tick, if it never was), `engine_ms` of them in the engine."""
+        self._rest.append(max(0.0, frame_ms - engine_ms))
+
+    @property
+    def rest_ms(self) -> float:
+        """The views' and the repaint's cost per frame, as the budget counts it."""
+        if not self._rest:
+            return 0.0
+        recent = sorted(self._rest)
+        return recent[int(SHARE * (len(recent) - 1))]
+
+    def engine_ms(self) -> float:
+        return min(MAX_ENGINE_MS, max(MIN_ENGINE_MS, TARGET_MS - self.rest_ms))
