@@ -16,9 +16,10 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Union
+from typing import TYPE_CHECKING, Optional, Union
 
-import sqlite_utils
+if TYPE_CHECKING:       # loaded with the first lesson opened, not with the window (a quarter of a second)
+    import sqlite_utils
 
 DATA_DIR_ENV = "KAFKA_PLAYGROUND_DATA_DIR"
 PROGRESS_FILE = "progress.sqlite"
@@ -61,10 +62,11 @@ class ProgressStore:
         self.path = Path(path) if path is not None else user_data_dir() / PROGRESS_FILE
         self.user = user or current_user()
 
-    def _db(self, create: bool) -> Optional[sqlite_utils.Database]:
+    def _db(self, create: bool) -> Optional["sqlite_utils.Database"]:
         if not create and not self.path.exists():
             return None
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        import sqlite_utils
         db = sqlite_utils.Database(self.path)
         if create and TABLE not in db.table_names():
             db[TABLE].create({"user": str, "lesson_id": str, "page": int, "completed": str, "predictions": str,

@@ -8,15 +8,18 @@ put both, with tables a learner can query, in one SQLite file.
 
 from .journal import Command, Journal, ReplayError, replay
 from .setup import ClusterSetup, LessonSource, ScenarioSource
-from .workspace import (
-           FORMAT_VERSION,
-           Workspace,
-           WorkspaceError,
-           open_cluster,
-           open_workspace,
-           read_meta,
-           save_workspace,
-)
 
-__all__ = ["FORMAT_VERSION", "ClusterSetup", "Command", "Journal", "LessonSource", "ReplayError", "ScenarioSource",
-           "Workspace", "WorkspaceError", "open_cluster", "open_workspace", "read_meta", "replay", "save_workspace"]
+# The SQLite side (sqlite-utils) loads when first used, not with the journal: the window starts faster.
+_WORKSPACE = ("FORMAT_VERSION", "Workspace", "WorkspaceError", "open_cluster", "open_workspace", "read_meta",
+              "save_workspace")
+
+
+def __getattr__(name: str):
+    if name in _WORKSPACE:
+        from . import workspace
+        return getattr(workspace, name)
+    raise AttributeError(f"module 'playground.storage' has no attribute {name!r}")
+
+
+__all__ = ["ClusterSetup", "Command", "Journal", "LessonSource", "ReplayError", "ScenarioSource", "replay",
+           *_WORKSPACE]

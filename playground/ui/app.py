@@ -37,10 +37,11 @@ def open_session(scenario: str | None = None, workspace: str | None = None) -> O
 
     Raises ScenarioError for a bad scenario and WorkspaceError for a workspace that cannot be opened.
     """
-    from playground.storage import ClusterSetup, Journal, open_workspace
+    from playground.storage import ClusterSetup, Journal
 
     from .commands import builtin_setup
     if workspace is not None:
+        from playground.storage.workspace import open_workspace
         ws = open_workspace(workspace)
         return Opened(ws.cluster, ws.journal.timeline(), ws.title, ws.journal, str(workspace), ws.mismatches)
     if scenario is None:

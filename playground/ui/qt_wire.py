@@ -15,11 +15,13 @@ a client opens one connection per broker it talks to, each an engine network nod
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from playground.engine import Cluster
-from playground.wire.server import WireServer
+if TYPE_CHECKING:      # the protocol (kio and what it needs) is loaded when the window first listens
+    from playground.wire.server import WireServer
 
 from .bridge import SimulationBridge
 
@@ -140,6 +142,7 @@ class KafkaListener(QObject):
         self.status.emit("Stopped listening for Kafka clients; their connections were closed.", False)
 
     def _open(self, port: int) -> WireServer:
+        from playground.wire.server import WireServer
         server = WireServer(self._cluster, self.host, port)
         try:
             server.start()

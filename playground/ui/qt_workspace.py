@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QByteArray, QObject, QSettings, QStandardPaths, Qt, Signal
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from playground.storage import Journal, WorkspaceError, open_workspace, read_meta, save_workspace
-from playground.storage.workspace import describe
+from playground.storage import Journal
 
 from .bridge import SPEEDS
 
@@ -36,6 +35,13 @@ APPLICATION = "Kafka Playground"
 AUTOSAVE_NAME = "autosave.sqlite"
 # Set (to anything) to start without offering to restore the last session (CI, demos).
 NO_RESTORE_ENV = "KAFKA_PLAYGROUND_NO_RESTORE"
+
+
+def _workspace():
+    """playground.storage.workspace, imported when first needed: sqlite-utils takes a quarter of a second
+    to load, which the window's start does without."""
+    from playground.storage import workspace
+    return workspace
 FILE_FILTER = "Kafka Playground workspaces (*.sqlite *.db);;All files (*)"
 
 
@@ -128,14 +134,15 @@ class WorkspaceActions(QObject):
         return self.save_as(self.path) if self.path else self.save_as()
 
     def save_as(self, path: str | None = None) -> bool:
+        ws = _workspace()
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self.window, "Save workspace", self._suggested_path(), FILE_FILTER)
             if not path:
                 return False
         bridge = self.window.bridge
         try:
-            save_workspace(bridge.journal.cluster, bridge.journal, path, title=self._base_title_text())
-        except WorkspaceError as exc:
+            ws.save_workspace(bridge.journal.cluster, bridge.journal, path, title=self._base_title_text())
+        except ws.WorkspaceError as exc:
             self._show("Cannot save the workspace", str(exc), QMessageBox.Icon.Critical)
             return False
         self.path = path
@@ -156,6 +163,7 @@ class WorkspaceActions(QObject):
     def open_workspace(self, path: str | None = None, *, restoring: bool = False) -> MainWindow | None:
         """Replay the file into a new window in place of this one; None (and a message box) if it
         cannot be opened, this window and its cluster untouched."""
+        ws = _workspace()
         if not path:
             path, _ = QFileDialog.getOpenFileName(self.window, "Open workspace", self.session.last_dir(),
                                                   FILE_FILTER)
@@ -163,8 +171,8 @@ class WorkspaceActions(QObject):
                 return None
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)      # a replay takes as long as the run did
         try:
-            ws = open_workspace(path)
-        except WorkspaceError as exc:
+            opened = ws.open_workspace(path)
+        except ws.WorkspaceError as exc:
             QApplication.restoreOverrideCursor()
             what = "restore the last session" if restoring else "open the workspace"
             self._show(f"Cannot {what}", f"{exc}\n\nThe cluster on screen is unchanged.", QMessageBox.Icon.Critical)
@@ -172,13 +180,13 @@ class WorkspaceActions(QObject):
         QApplication.restoreOverrideCursor()
         if not restoring:
             self.session.remember_dir(path)
-        new = self.replace(ws.journal, ws.title, None if restoring else str(path))
+        new = self.replace(opened.journal, opened.title, None if restoring else str(path))
         done = (f"{'Restored the last session' if restoring else f'Opened {path}'}: replayed "
-                f"{len(ws.journal.commands)} commands to {ws.cluster.now} ms of virtual time")
-        if ws.mismatches:
+                f"{len(opened.journal.commands)} commands to {opened.cluster.now} ms of virtual time")
+        if opened.mismatches:
             new.workspace._show("The workspace opened, but differs from its tables",
                                 f"{path}: the replayed cluster is not quite the saved one:\n\n• "
-                                + "\n• ".join(ws.mismatches), QMessageBox.Icon.Warning)
+                                + "\n• ".join(opened.mismatches), QMessageBox.Icon.Warning)
             new.show_status(done + "; it differs from the saved tables (see the message).", True)
         else:
             new.show_status(done + "; it matches the saved tables.")
@@ -204,6 +212,7 @@ class WorkspaceActions(QObject):
     # -- the last session ----------------------------------------------------------------------------
     def autosave(self) -> bool:
         """Save to the session's autosave file (on exit); errors go to stderr, never to a dialog."""
+        ws = _workspace()
         target = self.session.autosave_path
         # The live run of the branch on screen, even while the window shows its past.
         journal = self.window.time_travel.live_journal()
@@ -211,26 +220,27 @@ class WorkspaceActions(QObject):
             return False
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            save_workspace(journal.cluster, journal, target,
+            ws.save_workspace(journal.cluster, journal, target,
                            title=f"last session: {self._base_title_text().removeprefix('last session: ')}")
-        except (OSError, WorkspaceError) as exc:
+        except (OSError, ws.WorkspaceError) as exc:
             print(f"kafka-playground: could not autosave the session: {exc}", file=sys.stderr)
             return False
         return True
 
     def offer_restore(self) -> QMessageBox | None:
         """If the last session was autosaved, ask (without blocking) to restore it or keep the new cluster."""
+        ws = _workspace()
         target = self.session.autosave_path
         if target is None or os.environ.get(NO_RESTORE_ENV) or not target.exists():
             return None
         try:
-            meta = read_meta(target)
-        except WorkspaceError as exc:
+            meta = ws.read_meta(target)
+        except ws.WorkspaceError as exc:
             self.window.show_status(f"The last session could not be read, so the window starts on a new cluster: "
                                     f"{exc}", True)
             return None
         box = QMessageBox(QMessageBox.Icon.Question, "Restore the last session?",
-                          f"Your last session was saved when you quit:\n\n{describe(meta)}\n\nRestore it, or start "
+                          f"Your last session was saved when you quit:\n\n{ws.describe(meta)}\n\nRestore it, or start "
                           "on a new cluster?", parent=self.window)
         self.restore_button = box.addButton("Restore", QMessageBox.ButtonRole.AcceptRole)
         self.new_button = box.addButton("Start a new cluster", QMessageBox.ButtonRole.RejectRole)
