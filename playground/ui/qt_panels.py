@@ -8,11 +8,11 @@ sentence, and change nothing.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, QSize, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFontMetrics
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
-                               QStyledItemDelegate,
-                               QLabel, QLineEdit, QListView, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+                               QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableView, QVBoxLayout,
+                               QWidget)
 
 from playground.engine import EventKind, KafkaError
 
@@ -331,44 +331,34 @@ class EventLogModel(QAbstractListModel):
             self.endInsertRows()
 
 
-class _UniformRows(QStyledItemDelegate):
-    """Every row as wide as the view and `view.lines` lines high: with one size for all rows the
-    list lays out only what it shows, so a long history costs nothing per new event (a list that
-    measured every wrapped row again on each insertion spent seconds per frame at thousands of
-    events a second)."""
-
-    def __init__(self, view: "EventLogView") -> None:
-        super().__init__(view)
-        self._view = view
-
-    def sizeHint(self, option, index) -> QSize:
-        fm = QFontMetrics(self._view.font())
-        return QSize(max(100, self._view.viewport().width() - 2), self._view.lines * fm.lineSpacing() + 6)
-
-
 # A sentence of the event log is rarely longer than this: a view this wide gives each one line.
 WIDE_CHARS = 100
 
 
-class EventLogView(QListView):
+class EventLogView(QTableView):
     """Newest at the bottom; follows new events unless the user scrolled up to read. Rows are one
     line in a wide view (a longer sentence ends in …), two wrapped lines in a narrow one; a row's
-    tooltip has its sentence whole."""
+    tooltip has its sentence whole.
+
+    A table of one column with fixed-height rows: its vertical header places row n at n × height, so a
+    history of hundreds of thousands of events costs nothing to lay out when rows arrive (a list view
+    lays every row out again, or in batches that never reach the bottom while events keep coming)."""
 
     def __init__(self, model: EventLogModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.lines = 1
         self.setModel(model)
-        self.setUniformItemSizes(True)
-        self.setLayoutMode(QListView.LayoutMode.Batched)
-        self.setBatchSize(500)
-        self.setResizeMode(QListView.ResizeMode.Adjust)     # rows take the new width when the dock resizes
-        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.horizontalHeader().hide()
+        self.horizontalHeader().setStretchLastSection(True)
+        self.verticalHeader().hide()
+        self.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        self.setShowGrid(False)
+        self.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)    # rows fit the width
-        self.setItemDelegate(_UniformRows(self))
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setAlternatingRowColors(True)
         self.setFont(font(12))
-        self.setEditTriggers(QListView.EditTrigger.NoEditTriggers)
+        self.setEditTriggers(QTableView.EditTrigger.NoEditTriggers)
         self._follow = True
         self.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         model.rowsInserted.connect(self._on_rows)
@@ -377,10 +367,9 @@ class EventLogView(QListView):
     def _fit_lines(self) -> None:
         wide = self.viewport().width() >= WIDE_CHARS * QFontMetrics(self.font()).averageCharWidth()
         lines = 1 if wide else 2
-        if lines != self.lines or self.wordWrap() == wide:
-            self.lines = lines
-            self.setWordWrap(not wide)
-            self.scheduleDelayedItemsLayout()
+        self.lines = lines
+        self.setWordWrap(not wide)
+        self.verticalHeader().setDefaultSectionSize(lines * QFontMetrics(self.font()).lineSpacing() + 6)
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
