@@ -8,7 +8,7 @@ sentence, and change nothing.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractListModel, QElapsedTimer, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QFontMetrics
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QPushButton, QSpinBox, QTableView, QVBoxLayout,
@@ -276,14 +276,20 @@ class TimeControls(QWidget):
 
 
 # -- event log ---------------------------------------------------------------------------
+# Real ms between two batches of new rows in the event log while time runs.
+FLUSH_MS = 100
+
+
 class EventLogModel(QAbstractListModel):
     """The engine's event history as a list model: rows are read from the history, never copied."""
 
     def __init__(self, bridge, parent=None) -> None:
         super().__init__(parent)
         self._history = bridge.event_history          # the engine's own list (read only)
+        self._bridge = bridge
         self._rows = len(self._history)
         self._flush_pending = False
+        self._since_flush = QElapsedTimer()
         self._strong_font = font(12, bold=True)
         # New rows once per frame (and after each command), not once per event.
         bridge.frame.connect(lambda _t: self._on_event(None))
@@ -317,13 +323,18 @@ class EventLogModel(QAbstractListModel):
         self.layoutChanged.emit()
 
     def _on_event(self, _event) -> None:
-        # Coalesce: one row insertion per burst, not one per event.
+        # Coalesce: one row insertion per burst, not one per event; while time runs, a few times a
+        # second (nobody reads faster, and every insertion repaints the log). Paused: at once.
         if not self._flush_pending:
             self._flush_pending = True
-            QTimer.singleShot(0, self, self.flush)
+            wait = 0
+            if self._bridge.running and self._since_flush.isValid():
+                wait = max(0, FLUSH_MS - self._since_flush.elapsed())
+            QTimer.singleShot(wait, self, self.flush)
 
     def flush(self) -> None:
         self._flush_pending = False
+        self._since_flush.start()
         n = len(self._history)
         if n > self._rows:
             self.beginInsertRows(QModelIndex(), self._rows, n - 1)

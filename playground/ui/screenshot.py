@@ -76,6 +76,7 @@ def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | No
     for chart in (window.lag_chart, window.produce_chart, window.consume_chart, window.isr_chart,
                   window.acks_chart):
         chart.redraw()
+    window.event_model.flush()
     window.event_log.scrollToBottom()
     app.processEvents()
     from PySide6.QtGui import QGuiApplication
