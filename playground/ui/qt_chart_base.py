@@ -44,7 +44,9 @@ class ChartBase(QWidget):
         self._curves: dict["pg.PlotDataItem", tuple[int | str, float, bool]] = {}
         self._labels: list[tuple[QLabel, int]] = []
         self._events = bridge.event_history         # the engine's own list, read once per frame
-        self._seen = len(self._events)
+        # A chart folded from events draws the run so far too (a rewound cluster, a reopened workspace);
+        # one sampled from the view can only start now.
+        self._seen = 0 if self.from_events else len(self._events)
         self.empty = self._label(empty_text, 12)
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption = self._label("", 11)
@@ -62,6 +64,7 @@ class ChartBase(QWidget):
 
     # -- for subclasses ----------------------------------------------------------------------
     history = None           # a WindowedHistory fed by events, for the charts that keep one
+    from_events = False      # True: `history` is folded from engine events only, so it can take the past
 
     def advance(self) -> bool:
         """Fold what happened since the last frame into the histories; True when there is more to draw."""

@@ -36,6 +36,8 @@ ISR_EVENTS = frozenset({EventKind.ISR_CHANGED, EventKind.LEADER_CHANGED, EventKi
 class ConsumeChart(ChartBase):
     """Records polled per second of virtual time, one curve per consumer group."""
 
+    from_events = True
+
     def __init__(self, bridge, parent: QWidget | None = None) -> None:
         super().__init__(bridge, "No record consumed yet. Add a consumer (Consumers panel, Ctrl+4): the records "
                                  "its group polls per second are drawn here.", parent)
@@ -160,6 +162,8 @@ class AcksLatencyChart(ChartBase):
     """Ack latency by acks setting: p50 solid, p95 dashed."""
 
     ORDER = ("acks=0", "acks=1", "acks=all")
+
+    from_events = True
 
     def __init__(self, bridge, parent: QWidget | None = None) -> None:
         super().__init__(bridge, "No acknowledgement yet. Send records with acks 0, 1 and all (Produce panel) to "

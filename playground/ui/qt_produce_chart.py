@@ -37,6 +37,8 @@ class ProduceHistory(WindowedHistory):
 class ProduceChart(ChartBase):
     """Two plots side by side, bound to the bridge's events and frames."""
 
+    from_events = True
+
     def __init__(self, bridge, parent: QWidget | None = None) -> None:
         super().__init__(bridge, "No producer acknowledgement yet. Start a producer (Producers panel, Ctrl+6): the "
                                  "records acknowledged per second and the time each batch waited for its ack are "

@@ -77,6 +77,9 @@ def test_scrubbing_back_shows_the_cluster_as_it_was(window, qtbot):
     assert [(e.time, e.text) for e in past.bridge.event_history] == live_history
     past.guarantees.refresh()
     assert past.guarantees.value("acked") == 6
+    # Charts folded from events draw the run up to that instant, not an empty plot.
+    past.acks_chart.advance()
+    assert past.acks_chart.history.series, "the acks made before 2 s are on the latency chart"
     assert past.time_travel.banner.isVisible() and "THE PAST" in past.time_travel.banner.text()
     assert tt.timeline.playhead_ms == 2000 and tt.timeline.end_ms == 6000
     # The live run is untouched, and going back to it replays nothing: it is the same cluster.
