@@ -259,6 +259,18 @@ class Journal:
             raise ReplayError(f"the cluster took another course: at {time_ms} ms the recording had run {executed} "
                               f"callbacks, the replay {clock.executed} (at {clock.now} ms)")
 
+    def replay_command(self, cmd: Command, name: str) -> None:
+        """Run to `cmd`'s instant and apply it. ReplayError when it fails, unless real clients acted
+        before (then the cluster may differ from the recording: the failure is noted, `name` first)."""
+        try:
+            self.run_to((cmd.time_ms, cmd.executed))
+            self.apply(cmd)
+        except ReplayError as exc:
+            if not self.approximate:
+                raise
+            # After real clients acted, a command may meet another cluster; the live one went on.
+            self.replay_notes.append(f"{name} did not replay: {exc}")
+
     def execute(self, action: str, args: dict[str, Any]) -> Command:
         """Run a user command now and record it: what a headless caller does instead of the window.
 
@@ -340,13 +352,9 @@ def replay(setup: ClusterSetup, commands: Iterable[Command], end: Mark | None = 
         raise ReplayError(f"its cluster set-up is refused: {exc}") from None
     for n, cmd in enumerate(commands):
         try:
-            journal.run_to((cmd.time_ms, cmd.executed))
-            journal.apply(cmd)
+            journal.replay_command(cmd, f"command {n} ({cmd.describe()})")
         except ReplayError as exc:
-            if not journal.approximate:
-                raise ReplayError(f"command {n} ({cmd.describe()}): {exc}") from None
-            # After real clients acted, a command may meet another cluster; the live one went on.
-            journal.replay_notes.append(f"command {n} ({cmd.describe()}) did not replay: {exc}")
+            raise ReplayError(f"command {n} ({cmd.describe()}): {exc}") from None
     if end is not None:
         try:
             journal.run_to(end)

@@ -205,6 +205,9 @@ class MainWindow(QMainWindow):
         # The timeline bar and Time ▸ travel actions; one TimeTravel serves every window it opens in turn.
         self.time_travel = time_travel if time_travel is not None else TimeTravel(self.bridge.journal)
         self.time_travel.attach(self)
+        if presenter_mode():        # opened while presenting (time travel, File ▸ Open): that look, no chrome
+            self._apply_appearance(current_theme(), True)
+            self._show_chrome(False)
 
     def _chart_dock(self, title: str, name: str, chart: QWidget) -> QDockWidget:
         dock = QDockWidget(title, self)

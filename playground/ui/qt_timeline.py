@@ -14,7 +14,7 @@ from PySide6.QtGui import QBrush, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from .qt_theme import COLORS, font, ui_scale
-from .timeline_model import LANE_STYLE, Mark, TimelineMarks
+from .timeline_model import LANE_STYLE, TimelineMarks
 
 SNAP_PX = 5                 # a press this close to a mark lands on it
 MARGIN = 12
@@ -200,6 +200,3 @@ class TimelineBar(QWidget):
             label = f"{t / 1000:g} s"
             p.drawText(QPointF(min(x + 2, x1 - fm.horizontalAdvance(label)), y + fm.ascent() + 1), label)
             t += step
-
-    def marks_at(self, t: int) -> list[Mark]:
-        return self.marks.near(t, 0)

@@ -34,7 +34,6 @@ class TimeTravel(QObject):
         self.past: int | None = None         # the instant on screen, when it is the past of the current branch
         self.window = None
         self.marks = TimelineMarks()
-        self.last_error = ""
         self.dialog = None                   # the last compare dialog (tests read it)
         self._listed: tuple = ()             # the branch list as last shown
 
@@ -58,6 +57,7 @@ class TimeTravel(QObject):
         self._listed = ()
         self.marks.follow(self.branch.journal)
         window.addToolBarBreak()
+        # Not chrome: presenter mode keeps the timeline, so the class sees where in time it is.
         bar = QToolBar("Timeline")
         bar.setObjectName("timeline-toolbar")
         bar.setMovable(False)
@@ -331,8 +331,6 @@ class TimeTravel(QObject):
         new.restoreGeometry(old.saveGeometry())
         new.resize(old.size())
         new.restore_dock_state(old.saveState())
-        if old.presenter:
-            new.set_presenter(True)
         if old.isVisible():
             new.show()
             new.activateWindow()            # the keys (←, Ctrl+←, Space …) go on working without a click
@@ -344,7 +342,6 @@ class TimeTravel(QObject):
         self.refresh()
 
     def _refuse(self, text: str) -> bool:
-        self.last_error = text
         if self.window is not None:
             self.window.show_status(text, True)
         return False

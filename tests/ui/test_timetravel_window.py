@@ -238,3 +238,17 @@ def test_console_commands_are_part_of_the_past_and_fork_it(window, qtbot):
                                "refunds", "--partitions", "1", "--replication-factor", "1"], lambda *_: None)
     assert len(tt.machine.branches) == 2 and not tt.in_past
     assert [c.action for c in tt.branch.own_commands()] == ["tool"]
+
+
+def test_the_past_opens_in_presenter_mode_when_presenting(window, qtbot):
+    story(window)
+    window.set_presenter(True)
+    tt = window.time_travel
+    try:
+        assert tt.travel_to(2000)
+        past = tt.window
+        assert past.menuBar().isHidden() and past.statusBar().isHidden(), "no chrome while presenting"
+        assert past.canvas.zoom > 1 and not tt.toolbar.isHidden() and tt.banner.isVisible()
+    finally:
+        tt.window.set_presenter(False)
+    assert not tt.window.menuBar().isHidden()
