@@ -110,7 +110,8 @@ class SimulationBridge(QObject):
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self.tick)
         self._elapsed = QElapsedTimer()
-        # Called at the start of every running frame, before time moves (the wire listener's service).
+        # Called at the start of every running frame, before time moves (the wire listener's service;
+        # views claiming the frame for heavy work, see pace.FrameBudget.claim).
         self.frame_hooks: list[Callable[[], None]] = []
         self.run_to(cluster.clock.now)      # timeline steps due at the start
         if running:
@@ -216,6 +217,7 @@ class SimulationBridge(QObject):
         if self._frame_open:
             busy = self._frame_busy + self._frame_clock.nsecsElapsed() / 1e6 - self._awake_at
             self.frame_budget.frame_done(busy, self._engine_ms)
+        painting = self.frame_budget.start_frame(self.pace.behind)
         self._frame_clock.start()
         self._frame_open, self._frame_busy, self._awake_at = True, 0.0, 0.0
         for hook in list(self.frame_hooks):
@@ -231,7 +233,8 @@ class SimulationBridge(QObject):
         self._display = max(target if reached >= int(target) else float(reached), float(self.now))
         if self.pace.record(real_elapsed_ms, real_elapsed_ms * self._speed, self._display - start):
             self.pace_changed.emit(self.pace.ratio if self.pace.behind else 1.0)
-        self.frame.emit(self._display)
+        if painting:
+            self.frame.emit(self._display)
 
     def run_to(self, t: int, budget_ms: float | None = None) -> int:
         """Run virtual time to `t`, applying timeline steps as their time comes; returns the time

@@ -252,3 +252,35 @@ def _paint_caption(p: QPainter, box: QRectF, colour, stamp: str, text: str, fm: 
     p.setPen(ink(colour))
     p.drawText(box.adjusted(26 + fm.horizontalAdvance(stamp), 0, -8, 0),
                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, text)
+
+
+FRESH_MS = 3000.0           # real ms a new metadata record stays highlighted
+
+
+class MetadataStamps:
+    """When metadata records appeared (playback time), to highlight the new ones for a moment."""
+
+    def __init__(self) -> None:
+        self._stamps: dict[int, float] = {}
+        self._end: int | None = None
+
+    def stamp(self, view, when: float) -> None:
+        """Records past the log end seen last appeared at `when`."""
+        nodes = view.controllers() or ()
+        ends = [c.log_end_offset for c in nodes if c.alive and c.role == "leader"] or \
+               [c.log_end_offset for c in nodes if c.alive] or [0]
+        end = max(ends)
+        if self._end is None or end < self._end:        # first look, or a new leader truncated
+            self._end = end
+            self._stamps = {o: t for o, t in self._stamps.items() if o < end}
+            return
+        for offset in range(max(self._end, end - 50), end):
+            self._stamps[offset] = when
+        self._end = end
+        if len(self._stamps) > 100:
+            self._stamps = {o: t for o, t in self._stamps.items() if o >= end - 50}
+
+    def fresh(self, plane: ControlPlane, now: float) -> dict[int, float]:
+        """Metadata records that appeared recently, with how faded their highlight is (0 new .. 1 gone)."""
+        ages = {o: (now - self._stamps[o]) / FRESH_MS for o, _ in plane.log if o in self._stamps}
+        return {o: a for o, a in ages.items() if 0.0 <= a < 1.0}

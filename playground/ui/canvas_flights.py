@@ -8,6 +8,7 @@ are drawn dashed and underneath.
 
 from __future__ import annotations
 
+import math
 from typing import Callable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -93,7 +94,6 @@ def draw_flights(p: QPainter, flights: list, t: float, end_point: Callable, visi
         room -= min(len(fs), MAX_DOTS_PER_ROUTE)
     kept.reverse()
     shown = {id(fs) for fs in kept[-MAX_TRAILS:]}
-    background = COLORS["background"]
     drawn = []
     for fs in kept:
         f = fs[0]
@@ -101,6 +101,9 @@ def draw_flights(p: QPainter, flights: list, t: float, end_point: Callable, visi
         b = end_point(f.dst, f, False)
         if a is None or b is None:
             continue
+        # On whole pixels: a trail's picture (and a label's, below) is then the same from frame to frame,
+        # so it is copied rather than painted again (a fraction of a pixel would make it new each time).
+        a, b = QPointF(round(a.x()), round(a.y())), QPointF(round(b.x()), round(b.y()))
         path = flight_path(a, b, f)
         if visible is not None and not visible.intersects(path.controlPointRect().adjusted(-200, -30, 200, 30)):
             continue                    # out of sight, and so is its label (within 200 px beside its dot)
@@ -171,7 +174,8 @@ def _draw_flight_label(p: QPainter, pos: QPointF, radius: float, text: str, colo
                        thin: bool, taken: list[QRectF]) -> None:
     fs = (12, not thin, False)
     w, h = pc.text_width(text, fs) + 12, pc.metrics(fs).height() + 4
-    x, y = pos.x(), pos.y()
+    x, y = round(pos.x()), round(pos.y())                # whole pixels: the label's picture is copied
+    w, h = 2 * math.ceil(w / 2), 2 * math.ceil(h / 2)          # even: half of it is whole too
     candidates = [QRectF(x + radius + 3, y - h / 2, w, h),       # right of the dot
                   QRectF(x - radius - 3 - w, y - h / 2, w, h),   # left of it
                   QRectF(x - w / 2, y - radius - 2 - h, w, h),   # above

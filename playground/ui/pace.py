@@ -4,6 +4,13 @@ A 60 Hz screen shows a frame every 16.7 ms. In that time the bridge runs the eng
 views fold what happened, and the window repaints. `FrameBudget` measures what the views
 and the repaint took in recent frames and gives the engine what is left of TARGET_MS (at
 least MIN_ENGINE_MS, so that the simulation always moves, and at most MAX_ENGINE_MS).
+While the simulation is behind, every other frame is quiet: not painted, the engine's alone.
+
+Some views have heavy work that need not happen every frame (the canvas's whole picture, a
+chart's repaint). They do it in a frame of its own, claimed before the engine runs
+(`claim`): at most one such job a frame, and that frame's engine gets less by the job's cost.
+The views' ordinary per-frame cost is judged without the claimed work, so light frames are
+not starved for the sake of heavy ones.
 
 When the simulation has more work than fits, virtual time falls behind real time x speed:
 the window stays responsive and the simulation slows down. `Pace` measures by how much,
@@ -17,7 +24,9 @@ from collections import deque
 
 TARGET_MS = 14.0            # a whole frame's wall time aimed at (headroom under a 60 Hz screen's 16.7)
 MIN_ENGINE_MS = 2.0         # the engine always gets this much: a busy window slows the simulation, never stops it
-MAX_ENGINE_MS = 10.0
+MIN_CLAIMED_ENGINE_MS = 0.5    # ... or this much in a frame claimed for heavy view work
+MAX_ENGINE_MS = 10.0        # in a painted frame (a quiet one may use the whole TARGET_MS)
+QUIET_FRAMES = 1            # while behind, this many quiet frames follow each painted one
 RECENT_FRAMES = 30          # the views' and the repaint's cost is judged over this many frames ...
 SHARE = 0.9                 # ... by the frame at this share of them (a spike every few frames is paid for)
 
@@ -60,20 +69,46 @@ class FrameBudget:
     """Wall ms the engine may run in the next frame: TARGET_MS minus what the rest of a frame costs."""
 
     def __init__(self) -> None:
-        self._rest: deque[float] = deque(maxlen=RECENT_FRAMES)
+        # The views' and the repaint's cost, judged apart for painted frames and quiet ones.
+        self._rest: dict[bool, deque[float]] = {True: deque(maxlen=RECENT_FRAMES),
+                                                False: deque(maxlen=RECENT_FRAMES)}
+        self.claimed = 0.0          # ms of heavy view work claimed for the frame starting now
+        self.painting = True        # the frame starting now is painted
+        self._quiet = 0             # quiet frames in a row
+
+    def start_frame(self, behind: bool) -> bool:
+        """A frame starts; True when it is painted. While the simulation is behind, only every
+        other frame is painted: the quiet ones give the engine a whole frame, so a busy cluster
+        runs nearer the chosen speed, still at 30 pictures a second."""
+        self.claimed = 0.0
+        self.painting = not behind or self._quiet >= QUIET_FRAMES
+        self._quiet = 0 if self.painting else self._quiet + 1
+        return self.painting
 
     def frame_done(self, frame_ms: float, engine_ms: float) -> None:
-        """A frame took `frame_ms` of wall time from its tick until the window was idle (or until
+        """The frame took `frame_ms` of wall time from its tick until the window was idle (or until
         the next tick, if it never was), `engine_ms` of them in the engine."""
-        self._rest.append(max(0.0, frame_ms - engine_ms))
+        self._rest[self.painting].append(max(0.0, frame_ms - engine_ms - self.claimed))
+
+    def claim(self, ms: float) -> bool:
+        """Claim the frame starting now for `ms` of heavy view work (called before the engine runs);
+        False when the frame is not painted or another job already has it (try again next frame)."""
+        if self.claimed or not self.painting:
+            return False
+        self.claimed = max(0.01, float(ms))
+        return True
 
     @property
     def rest_ms(self) -> float:
-        """The views' and the repaint's cost per frame, as the budget counts it."""
-        if not self._rest:
+        """The views' and the repaint's cost per frame of this kind (painted or quiet), as the budget counts it."""
+        rest = self._rest[self.painting]
+        if not rest:
             return 0.0
-        recent = sorted(self._rest)
+        recent = sorted(rest)
         return recent[int(SHARE * (len(recent) - 1))]
 
     def engine_ms(self) -> float:
-        return min(MAX_ENGINE_MS, max(MIN_ENGINE_MS, TARGET_MS - self.rest_ms))
+        if not self.painting:
+            return max(MIN_ENGINE_MS, TARGET_MS - self.rest_ms)
+        floor = MIN_CLAIMED_ENGINE_MS if self.claimed else MIN_ENGINE_MS
+        return min(MAX_ENGINE_MS, max(floor, TARGET_MS - self.rest_ms - self.claimed))

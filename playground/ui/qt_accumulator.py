@@ -12,7 +12,7 @@ on every frame; it keeps nothing but the fading "sent" notes.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtCore import QElapsedTimer, QRectF, QSize, Qt
 from PySide6.QtGui import QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
@@ -28,6 +28,7 @@ LINGER_H = 22                       # the countdown track and its words
 ROW_GAP = 6
 LEADER_H = 28
 CARD_GAP = 10
+REFRESH_MS = 66                     # real ms between the cards' recomputations while time runs
 # How long (real time) a "sent" note stays on a row, whatever the speed.
 SENT_FLASH_REAL_MS = 800.0
 
@@ -49,6 +50,7 @@ class AccumulatorView(QWidget):
         self._bridge = bridge
         self.recent = RecentSends()
         self._cards: list[ProducerCard] = []
+        self._since = QElapsedTimer()
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self.setMinimumWidth(240)
         bridge.events_emitted.connect(lambda events: [self.recent.on_event(e) for e in events])
@@ -69,8 +71,14 @@ class AccumulatorView(QWidget):
 
     # -- drawing --------------------------------------------------------------------------------
     def _on_frame(self, _t: float) -> None:
-        if self.isVisible():            # a hidden tab costs nothing; it catches up when shown
-            self.refresh()
+        # A hidden tab costs nothing (it catches up when shown); while time runs, the cards are
+        # recomputed REFRESH_MS apart: batches fill and linger counts down smoothly enough.
+        if not self.isVisible():
+            return
+        if self._bridge.running and self._since.isValid() and self._since.elapsed() < REFRESH_MS:
+            return
+        self._since.start()
+        self.refresh()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)

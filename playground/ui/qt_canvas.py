@@ -16,21 +16,24 @@ menus of brokers, controllers and consumers; scrolling back in a log).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from playground.engine.events import EventKind
 from playground.engine.protocol import TopicPartition
 
-from . import canvas_tooltips as tips, effects as fx, flights as fl, storage_effects as sfx
+from . import canvas_tooltips as tips, effects as fx, flights as fl, paint_cache as pc, storage_effects as sfx
 from .canvas_brokers import CELL_W, Row, StripInfo, cells_rect, draw_broker, draw_no_replica
 from .canvas_clients import (CLIENT_GAP, PRODUCER_H, PRODUCER_H_COMPACT, LaneLayout, draw_external, draw_lane,
                              draw_lone_consumer, draw_owner_tags, draw_producer, layout_external, layout_lanes)
-from .canvas_control import CAPTION_H, CONTROL_H, chip_rects, draw_captions, draw_control_plane, draw_links
+from .canvas_control import (CAPTION_H, CONTROL_H, MetadataStamps, chip_rects, draw_captions, draw_control_plane,
+                             draw_links)
 from .canvas_flights import draw_flights, end_point
+from .canvas_rects import CanvasRects
+from .canvas_layer import COMPOSE, PARTS, PREPARE, SceneLayer
 from .canvas_storage import STORAGE_STRIP_H, StorageLayer
-from .canvas_strips import StripCache
+from .canvas_strips import FRESH, StripCache
 from .canvas_model import BrokerBadge, ControlPlane, broker_badges, control_plane
 from .group_model import CRASHED, STOPPED, GroupLane, OwnerColours, coordinators, group_lanes, owners
 from .qt_broker_actions import BrokerActions
@@ -47,14 +50,13 @@ HEADER_H = 62
 ROW_GAP = 40
 STRIP_MIN_H = 98
 STRIP_MAX_H = 124
-FRESH_MS = 3000.0           # real ms a new metadata record stays highlighted
 MAX_CAPTIONS = 3
 # Events after which the controller has written metadata records (to highlight the new ones).
 METADATA_KINDS = fx.KINDS | {EventKind.TOPIC_CREATED, EventKind.TOPIC_DELETED, EventKind.PARTITIONS_ADDED,
                              EventKind.CONFIG_ALTERED}
 
 
-class ClusterCanvas(QWidget):
+class ClusterCanvas(CanvasRects, QWidget):
     consumer_clicked = Signal(str, QPoint)      # a consumer's card was clicked: its name, where (global)
 
     def __init__(self, bridge, actions: BrokerActions | None = None, parent: QWidget | None = None) -> None:
@@ -73,14 +75,16 @@ class ClusterCanvas(QWidget):
         self._chips: dict[int, QRectF] = {}
         self._control_box = QRectF()
         self._plane: ControlPlane | None = None
-        self._metadata_stamps: dict[int, float] = {}
-        self._metadata_end: int | None = None
+        self._metadata = MetadataStamps()       # new metadata records, highlighted for a moment
         self._menu = None
         self._clients_w = float(CLIENTS_W)
         self._zoom = 1.0                        # presenter mode draws everything this much larger
         self._legend_h, self._legend_for = 78.0, (-1.0, False, False)
         self.storage = StorageLayer()           # transaction markers, segments, storage effects
-        self.strip_cache = StripCache()         # while time runs, a paint redraws a third of the strips
+        self.strip_cache = StripCache()         # while time runs, a picture redraws some of the strips
+        self.layer = SceneLayer()               # ... and the picture is redrawn every few frames
+        self._visible = QRectF()                # the part of the canvas the picture covers (logical)
+        bridge.frame_hooks.append(lambda: self.layer.frame_starting(bridge.frame_budget))
         self._colours = OwnerColours()          # consumer -> colour, kept so that colours never change
         self._lanes: list[LaneLayout] = []
         self._owner_tags: dict[tuple[int, TopicPartition], tuple[str, ...]] = {}
@@ -94,7 +98,7 @@ class ClusterCanvas(QWidget):
         bridge.messages_sent.connect(self._on_messages)
         bridge.events_emitted.connect(self._on_events)
         bridge.frame.connect(self._on_frame)
-        self.actions.selection_changed.connect(lambda _b: self.update())
+        self.actions.selection_changed.connect(lambda _b: self._refresh())
 
     # -- binding -----------------------------------------------------------------
     def _on_messages(self, messages: list) -> None:
@@ -125,13 +129,20 @@ class ClusterCanvas(QWidget):
                 if event.kind in fx.KINDS:
                     self.effects.on_event(event, self._bridge.speed, view.controller_id, view.controller_mode)
                 if event.kind not in fx.GROUP_KINDS:
-                    self._stamp_metadata(view, self.effects.start_of(event.time, self._bridge.speed))
+                    self._metadata.stamp(view, self.effects.start_of(event.time, self._bridge.speed))
 
     def _on_frame(self, t: float) -> None:
         self.effects.advance(t, self._bridge.speed)
-        self._stamp_metadata(self._bridge.view(), self.effects.playback)
+        self._metadata.stamp(self._bridge.view(), self.effects.playback)
         self._classify_pending(t)
         self._flights = [f for f in self._flights if f.arrive_at > t]
+        if self.layer.claimed == PREPARE:
+            self._prepare_strips()
+        self.update()
+
+    def _refresh(self) -> None:
+        """Something the picture shows changed outside the frames (a click, a scroll): redraw it now."""
+        self.layer.invalidate()
         self.update()
 
     def set_show_control_traffic(self, show: bool) -> None:
@@ -139,7 +150,7 @@ class ClusterCanvas(QWidget):
         self._show_control = show
         if not show:
             self._flights = [f for f in self._flights if f.kind != fl.CONTROL]
-        self.update()
+        self._refresh()
 
     def set_zoom(self, zoom: float) -> None:
         """Draw everything `zoom` times larger (presenter mode: 1.5); the layout fits the smaller
@@ -147,7 +158,7 @@ class ClusterCanvas(QWidget):
         self._zoom = float(zoom)
         self._legend_for = (-1.0, False, False)
         self.updateGeometry()
-        self.update()
+        self._refresh()
 
     @property
     def zoom(self) -> float:
@@ -158,12 +169,6 @@ class ClusterCanvas(QWidget):
 
     def _lh(self) -> float:
         return self.height() / self._zoom
-
-    def _to_widget(self, rect: QRectF | None) -> QRectF | None:
-        if rect is None or self._zoom == 1.0:
-            return rect
-        z = self._zoom
-        return QRectF(rect.left() * z, rect.top() * z, rect.width() * z, rect.height() * z)
 
     # -- introspection (tests, tooltips, menus) -------------------------------------------
     def drawn_strips(self) -> list[StripInfo]:
@@ -192,36 +197,6 @@ class ClusterCanvas(QWidget):
 
     def captions(self) -> list[str]:
         return [c.text for c, _ in self.effects.captions()[-MAX_CAPTIONS:]]
-
-    # Rects are in widget coordinates (where to click), whatever the zoom.
-    def broker_rect(self, broker_id: int) -> QRectF | None:        # its header (click: the fault menu)
-        return self._to_widget(self._anchors.get(("broker", broker_id)))
-
-    def controller_rect(self, node_id: int) -> QRectF | None:
-        return self._to_widget(self._chips.get(node_id))
-
-    def consumer_rect(self, name: str) -> QRectF | None:
-        """The consumer's card in its group's lane (click it for Stop · Crash · Pause · Resume)."""
-        return self._to_widget(next((rect for lane in self._lanes for card, rect, _ in lane.cards
-                                     if card.name == name), None))
-
-    def producer_rect(self, name: str) -> QRectF | None:         # its box in the clients column
-        return self._to_widget(self._anchors.get(("client", name)) if name in self._bridge.view().producers()
-                               else None)
-
-    def external_client_rect(self, client_id: str) -> QRectF | None:      # a real client's card
-        return self._to_widget(next((r for c, r in self._external if c.client_id == client_id), None))
-
-    def lane_rect(self, group_id: str) -> QRectF | None:
-        return self._to_widget(next((lane.rect for lane in self._lanes if lane.lane.group_id == group_id), None))
-
-    def strip_rect(self, broker_id: int, topic: str, partition: int) -> QRectF | None:   # its offset cells
-        return self._to_widget(self._anchors.get(("replica", broker_id, TopicPartition(topic, partition))))
-
-    def cell_rect(self, broker_id: int, topic: str, partition: int, offset: int) -> QRectF | None:
-        """The cell of one record on one replica, as drawn in the last paint."""
-        return self._to_widget(next((rect for rect, bid, tp, off in self._cells if bid == broker_id
-                                     and tp == TopicPartition(topic, partition) and off == offset), None))
 
     def hit(self, pos: QPointF) -> tuple[str, int | str] | None:
         """("broker", id) for a broker's header or column, ("controller", id) for a voter, ("consumer", name)
@@ -341,27 +316,69 @@ class ClusterCanvas(QWidget):
 
     # -- painting -----------------------------------------------------------------
     def paintEvent(self, event) -> None:
+        # The picture without flights and captions is redrawn only when due (see canvas_layer);
+        # the moving parts are drawn over a copy of it in every paint.
+        exposed, live = event.rect(), self._bridge.running
+        ratio = self.devicePixelRatioF()
+        key = (self.width(), self.height(), ratio, self._zoom, pc.generation())
+        if self.layer.needs_redraw(live, key, exposed):
+            q = self.layer.begin(key, self.width(), self.height(), ratio, exposed)
+            self._paint_scene(q, exposed, COMPOSE if live else FRESH)
+            self.layer.end(q, live)
+        p = QPainter(self)
+        self.layer.copy_to(p, exposed)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
+        p.scale(self._zoom, self._zoom)
+        self._draw_flights(p, self._bridge.display_time, self._visible)
+        captions = self.effects.captions()[-MAX_CAPTIONS:]
+        if captions:
+            legend_top = self._lh() - self._legend_h - MARGIN + 8
+            left = MARGIN + self._clients_w + MARGIN
+            draw_captions(p, QRectF(left, legend_top - 3 * CAPTION_H, self._lw() - left - MARGIN,
+                                    3 * CAPTION_H + self._legend_h - 8), captions)
+        p.end()
+
+    def _prepare_strips(self) -> None:
+        """The first of a running picture's two frames: redraw the strips that changed into their pixmaps."""
+        clock = QElapsedTimer()
+        clock.start()
+        q = QPainter(self.layer.pixmap)
+        self._paint_scene(q, None, PREPARE)
+        q.end()
+        self.layer.prepared(clock.nsecsElapsed() / 1e6)
+
+    def _paint_scene(self, p: QPainter, exposed, mode: str) -> None:
+        """Everything but the flights and captions: layout, control plane, brokers, clients, strips, legend;
+        PREPARE: only the strips, into their own pixmaps (see canvas_strips)."""
         view = self._bridge.view()
         plane = control_plane(view)
         self._plane = plane
         lanes = group_lanes(view, self._colours, self.external_members())
         badges = broker_badges(view, plane, coordinators(lanes))
-        p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
-        p.fillRect(self.rect(), COLORS["background"])
+        if mode != PREPARE:
+            p.fillRect(QRectF(0, 0, self.width(), self.height()), COLORS["background"])
+            self._visible = QRectF(exposed.x() / self._zoom, exposed.y() / self._zoom,
+                                   exposed.width() / self._zoom, exposed.height() / self._zoom)
         p.scale(self._zoom, self._zoom)
         topics = self._layout(view, plane, lanes)
+        self.strip_cache.begin_paint(mode, self._visible, *((self.layer.prepared_parts, PARTS) if mode == PREPARE
+                                                            else (0, PARTS) if mode == COMPOSE else (0, 1)))
+        if mode == PREPARE:
+            by_id = {b.broker_id: b for b in badges}
+            zombies = {(z.broker_id, z.topic, z.partition): z for z in view.zombie_leaders()}
+            for _topic, parts in topics:
+                for pv in parts:
+                    self._draw_row(p, view, pv, by_id, zombies, [], [])
+            return
         self._strips = []
         self._cells = []
         self._owner_tags = {}
-        exposed = QRectF(event.rect())
-        visible = QRectF(exposed.x() / self._zoom, exposed.y() / self._zoom, exposed.width() / self._zoom,
-                         exposed.height() / self._zoom)
-        self.strip_cache.begin_paint(self._bridge.running, visible)
         headers = {b.broker_id: self._anchors[("broker", b.broker_id)] for b in badges}
         draw_links(p, self._control_box, headers, badges)
-        draw_control_plane(p, self._control_box, plane, self._chips, self._fresh_metadata(plane))
+        draw_control_plane(p, self._control_box, plane, self._chips, self._metadata.fresh(plane, self.effects.playback))
         bottom = self._lh() - self._legend_h - MARGIN
         selected = self.actions.selected
         for badge in badges:
@@ -383,40 +400,11 @@ class ClusterCanvas(QWidget):
         committed = {(lane.group_id, tp): v for lane in lanes for tp, v in lane.committed.items()}
         for topic, parts in topics:
             for pv in parts:
-                self._draw_row(p, view, pv, by_id, zombies)
+                self._draw_row(p, view, pv, by_id, zombies, self._strips, self._cells)
                 self._draw_owners(p, pv, readers, lag, committed)
-        self._draw_flights(p, self._bridge.display_time, visible)
         legend_top = self._lh() - self._legend_h - MARGIN + 8
         draw_legend(p, QRectF(MARGIN, legend_top, self._lw() - 2 * MARGIN, self._legend_h - 8), bool(lanes),
                     self.storage.legend)
-        captions = self.effects.captions()[-MAX_CAPTIONS:]
-        if captions:
-            left = MARGIN + self._clients_w + MARGIN
-            draw_captions(p, QRectF(left, legend_top - 3 * CAPTION_H, self._lw() - left - MARGIN,
-                                    3 * CAPTION_H + self._legend_h - 8), captions)
-        p.end()
-
-    def _stamp_metadata(self, view, when: float) -> None:
-        """Remember when metadata records appeared (playback time), to highlight them for a moment."""
-        nodes = view.controllers() or ()
-        ends = [c.log_end_offset for c in nodes if c.alive and c.role == "leader"] or \
-               [c.log_end_offset for c in nodes if c.alive] or [0]
-        end = max(ends)
-        if self._metadata_end is None or end < self._metadata_end:     # first look, or a new leader truncated
-            self._metadata_end = end
-            self._metadata_stamps = {o: t for o, t in self._metadata_stamps.items() if o < end}
-            return
-        for offset in range(max(self._metadata_end, end - 50), end):
-            self._metadata_stamps[offset] = when
-        self._metadata_end = end
-        if len(self._metadata_stamps) > 100:
-            self._metadata_stamps = {o: t for o, t in self._metadata_stamps.items() if o >= end - 50}
-
-    def _fresh_metadata(self, plane: ControlPlane) -> dict[int, float]:
-        """Metadata records that appeared recently, with how faded their highlight is (0 new .. 1 gone)."""
-        now = self.effects.playback
-        ages = {o: (now - self._metadata_stamps[o]) / FRESH_MS for o, _ in plane.log if o in self._metadata_stamps}
-        return {o: a for o, a in ages.items() if 0.0 <= a < 1.0}
 
     def _draw_clients(self, p: QPainter, view, lanes: list[GroupLane]) -> None:
         top = MARGIN + TOP_H
@@ -451,21 +439,21 @@ class ClusterCanvas(QWidget):
         if found and strip is not None:
             self._owner_tags[(pv.leader, tp)] = draw_owner_tags(p, strip, found, lag, committed, self._rows[tp], tp)
 
-    def _draw_row(self, p: QPainter, view, pv, badges: dict, zombies: dict) -> None:
+    def _draw_row(self, p: QPainter, view, pv, badges: dict, zombies: dict, strips: list, cells: list) -> None:
         tp = TopicPartition(pv.topic, pv.partition)
         row = self._rows[tp]
         hosted = set(pv.replicas)
         for bid, (x, w) in self._columns.items():
-            if bid not in hosted:
+            if bid not in hosted and strips is self._strips:
                 draw_no_replica(p, QRectF(x + 10, row.top + 20, w - 20, 44), tp)
         for bid in pv.replicas:
             rect = self._anchors.get(("replica", bid, tp))
             if rect is not None:
                 info = self.strip_cache.draw(p, view, pv, bid, rect, row, badges.get(bid),
                                              zombies.get((bid, pv.topic, pv.partition)),
-                                             self.effects.for_strip(bid, pv.topic, pv.partition), self._cells,
+                                             self.effects.for_strip(bid, pv.topic, pv.partition), cells,
                                              self.storage)
-                self._strips.append(info)
+                strips.append(info)
 
     # -- flights --------------------------------------------------------------------
     def _end_point(self, end: tuple, flight: fl.Flight, is_src: bool) -> QPointF | None:
@@ -484,14 +472,14 @@ class ClusterCanvas(QWidget):
             super().wheelEvent(e)
             return
         self.storage.scroll(tp, self._rows[tp].first, -2 * steps)
-        self.update()
+        self._refresh()
         e.accept()
 
     def mousePressEvent(self, e) -> None:
         block = self.storage.block_at(self._logical(e.position()))
         if block is not None:                   # a segment in the bar: show its cells
             self.storage.pinned[block[1]] = block[2].base_offset
-            self.update()
+            self._refresh()
             e.accept()
             return
         hit = self.hit(e.position())

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     import pyqtgraph as pg
 
 REDRAW_MS = 400              # real ms between a chart's redraws (each plot's repaint costs a few ms)
+PLOT_MS = 5.0                # what a plot's repaint is assumed to cost (the claim for its frame)
 
 
 def _pg() -> Any:
@@ -59,8 +60,10 @@ class ChartBase(QWidget):
         layout.addWidget(self.caption)
         layout.addLayout(self.row, 1)
         self.caption.hide()
+        self._held: list = []                       # plots with new data, waiting for a frame to repaint in
         bridge.frame.connect(self._on_frame)
-        bridge.running_changed.connect(lambda _running: ChartBase._release(everything=True))
+        bridge.frame_hooks.append(self._frame_starting)
+        bridge.running_changed.connect(lambda _running: self._release())
 
     # -- for subclasses ----------------------------------------------------------------------
     history = None           # a WindowedHistory fed by events, for the charts that keep one
@@ -153,41 +156,57 @@ class ChartBase(QWidget):
         self._dirty = True
 
     # -- frames --------------------------------------------------------------------------------
-    # While time runs, one chart redraws a frame, and each of its plots repaints in a frame of its own
-    # (a plot's repaint, axes and grid, costs a few ms): a frame never pays for more than one.
-    _redrawn_at: float | None = None          # the frame (display time) in which a chart last redrew
-    _released_at: float | None = None         # ... and in which a held plot was last let repaint
-    _held: list = []                          # plots with new data, waiting for their frame to repaint
+    # While time runs, a chart's redraw (setData) and each of its plots' repaints (axes, grid: a few ms
+    # each) happen in frames of their own, claimed before the engine runs (pace.FrameBudget.claim), so
+    # that no frame pays for two heavy jobs and the engine's share of a frame shrinks by the job's cost.
+    _claimed = False                # this frame was claimed for a redraw
+    _redraw_ms = 3.0                # what a redraw cost lately (what its claim reserves)
+
+    def _frame_starting(self) -> None:
+        """A running frame starts: claim it to let a held plot repaint, or for a redraw that is due."""
+        self._claimed = False
+        try:
+            visible = self.isVisible()
+        except RuntimeError:                        # closed: stop listening
+            self._bridge.frame_hooks.remove(self._frame_starting)
+            return
+        budget = self._bridge.frame_budget
+        if self._held:
+            if budget.claim(PLOT_MS):
+                self._held.pop(0).setUpdatesEnabled(True)       # schedules its repaint in this frame
+            return
+        if self._dirty and visible and (not self._since.isValid() or self._since.elapsed() >= REDRAW_MS):
+            self._claimed = budget.claim(self._redraw_ms)
 
     def _on_frame(self, t: float) -> None:
         if self.advance():
             self._dirty = True
-        if self._dirty and (not self._since.isValid() or self._since.elapsed() >= REDRAW_MS) and self.isVisible() \
-                and ChartBase._redrawn_at != t:
-            ChartBase._redrawn_at = t
-            self._dirty = False
-            self._since.start()
-            self.redraw()
-            if self._bridge.running:
-                for plot, _label in self._plots:
-                    if plot not in ChartBase._held:
-                        plot.setUpdatesEnabled(False)
-                        ChartBase._held.append(plot)
-        if ChartBase._held and ChartBase._released_at != t:
-            ChartBase._released_at = t
-            ChartBase._release()
+        running = self._bridge.running
+        if not self._dirty or not self.isVisible():
+            return
+        if running and not self._claimed:
+            return
+        if not running and self._since.isValid() and self._since.elapsed() < REDRAW_MS:
+            return
+        self._claimed = self._dirty = False
+        self._since.start()
+        clock = QElapsedTimer()
+        clock.start()
+        self.redraw()
+        self._redraw_ms = 0.7 * self._redraw_ms + 0.3 * clock.nsecsElapsed() / 1e6
+        if running:                                 # each plot repaints in a later frame of its own
+            for plot, _label in self._plots:
+                if plot not in self._held:
+                    plot.setUpdatesEnabled(False)
+                    self._held.append(plot)
 
-    @staticmethod
-    def _release(everything: bool = False) -> None:
-        """Let the oldest held plot repaint (with `everything`, all of them: time stopped)."""
-        while ChartBase._held:
-            plot = ChartBase._held.pop(0)
+    def _release(self) -> None:
+        """Time stopped: let every held plot repaint now."""
+        while self._held:
             try:
-                plot.setUpdatesEnabled(True)            # schedules its repaint
-            except RuntimeError:                        # closed meanwhile
+                self._held.pop(0).setUpdatesEnabled(True)
+            except RuntimeError:                    # closed meanwhile
                 continue
-            if not everything:
-                return
 
     # -- appearance ------------------------------------------------------------------------------
     def apply_appearance(self) -> None:

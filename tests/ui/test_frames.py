@@ -201,8 +201,8 @@ def test_flights_on_one_route_share_a_trail_and_a_label(qtbot, monkeypatch):
 
 
 # -- strips while time runs ------------------------------------------------------------------------
-def test_while_time_runs_busy_strips_take_turns_and_paused_ones_are_all_fresh(qtbot, monkeypatch):
-    from playground.ui import canvas_strips
+def test_while_time_runs_the_picture_is_renewed_every_few_frames_and_paused_ones_are_all_fresh(qtbot, monkeypatch):
+    from playground.ui import canvas_layer, canvas_strips
     win = MainWindow(_busy_cluster(), running=False, speed=1.0)
     qtbot.addWidget(win)
     win.resize(1600, 1000)
@@ -219,14 +219,27 @@ def test_while_time_runs_busy_strips_take_turns_and_paused_ones_are_all_fresh(qt
     visible = len(drawn)
     assert visible > 0
     bridge.resume()
-    per_paint = []
-    for _ in range(8):
-        bridge.tick(16.0, budget_ms=None)
+    frames = []                                        # (strips drawn in the tick, in the paint, composed)
+    for _ in range(3 * canvas_layer.EVERY):
         drawn.clear()
+        bridge.tick(16.0, budget_ms=None)
+        in_tick = len(drawn)
+        drawn.clear()
+        composed = canvas.layer.redraws
         canvas.repaint()
-        per_paint.append(len(drawn))
+        frames.append((in_tick, len(drawn), canvas.layer.redraws - composed))
         assert len(canvas.drawn_strips()) == strips    # every strip still reported, drawn or copied
-    assert max(per_paint[2:]) <= strips // canvas_strips.SHARE + 2
+        for info in canvas.drawn_strips():             # a row's replicas are drawn at one instant:
+            leader = next(i for i in canvas.drawn_strips() if i.leader and (i.topic, i.partition) ==
+                          (info.topic, info.partition))
+            assert info.log_end_offset <= leader.log_end_offset, (info, leader)     # no follower ahead
+    composing = [f for f in frames if f[2]]
+    preparing = [f for f in frames if f[0]]
+    assert len(composing) == 3 and len(preparing) == 3 * canvas_layer.PARTS, frames   # every EVERY frames, in steps
+    assert max(f[0] for f in preparing) <= strips // canvas_layer.PARTS + 2, frames   # each a share of the strips
+    assert all(f[1] <= 2 for f in composing), frames   # composing copies the strips prepared a frame before
+    assert all(f[1] == 0 for f in frames if not f[2]), frames      # other frames copy the picture
+    assert sum(f[0] for f in frames) + sum(f[1] for f in frames) <= 3 * strips + 6
     bridge.pause()
     drawn.clear()
     canvas.repaint()
