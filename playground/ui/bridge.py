@@ -30,7 +30,7 @@ from playground.storage import Journal
 from playground.storage.actions import consumer_started, header_pairs, producer_started
 
 from . import commands
-from .pace import FrameBudget, Pace
+from .pace import IDLE_COLLECT_MS, Collector, FrameBudget, Pace
 
 SPEEDS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 25.0, 50.0, 100.0)
 # How long one network hop should stay on screen at the default speed.
@@ -92,6 +92,7 @@ class SimulationBridge(QObject):
         self._one_message = QMetaMethod.fromSignal(self.message_sent)
         self.pace = Pace()
         self.frame_budget = FrameBudget()
+        self.collector = Collector()            # Python's full collections: out of the frames
         # A frame's cost is the time the event loop was busy from its tick to the next one (the engine,
         # the views, the repaint), not the time it waited: the event dispatcher says when it sleeps.
         self._frame_clock = QElapsedTimer()     # since the running frame's tick began
@@ -165,6 +166,7 @@ class SimulationBridge(QObject):
             self._running = False
             self._timer.stop()
             self.running_changed.emit(False)
+            QTimer.singleShot(IDLE_COLLECT_MS, self, self._collect_if_idle)
 
     def resume(self) -> None:
         if not self._running:
@@ -174,6 +176,10 @@ class SimulationBridge(QObject):
             self._frame_open = False        # a frame cut by the pause says nothing about its cost
             self._timer.start()
             self.running_changed.emit(True)
+
+    def _collect_if_idle(self) -> None:
+        if not self._running:
+            self.collector.idle()
 
     def toggle(self) -> None:
         if self._running:
@@ -220,6 +226,7 @@ class SimulationBridge(QObject):
         painting = self.frame_budget.start_frame(self.pace.behind)
         self._frame_clock.start()
         self._frame_open, self._frame_busy, self._awake_at = True, 0.0, 0.0
+        self.collector.frame(real_elapsed_ms)
         for hook in list(self.frame_hooks):
             hook()
         start = self._display
@@ -441,6 +448,7 @@ class SimulationBridge(QObject):
 
     def close(self) -> None:
         self.pause()
+        self.collector.idle()               # nothing frozen outlives the window that froze it
         if self._dispatcher is not None:
             self._dispatcher.aboutToBlock.disconnect(self._loop_sleeps)
             self._dispatcher.awake.disconnect(self._loop_wakes)

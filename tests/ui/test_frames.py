@@ -258,3 +258,34 @@ def test_a_hidden_panel_does_not_refresh_until_shown(qtbot, window):
     window._storage_dock.show()
     qtbot.waitUntil(lambda: bool(refreshed), timeout=2000)
     assert not panel._stale
+
+
+def test_the_collector_freezes_survivors_while_time_runs_and_collects_all_when_it_stops():
+    import gc
+    import weakref
+
+    from playground.ui.pace import FREEZE_EVERY_MS, Collector
+    gc.unfreeze()
+    collector = Collector()
+    try:
+        collector.frame(16.0)                       # time starts: what the set-up made is frozen at once
+        assert gc.get_freeze_count() > 0
+        gc.unfreeze()
+        collector.frame(FREEZE_EVERY_MS / 2)
+        assert gc.get_freeze_count() == 0           # not yet
+        node = _Node()
+        node.me = node                              # a cycle: only the cyclic collector frees it
+        ref = weakref.ref(node)
+        collector.frame(FREEZE_EVERY_MS / 2)
+        assert gc.get_freeze_count() > 0            # frozen, with the cycle
+        del node
+        gc.collect()
+        assert ref() is not None                    # collections while running skip what is frozen ...
+        collector.idle()
+        assert gc.get_freeze_count() == 0 and ref() is None      # ... the one when time stops frees it
+    finally:
+        gc.unfreeze()
+
+
+class _Node:
+    me = None
