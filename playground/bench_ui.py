@@ -10,10 +10,12 @@ so that one does not warm or fill the other:
   of the bridge's QTimer (engine work and every view's per-frame aggregation) plus the repaints
   that follow it before the next tick (the top-level window's UpdateRequest, which paints every
   widget that asked for it), both timed with QElapsedTimer. Reported: p50, p95 and max frame
-  time, frames per second, and whether virtual time kept up with the wall clock: the bridge gives
-  the engine only what the views and the repaint leave of a frame, so under too much load the
-  simulation runs slower than the chosen speed (achieved_speed, and the share of the chosen
-  speed the time controls show) rather than the frames getting longer.
+  time, frames and painted frames per second, and whether virtual time kept up with the wall
+  clock: the bridge gives the engine only what the views and the repaint leave of a frame, so
+  under too much load the simulation runs slower than the chosen speed (achieved_speed, and the
+  share of the chosen speed the time controls show) rather than the frames getting longer.
+  While it is behind, every other frame is quiet (the engine's alone, nothing painted): a
+  frame is then either kind, and the p95 is over both.
 - startup: wall time from launching a fresh Python process to its first shown, painted, idle
   window (the median of three launches).
 - retained: RSS after producing `--records` records (1,000,000 by default) in fast-forward into
@@ -126,6 +128,8 @@ def measure_frames(seconds: float = 30.0, rate: int = RATE) -> dict:
 
     qt_timer.timeout.connect(timed_tick)
     virtual0, wall0 = bridge.now, time.perf_counter()
+    painted = [0]
+    bridge.frame.connect(lambda _t: painted.__setitem__(0, painted[0] + 1))
     pace_shown: list[float] = []                # what the time controls said (share of the chosen speed)
     bridge.pace_changed.connect(pace_shown.append)
     bridge.resume()
@@ -153,6 +157,7 @@ def measure_frames(seconds: float = 30.0, rate: int = RATE) -> dict:
         "paint_ms_p50": round(statistics.median(paints), 2) if paints else None,
         "paint_ms_p95": round(sorted(paints)[int(0.95 * (len(paints) - 1))], 2) if paints else None,
         "paints": len(paints),
+        "painted_fps": round(painted[0] / wall, 1),     # frames in which the views drew (not quiet ones)
         "virtual_s": round((bridge.now - virtual0) / 1000, 2),
         "speed": SPEED,
         # Virtual seconds per wall second, and as a share of the chosen speed: below 1, the simulation
@@ -302,7 +307,8 @@ def print_ui(r: dict) -> None:
     f = r["frames"]
     print(f"ui frames: p50 {r['frame_ms_p50']} ms, p95 {r['frame_ms_p95']} ms, max {r['frame_ms_max']} ms; "
           f"repaint p50 {f['paint_ms_p50']} ms, p95 {f['paint_ms_p95']} ms "
-          f"({f['frames']} frames in {f['seconds']} s, {f['fps']} fps; {f['virtual_s']} virtual s; "
+          f"({f['frames']} frames in {f['seconds']} s, {f['fps']} fps, {f.get('painted_fps')} painted; "
+          f"{f['virtual_s']} virtual s; "
           f"{f['records_acked']:,} records acked at {f['rate']}/s, consumed {f['records_consumed']}; "
           f"peak RSS {r['peak_rss_mb']} MB)")
     print(f"virtual time: {f['achieved_speed']}x real time at the chosen {f['speed']:g}x "
