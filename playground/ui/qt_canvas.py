@@ -87,6 +87,7 @@ class ClusterCanvas(CanvasRects, QWidget):
         bridge.frame_hooks.append(lambda: self.layer.frame_starting(bridge.frame_budget))
         self._colours = OwnerColours()          # consumer -> colour, kept so that colours never change
         self._lanes: list[LaneLayout] = []
+        self._group_lanes: list[GroupLane] | None = None       # the groups as the picture last showed them
         self._owner_tags: dict[tuple[int, TopicPartition], tuple[str, ...]] = {}
         self.external_clients = list            # real clients (qt_wire.KafkaListener.clients); their nodes anchor
         self._external: list = []               # to their card, so their requests fly like simulated ones
@@ -354,7 +355,9 @@ class ClusterCanvas(CanvasRects, QWidget):
         view = self._bridge.view()
         plane = control_plane(view)
         self._plane = plane
-        lanes = group_lanes(view, self._colours, self.external_members())
+        if mode != PREPARE or self._group_lanes is None:      # the strips need only who coordinates
+            self._group_lanes = group_lanes(view, self._colours, self.external_members())
+        lanes = self._group_lanes
         badges = broker_badges(view, plane, coordinators(lanes))
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         p.setRenderHint(QPainter.RenderHint.TextAntialiasing)
