@@ -23,7 +23,7 @@ from __future__ import annotations
 import traceback
 from typing import Callable
 
-from PySide6.QtCore import QAbstractEventDispatcher, QElapsedTimer, QMetaMethod, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QMetaMethod, QObject, Qt, QTimer, Signal
 
 from playground.engine import Cluster
 from playground.storage import Journal
@@ -93,17 +93,14 @@ class SimulationBridge(QObject):
         self.pace = Pace()
         self.frame_budget = FrameBudget()
         self.collector = Collector()            # Python's full collections: out of the frames
-        # A frame's cost is the time the event loop was busy from its tick to the next one (the engine,
-        # the views, the repaint), not the time it waited: the event dispatcher says when it sleeps.
+        # A frame's cost is its tick (the engine, the views' folding) plus the repaints that follow it,
+        # which the window reports (`painted`): the event dispatcher's sleep and wake signals do not
+        # bracket posted repaints on every platform, so they cannot say it.
         self._frame_clock = QElapsedTimer()     # since the running frame's tick began
         self._frame_open = False
-        self._frame_busy = 0.0                  # ms busy in the running frame, up to `_awake_at`
-        self._awake_at = 0.0                    # when the event loop last woke up (ms on _frame_clock)
+        self._tick_ms = 0.0                     # the running frame's tick
+        self._paint_ms = 0.0                    # ... and its repaints so far
         self._engine_ms = 0.0
-        self._dispatcher = QAbstractEventDispatcher.instance()
-        if self._dispatcher is not None:
-            self._dispatcher.aboutToBlock.connect(self._loop_sleeps)
-            self._dispatcher.awake.connect(self._loop_wakes)
         self._unsubscribe = [cluster.events.subscribe(self._engine_event),
                              cluster.network.subscribe(self._engine_message)]
         self._timer = QTimer(self)
@@ -221,11 +218,10 @@ class SimulationBridge(QObject):
         if not self._running:
             return
         if self._frame_open:
-            busy = self._frame_busy + self._frame_clock.nsecsElapsed() / 1e6 - self._awake_at
-            self.frame_budget.frame_done(busy, self._engine_ms)
+            self.frame_budget.frame_done(self._tick_ms + self._paint_ms, self._engine_ms)
         painting = self.frame_budget.start_frame(self.pace.behind)
         self._frame_clock.start()
-        self._frame_open, self._frame_busy, self._awake_at = True, 0.0, 0.0
+        self._frame_open, self._paint_ms = True, 0.0
         self.collector.frame(real_elapsed_ms)
         for hook in list(self.frame_hooks):
             hook()
@@ -242,6 +238,7 @@ class SimulationBridge(QObject):
             self.pace_changed.emit(self.pace.ratio if self.pace.behind else 1.0)
         if painting:
             self.frame.emit(self._display)
+        self._tick_ms = self._frame_clock.nsecsElapsed() / 1e6
 
     def run_to(self, t: int, budget_ms: float | None = None) -> int:
         """Run virtual time to `t`, applying timeline steps as their time comes; returns the time
@@ -288,13 +285,10 @@ class SimulationBridge(QObject):
             self._display = float(clock.now)
         return clock.now
 
-    def _loop_sleeps(self) -> None:
+    def painted(self, ms: float) -> None:
+        """The window repainted for `ms` (its UpdateRequest): part of the running frame's cost."""
         if self._frame_open:
-            self._frame_busy += self._frame_clock.nsecsElapsed() / 1e6 - self._awake_at
-
-    def _loop_wakes(self) -> None:
-        if self._frame_open:
-            self._awake_at = self._frame_clock.nsecsElapsed() / 1e6
+            self._paint_ms += ms
 
     def _engine_event(self, event) -> None:
         self._events_out.append(event)
@@ -449,10 +443,6 @@ class SimulationBridge(QObject):
     def close(self) -> None:
         self.pause()
         self.collector.idle()               # nothing frozen outlives the window that froze it
-        if self._dispatcher is not None:
-            self._dispatcher.aboutToBlock.disconnect(self._loop_sleeps)
-            self._dispatcher.awake.disconnect(self._loop_wakes)
-            self._dispatcher = None
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe = []

@@ -23,7 +23,7 @@ from __future__ import annotations
 import gc
 from collections import deque
 
-TARGET_MS = 14.0            # a whole frame's wall time aimed at (headroom under a 60 Hz screen's 16.7)
+TARGET_MS = 13.0            # a whole frame's wall time aimed at (headroom under a 60 Hz screen's 16.7)
 MIN_ENGINE_MS = 2.0         # the engine always gets this much: a busy window slows the simulation, never stops it
 MIN_CLAIMED_ENGINE_MS = 0.5    # ... or this much in a frame claimed for heavy view work
 MAX_ENGINE_MS = 10.0        # in a painted frame (a quiet one may use the whole TARGET_MS)

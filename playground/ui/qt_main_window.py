@@ -10,7 +10,7 @@ fonts, in higher contrast — for a projector and the back of a classroom."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QElapsedTimer, QEvent, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QLabel, QMainWindow, QMessageBox, QScrollArea,
                                QToolBar, QVBoxLayout, QWidget)
@@ -496,6 +496,15 @@ class MainWindow(QMainWindow):
         """The docks as the user left them (QSettings), instead of the first-show fitting."""
         self._docks_fitted = self.restoreState(state)
         return self._docks_fitted
+
+    def event(self, e) -> bool:
+        if e.type() != QEvent.Type.UpdateRequest:
+            return super().event(e)
+        clock = QElapsedTimer()                 # the repaint of every widget that asked: a frame's cost
+        clock.start()
+        handled = super().event(e)
+        self.bridge.painted(clock.nsecsElapsed() / 1e6)
+        return handled
 
     def closeEvent(self, event) -> None:
         if not self.workspace.replaced:

@@ -289,3 +289,22 @@ def test_the_collector_freezes_survivors_while_time_runs_and_collects_all_when_i
 
 class _Node:
     me = None
+
+
+def test_a_frame_costs_its_tick_and_the_repaints_the_window_reports(qtbot):
+    win = MainWindow(_busy_cluster(), running=False, speed=1.0)
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    bridge = win.bridge
+    costs = []
+    real = bridge.frame_budget.frame_done
+    bridge.frame_budget.frame_done = lambda frame_ms, engine_ms: (
+        costs.append((frame_ms, engine_ms, bridge._tick_ms, bridge._paint_ms)), real(frame_ms, engine_ms))
+    bridge.resume()
+    qtbot.waitUntil(lambda: len(costs) >= 8 and any(c[3] > 0 for c in costs), timeout=10_000)
+    bridge.pause()
+    for frame_ms, engine_ms, tick_ms, paint_ms in costs:
+        assert frame_ms == pytest.approx(tick_ms + paint_ms)
+        assert tick_ms >= engine_ms                 # the engine ran inside the tick
+    bridge.close()
