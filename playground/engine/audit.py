@@ -67,7 +67,7 @@ class AckedPartition:
     nor removed there on purpose by retention or the cleaner.
     """
 
-    __slots__ = ("tp", "acks", "records", "judged", "scan", "missing", "removed_seen")
+    __slots__ = ("tp", "acks", "records", "judged", "scan", "missing")
 
     def __init__(self, tp: TopicPartition) -> None:
         self.tp = tp
@@ -76,7 +76,6 @@ class AckedPartition:
         self.judged = 0                 # acks judged against `scan`
         self.scan: PartitionScan | None = None
         self.missing: dict[tuple[int, int], LostRecord] = {}
-        self.removed_seen = 0
 
     def forget(self) -> None:
         """The partition is gone (its topic deleted): judge every ack again if it comes back."""
@@ -94,7 +93,6 @@ class AckedPartition:
             self.missing = {k: lost for k, lost in self.missing.items()
                             if not committed(lost.producer, lost.serial)
                             and (lost.producer, lost.serial) not in removed}
-        self.removed_seen = len(removed)
         acks = self.acks
         if self.judged == len(acks):
             return

@@ -148,3 +148,23 @@ def _aborted_offsets(log) -> set[int]:
             if batch.producer_id == a.producer_id and not batch.is_control:
                 out.add(off)
     return out
+
+
+def summary_diff(got: AuditSummary, want: AuditSummary) -> str:
+    """What differs between two summaries, in a sentence for an assertion message."""
+    fields = [f"{k}: incremental {v}, full scan {want.as_report()[k]}"
+              for k, v in got.as_report().items() if v != want.as_report()[k]]
+    if got.lost != want.lost:
+        fields.append(f"lost differs: incremental {got.lost[:3]}... ({len(got.lost)}), "
+                      f"full scan {want.lost[:3]}... ({len(want.lost)})")
+    return "; ".join(fields)
+
+
+def reference_acked_records(audit: Audit, wanted) -> dict:
+    """`Audit.acked_records` as it was: every ack read."""
+    out = {}
+    for producer, _tp, records, _base in audit._acked:
+        for rec in records:
+            if (producer, rec.trace) in wanted:
+                out[(producer, rec.trace)] = rec
+    return out
