@@ -5,6 +5,7 @@
     python -m playground.bench compression [--records N] [--json]
     python -m playground.bench batching [--records N] [--json]
     python -m playground.bench wire [--records N] [--json]
+    python -m playground.bench audit [--records N] [--more M] [--json]      (see playground.bench_audit)
     python -m playground.bench ui [--seconds S] [--records N] [--json]     (see playground.bench_ui)
 
 `engine`: records per second of wall time through the whole simulated path
@@ -143,6 +144,10 @@ def main(argv: list[str] | None = None) -> int:
     wire.add_argument("--records", type=int, default=200_000)
     wire.add_argument("--profile", metavar="FILE", help="profile the serve loop; pstats go to FILE.rfN")
     wire.add_argument("--json", action="store_true")
+    aud = sub.add_parser("audit", help="ms per guarantees audit (Audit.summary) with N records retained")
+    aud.add_argument("--records", type=int, default=15_000)
+    aud.add_argument("--more", type=int, default=2_000, help="records produced before the repeat call")
+    aud.add_argument("--json", action="store_true")
     from playground import bench_ui         # Qt is imported only when the ui benchmark runs
     bench_ui.add_arguments(sub.add_parser("ui", help="the window: frame time, start-up, RSS with 1M records"))
     args = parser.parse_args(argv)
@@ -153,6 +158,11 @@ def main(argv: list[str] | None = None) -> int:
         result = bench_wire.bench_wire(args.records, profile=args.profile)
         print(json.dumps(result, indent=2)) if args.json else bench_wire.print_wire(result)
         return 0 if all(r["acked"] == r["records"] == r["consumed"] for r in result["runs"]) else 1
+    if args.which == "audit":
+        from playground import bench_audit
+        result = bench_audit.bench_audit(args.records, args.more)
+        print(json.dumps(result, indent=2)) if args.json else bench_audit.print_audit(result)
+        return 0
     if args.which in ("compression", "batching"):
         from playground import bench_codec
         if args.which == "compression":

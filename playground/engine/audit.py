@@ -5,16 +5,27 @@ acks with the partition logs at the moment it is asked, which turns delivery
 semantics into numbers (acked, acked_lost, unavailable, duplicates_in_log,
 order_violations). Consumers report what their groups processed, which adds
 consumed_duplicates and skipped.
+
+`summary()` is asked often (the guarantees panel refreshes while time runs)
+and logs may hold a million records, so it works incrementally: per
+partition a `PartitionScan` (audit_scan.py) reads only what the log gained
+since the last call, an `AckedPartition` judges only the acks that came
+since (and re-judges the ones still missing), and a `SkippedRange`
+(audit_consumed.py) per group and partition counts only what its consumed
+range gained. A log changed other than by appending is read again, for that
+partition only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .producer_state import ProducerStateManager
+from .audit_consumed import SkippedRange
+from .audit_scan import PartitionScan
 from .protocol import TopicPartition
 from .records import Record
-from .txn_protocol import marker_committed
+
+LOST_REASON = "acknowledged, but not in the log below the high watermark"
 
 
 @dataclass
@@ -48,46 +59,75 @@ class AuditSummary:
                 "output_duplicates": self.output_duplicates}
 
 
-def count_inversions(seq: list[int]) -> int:
-    """Pairs i < j with seq[i] > seq[j] (merge sort, O(n log n))."""
-    if len(seq) < 2:
-        return 0
-    work = list(seq)
-    buf = [0] * len(work)
-    total = 0
-    width = 1
-    n = len(work)
-    while width < n:
-        for lo in range(0, n, 2 * width):
-            mid = min(lo + width, n)
-            hi = min(lo + 2 * width, n)
-            i, j, k = lo, mid, lo
-            while i < mid and j < hi:
-                if work[i] <= work[j]:
-                    buf[k] = work[i]
-                    i += 1
-                else:
-                    buf[k] = work[j]
-                    total += mid - i
-                    j += 1
-                k += 1
-            buf[k:k + mid - i] = work[i:mid]
-            k += mid - i
-            buf[k:k + hi - j] = work[j:hi]
-        work, buf = buf, work
-        width *= 2
-    return total
+class AckedPartition:
+    """The acks of one partition, and which of their records its log does not hold (yet).
+
+    `missing` maps (ack number, index in the batch) to the record's LostRecord, in ack order:
+    an acked record neither committed in the log (its first copy below the high watermark)
+    nor removed there on purpose by retention or the cleaner.
+    """
+
+    __slots__ = ("tp", "acks", "records", "judged", "scan", "missing")
+
+    def __init__(self, tp: TopicPartition) -> None:
+        self.tp = tp
+        self.acks: list[tuple[int, str, list[Record], int]] = []    # (ack number, producer, records, base)
+        self.records = 0
+        self.judged = 0                 # acks judged against `scan`
+        self.scan: PartitionScan | None = None
+        self.missing: dict[tuple[int, int], LostRecord] = {}
+
+    def forget(self) -> None:
+        """The partition is gone (its topic deleted): judge every ack again if it comes back."""
+        self.scan = None
+        self.judged = 0
+        self.missing = {}
+
+    def judge(self, scan: PartitionScan, removed: set[tuple[str, int]]) -> None:
+        if scan is not self.scan:
+            self.forget()
+            self.scan = scan
+        elif self.missing:
+            # Still missing? A higher HW, a late follower copy or a removal may have settled it.
+            committed = scan.committed
+            self.missing = {k: lost for k, lost in self.missing.items()
+                            if not committed(lost.producer, lost.serial)
+                            and (lost.producer, lost.serial) not in removed}
+        acks = self.acks
+        if self.judged == len(acks):
+            return
+        tp = self.tp
+        seen, uncommitted, missing = scan.seen, scan.uncommitted, self.missing
+        empty: set[int] = set()
+        for seq, producer, records, base in acks[self.judged:]:
+            got = seen.get(producer, empty)
+            above = uncommitted.get(producer, empty)
+            for i, rec in enumerate(records):
+                serial = rec.trace
+                if serial in got and serial not in above:
+                    continue
+                if (producer, serial) in removed:
+                    continue
+                missing[(seq, i)] = LostRecord(producer, serial, tp.topic, tp.partition,
+                                               base + i if base >= 0 else -1, LOST_REASON)
+        self.judged = len(acks)
 
 
 class Audit:
     def __init__(self) -> None:
-        # (producer, partition, the records of one acknowledged batch, base offset)
+        # (producer, partition, the records of one acknowledged batch, base offset), in ack order
         self._acked: list[tuple[str, TopicPartition, list[Record], int]] = []
         self.acked_count = 0
+        self._by_partition: dict[TopicPartition, AckedPartition] = {}
+        self._scans: dict[TopicPartition, PartitionScan] = {}
         # Consumer side, per group: how often each offset was processed, and the lowest
         # offset the group ever started a partition from (where its consumed range begins).
         self._processed: dict[str, dict[TopicPartition, dict[int, int]]] = {}
         self._starts: dict[str, dict[TopicPartition, int]] = {}
+        # Offsets processed for the first time since the last summary, per group and partition.
+        self._fresh: dict[str, dict[TopicPartition, list[int]]] = {}
+        self._skipped: dict[tuple[str, TopicPartition], SkippedRange] = {}
+        self.consumed_duplicates = 0    # offsets some group processed more than once
         # (producer, send serial) of records retention or the log cleaner removed, per partition:
         # they left the log on purpose (only committed records are removed), so they are not lost.
         self._removed: dict[TopicPartition, set[tuple[str, int]]] = {}
@@ -99,19 +139,37 @@ class Audit:
             self._removed.setdefault(tp, set()).update(idents)
 
     def record_processed(self, group: str, topic: str, partition: int, offset: int) -> None:
-        counts = self._processed.setdefault(group, {}).setdefault(TopicPartition(topic, partition), {})
-        counts[offset] = counts.get(offset, 0) + 1
+        tp = TopicPartition(topic, partition)
+        counts = self._processed.setdefault(group, {}).setdefault(tp, {})
+        n = counts.get(offset, 0)
+        counts[offset] = n + 1
+        if n == 0:
+            self._fresh.setdefault(group, {}).setdefault(tp, []).append(offset)
+        elif n == 1:
+            self.consumed_duplicates += 1
 
     def records_processed(self, group: str, records) -> None:
         """`record_processed` for each of a poll's records (anything with topic, partition, offset)."""
         by_tp = self._processed.setdefault(group, {})
-        counts = None
+        fresh_by_tp = self._fresh.setdefault(group, {})
+        counts: dict[int, int] = {}
+        fresh: list[int] = []
         last = None
+        twice = 0
         for r in records:
             if (r.topic, r.partition) != last:
                 last = (r.topic, r.partition)
-                counts = by_tp.setdefault(TopicPartition(*last), {})
-            counts[r.offset] = counts.get(r.offset, 0) + 1
+                tp = TopicPartition(*last)
+                counts = by_tp.setdefault(tp, {})
+                fresh = fresh_by_tp.setdefault(tp, [])
+            off = r.offset
+            n = counts.get(off, 0)
+            counts[off] = n + 1
+            if n == 0:
+                fresh.append(off)
+            elif n == 1:
+                twice += 1
+        self.consumed_duplicates += twice
 
     def record_start(self, group: str, tp: TopicPartition, offset: int) -> None:
         starts = self._starts.setdefault(group, {})
@@ -120,6 +178,25 @@ class Audit:
 
     def acked_records(self, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], Record]:
         """The acknowledged records for (producer, send serial) pairs, as the producer sent them."""
+        # The pairs asked for are usually the lost ones of the last summary: look there first (and
+        # at acks not judged yet, which come later in ack order), else read every ack. That holds
+        # because a send serial names one record sent to one partition (a retry resends it there),
+        # whose acks are all missing or all not.
+        out: dict[tuple[str, int], Record] = {}
+        if any(serial < 0 for _producer, serial in wanted):
+            return self._all_acked_records(wanted)
+        for part in self._by_partition.values():
+            for (seq, i), lost in part.missing.items():
+                ident = (lost.producer, lost.serial)
+                if ident in wanted:
+                    out[ident] = self._acked[seq][2][i]
+            for _seq, producer, records, _base in part.acks[part.judged:]:
+                for rec in records:
+                    if (producer, rec.trace) in wanted:
+                        out[(producer, rec.trace)] = rec
+        return out if len(out) == len(wanted) else self._all_acked_records(wanted)
+
+    def _all_acked_records(self, wanted: set[tuple[str, int]]) -> dict[tuple[str, int], Record]:
         out: dict[tuple[str, int], Record] = {}
         for producer, _tp, records, _base in self._acked:
             for rec in records:
@@ -128,116 +205,85 @@ class Audit:
         return out
 
     def record_acked(self, producer: str, tp: TopicPartition, base_offset: int, records: list[Record]) -> None:
+        part = self._by_partition.get(tp)
+        if part is None:
+            part = self._by_partition[tp] = AckedPartition(tp)
+        part.acks.append((len(self._acked), producer, records, base_offset))
+        part.records += len(records)
         self._acked.append((producer, tp, records, base_offset))
         self.acked_count += len(records)
 
     def summary(self, cluster_view) -> AuditSummary:
         """Compare acks with the logs of `cluster_view` (an engine `ClusterView`)."""
-        out = AuditSummary(acked=self.acked_count)
-        present: dict[TopicPartition, set[tuple[str, int]]] = {}
+        out = AuditSummary(acked=self.acked_count, consumed_duplicates=self.consumed_duplicates)
+        scans: dict[TopicPartition, PartitionScan] = {}
         leaderless: set[TopicPartition] = set()
         for topic in cluster_view.topic_names(include_internal=True):
             for p in cluster_view.partitions(topic):
                 tp = TopicPartition(topic, p.partition)
-                log = cluster_view.authoritative_log(topic, p.partition)
                 if p.leader < 0:
                     leaderless.add(tp)
-                committed: set[tuple[str, int]] = set()
-                seen: set[tuple[str, int]] = set()
-                by_key: dict[tuple[str, bytes | None], list[int]] = {}
-                if log is not None:
-                    hw = log.high_watermark
-                    for off, rec, batch in log.records():
-                        if batch.origin is None or rec.trace < 0:
-                            continue
-                        ident = (batch.origin.producer, rec.trace)
-                        if ident in seen:
-                            out.duplicates_in_log += 1
-                            continue
-                        seen.add(ident)
-                        if off < hw:
-                            committed.add(ident)
-                        if rec.key is not None:
-                            by_key.setdefault((batch.origin.producer, rec.key), []).append(rec.trace)
-                present[tp] = committed
-                if log is not None:
-                    out.output_duplicates += _output_duplicates(log)
-                for serials in by_key.values():
-                    out.order_violations += count_inversions(serials)
-        for producer, tp, records, base in self._acked:
-            if tp in leaderless:
-                out.unavailable += len(records)
+                log = cluster_view.authoritative_log(topic, p.partition)
+                scan = self._scans.get(tp)
+                if scan is None or not scan.follows(log):
+                    scan = PartitionScan(log)       # new, or changed other than by appending: read anew
+                scan.advance()
+                scans[tp] = scan
+                out.duplicates_in_log += scan.duplicates
+                out.order_violations += scan.order_violations
+                out.output_duplicates += scan.output_duplicates
+        self._scans = scans
+        lost: list[tuple[tuple[int, int], LostRecord]] = []
+        no_removals: set[tuple[str, int]] = set()
+        for tp, part in self._by_partition.items():
+            scan = scans.get(tp)
+            if scan is None:
+                part.forget()       # the topic was deleted: its records went on purpose
                 continue
-            have = present.get(tp)
-            if have is None:
-                continue            # the topic was deleted: its records went on purpose
-            removed = self._removed.get(tp, ())
-            for i, rec in enumerate(records):
-                ident = (producer, rec.trace)
-                if ident not in have and ident not in removed:
-                    out.acked_lost += 1
-                    out.lost.append(LostRecord(producer, rec.trace, tp.topic, tp.partition,
-                                               base + i if base >= 0 else -1,
-                                               "acknowledged, but not in the log below the high watermark"))
-        self._consumer_side(cluster_view, out)
+            part.judge(scan, self._removed.get(tp, no_removals))
+            if tp in leaderless:
+                out.unavailable += part.records
+            else:
+                lost.extend(part.missing.items())
+        lost.sort(key=lambda item: item[0])
+        out.lost = [item[1] for item in lost]
+        out.acked_lost = len(out.lost)
+        out.skipped = self._skipped_records(cluster_view, scans)
         return out
 
-    def _consumer_side(self, cluster_view, out: AuditSummary) -> None:
-        """consumed_duplicates: records a group processed more than once; skipped: records of a
-        group's consumed range (from where it started to its committed offset) it never processed."""
-        for counts in self._processed.values():
-            for per_offset in counts.values():
-                out.consumed_duplicates += sum(1 for n in per_offset.values() if n > 1)
+    def _skipped_records(self, cluster_view, scans: dict[TopicPartition, PartitionScan]) -> int:
+        """Records of a group's consumed range (from where it started to its committed offset) it
+        never processed (see audit_consumed.py)."""
         committed_of = getattr(cluster_view, "group_committed", None)
-        if committed_of is None:
-            return
-        for group, starts in self._starts.items():
+        ranges: dict[tuple[str, TopicPartition], SkippedRange] = {}
+        total = 0
+        for group, starts in (self._starts.items() if committed_of is not None else ()):
             committed = committed_of(group)
             done = self._processed.get(group, {})
+            fresh_by_tp = self._fresh.get(group, {})
             for tp, start in starts.items():
                 end = committed.get(tp)
-                log = cluster_view.authoritative_log(tp.topic, tp.partition)
-                if end is None or log is None or end <= start:
+                scan = scans.get(tp)
+                if end is None or scan is None or scan.log is None or end <= start:
                     continue
-                seen = done.get(tp, {})
-                aborted = _aborted_offsets(log)
-                for off, _rec, batch in log.records(max(start, log.log_start_offset), min(end, log.high_watermark)):
-                    # Markers and aborted records are never processed on purpose: not a loss.
-                    if not batch.is_control and off not in seen and off not in aborted:
-                        out.skipped += 1
-
-
-def _output_duplicates(log) -> int:
-    """Input records (named by their `source` header) that appear more than once among the records of
-    `log` that read_committed consumers see."""
-    sources: dict[bytes, int] = {}
-    held: dict[int, list[bytes]] = {}          # producer id -> sources of its open transaction
-    for batch in log.read(log.log_start_offset, log.high_watermark):
-        if batch.is_control:
-            kept = held.pop(batch.producer_id, [])
-            if marker_committed(batch.records[0]):
-                for src in kept:
-                    sources[src] = sources.get(src, 0) + 1
-            continue
-        for rec in batch.records:
-            src = next((v for k, v in rec.headers if k == "source"), None)
-            if src is None:
-                continue
-            if batch.is_transactional:
-                held.setdefault(batch.producer_id, []).append(src)
-            else:
-                sources[src] = sources.get(src, 0) + 1
-    return sum(n - 1 for n in sources.values() if n > 1)
-
-
-def _aborted_offsets(log) -> set[int]:
-    """Offsets of records that belong to aborted transactions in `log`."""
-    aborted = ProducerStateManager().sync(log).aborted
-    if not aborted:
-        return set()
-    out: set[int] = set()
-    for a in aborted:
-        for off, _rec, batch in log.records(a.first_offset, a.last_offset):
-            if batch.producer_id == a.producer_id and not batch.is_control:
-                out.add(off)
-    return out
+                log = scan.log
+                lo = max(start, log.log_start_offset)
+                hi = max(lo, min(end, log.high_watermark))        # an empty range stays at its start
+                scan.sync_aborted()
+                processed = done.get(tp, {})
+                fresh = fresh_by_tp.get(tp, [])
+                rng = self._skipped.get((group, tp))
+                if rng is not None and rng.follows(scan, lo, hi):
+                    rng.advance(hi, processed, fresh)
+                else:
+                    rng = SkippedRange(scan, lo, hi, processed)
+                fresh.clear()
+                ranges[(group, tp)] = rng
+                total += rng.skipped
+        # A range not carried on this time (no commit yet, the log gone) is counted anew when it
+        # is next asked for, so what was processed meanwhile needs no remembering.
+        self._skipped = ranges
+        for fresh_by_tp in self._fresh.values():
+            for fresh in fresh_by_tp.values():
+                fresh.clear()
+        return total

@@ -25,7 +25,7 @@ from .records import Record, RecordBatch
 class PartitionLog:
     __slots__ = ("topic", "partition", "batches", "_bases", "log_start_offset",
                  "log_end_offset", "high_watermark", "epoch_cache", "size_bytes", "segments",
-                 "cleaner_checkpoint", "last_clean_ms")
+                 "cleaner_checkpoint", "last_clean_ms", "rewrites")
 
     def __init__(self, topic: str, partition: int, created_ms: int = 0) -> None:
         self.topic = topic
@@ -43,6 +43,10 @@ class PartitionLog:
         # The first offset the cleaner has not compacted yet, and when it last did.
         self.cleaner_checkpoint = 0
         self.last_clean_ms = -1
+        # Bumped by every change other than an append at the end (truncation, retention, a log
+        # start offset moved, the cleaner's rewrite): whoever follows the log incrementally (the
+        # audit) knows from it that what it read may be gone and reads the log again.
+        self.rewrites = 0
 
     # -- writing ---------------------------------------------------------
     def append(self, batch: RecordBatch, now: int | None = None, *, allow_gap: bool = False) -> None:
@@ -94,6 +98,7 @@ class PartitionLog:
             raise ValueError(f"{self.topic}/{self.partition}: cannot delete {count} of "
                              f"{len(self.segments)} segments")
         gone = self.segments[:count]
+        self.rewrites += 1
         n = sum(len(s.batches) for s in gone)
         del self.segments[:count]
         del self.batches[:n]
@@ -110,6 +115,7 @@ class PartitionLog:
         if offset <= self.log_start_offset:
             return False
         self.log_start_offset = offset
+        self.rewrites += 1
         # LeaderEpochFileCache.truncateFromStart: entries at or below the new start go, and the
         # last of them is kept, moved to start there.
         cache = self.epoch_cache
@@ -125,6 +131,7 @@ class PartitionLog:
         `offset` (a follower whose leader's log now starts past this log's end). Returns records
         dropped."""
         removed = sum(len(b.records) for b in self.batches)
+        self.rewrites += 1
         self.batches = []
         self._bases = []
         self.segments = [LogSegment(offset, now)]
@@ -139,6 +146,7 @@ class PartitionLog:
         if stop >= len(self.segments):
             raise ValueError("the active segment is never replaced by the cleaner")
         self.segments[start:stop] = cleaned
+        self.rewrites += 1
         self.batches = [b for seg in self.segments for b in seg.batches]
         self._bases = [b.base_offset for b in self.batches]
         self.size_bytes = sum(seg.size_bytes for seg in self.segments)
@@ -187,6 +195,7 @@ class PartitionLog:
         elif self.batches[idx].last_offset < offset:
             idx += 1
         removed = 0
+        self.rewrites += 1
         for b in self.batches[idx:]:
             removed += b.count
             self.size_bytes -= b.size_bytes
