@@ -85,6 +85,7 @@ class SimulationBridge(QObject):
         self._speed = float(speed) if speed is not None else default_speed(cluster.network.latency)
         self._running = False
         self._display = float(cluster.clock.now)
+        self._owed = 0.0                    # virtual ms earlier frames wanted and could not do
         self._events_out: list = []         # what the engine reported since the last batch
         self._messages_out: list = []
         self._batching = False              # inside run_to: batch; otherwise deliver at once
@@ -170,6 +171,7 @@ class SimulationBridge(QObject):
             self._running = True
             self._elapsed.start()
             self.pace.reset()
+            self._owed = 0.0
             self._frame_open = False        # a frame cut by the pause says nothing about its cost
             self._timer.start()
             self.running_changed.emit(True)
@@ -189,6 +191,7 @@ class SimulationBridge(QObject):
         if speed != self._speed:
             self._speed = speed
             self.pace.reset()
+            self._owed = 0.0
             self.speed_changed.emit(speed)
 
     def faster(self) -> None:
@@ -226,7 +229,10 @@ class SimulationBridge(QObject):
         for hook in list(self.frame_hooks):
             hook()
         start = self._display
-        target = start + min(real_elapsed_ms, MAX_FRAME_MS) * self._speed
+        # What earlier frames could not do is owed (up to one long frame's worth): a frame with room, a
+        # quiet one after a frame claimed for heavy drawing, catches up instead of the time being lost.
+        wanted = min(real_elapsed_ms, MAX_FRAME_MS) * self._speed
+        target = start + wanted + self._owed
         if budget_ms == ADAPTIVE:
             budget_ms = self.frame_budget.engine_ms()
         engine = QElapsedTimer()
@@ -234,7 +240,8 @@ class SimulationBridge(QObject):
         reached = self.run_to(int(target), budget_ms)
         self._engine_ms = engine.nsecsElapsed() / 1e6
         self._display = max(target if reached >= int(target) else float(reached), float(self.now))
-        if self.pace.record(real_elapsed_ms, real_elapsed_ms * self._speed, self._display - start):
+        self._owed = min(MAX_FRAME_MS * self._speed, max(0.0, target - self._display))
+        if self.pace.record(real_elapsed_ms, wanted, self._display - start):
             self.pace_changed.emit(self.pace.ratio if self.pace.behind else 1.0)
         if painting:
             self.frame.emit(self._display)

@@ -9,8 +9,8 @@ While the simulation is behind, every other frame is quiet: not painted, the eng
 Some views have heavy work that need not happen every frame (the canvas's whole picture, a
 chart's repaint). They do it in a frame of its own, claimed before the engine runs
 (`claim`): at most one such job a frame, and that frame's engine gets less by the job's cost.
-The views' ordinary per-frame cost is judged without the claimed work, so light frames are
-not starved for the sake of heavy ones.
+Each kind of frame (quiet, light, claimed for each kind of work) is judged from its own recent
+history, so light frames are not starved for the sake of heavy ones.
 
 When the simulation has more work than fits, virtual time falls behind real time x speed:
 the window stays responsive and the simulation slows down. `Pace` measures by how much,
@@ -28,6 +28,7 @@ MIN_ENGINE_MS = 2.0         # the engine always gets this much: a busy window sl
 MIN_CLAIMED_ENGINE_MS = 0.5    # ... or this much in a frame claimed for heavy view work
 MAX_ENGINE_MS = 10.0        # in a painted frame (a quiet one may use the whole TARGET_MS)
 QUIET_FRAMES = 1            # while behind, this many quiet frames follow each painted one
+MAX_CLAIMED_RUN = 4         # claimed frames in a row, at most: then one is the engine's (a light one)
 RECENT_FRAMES = 30          # the views' and the repaint's cost is judged over this many frames ...
 SHARE = 0.9                 # ... by the frame at this share of them (a spike every few frames is paid for)
 
@@ -66,53 +67,78 @@ class Pace:
         return changed
 
 
+QUIET, LIGHT = "quiet", "light"     # kinds of frame beside the claimed ones (named by what claimed them)
+KNOWN = 5                   # frames of a claimed kind measured before their own history is trusted
+
+
 class FrameBudget:
-    """Wall ms the engine may run in the next frame: TARGET_MS minus what the rest of a frame costs."""
+    """Wall ms the engine may run in the next frame: TARGET_MS minus what the rest of a frame costs.
+
+    The rest is judged per kind of frame: quiet ones, light painted ones, and painted ones claimed
+    for each kind of heavy work (the canvas's preparing and composing passes, a chart's redraw, a
+    plot's repaint), each from its own recent history; a claimed kind seen fewer than KNOWN times
+    counts as a light frame plus what its claim said it would cost."""
 
     def __init__(self) -> None:
-        # The views' and the repaint's cost, judged apart for painted frames and quiet ones.
-        self._rest: dict[bool, deque[float]] = {True: deque(maxlen=RECENT_FRAMES),
-                                                False: deque(maxlen=RECENT_FRAMES)}
-        self.claimed = 0.0          # ms of heavy view work claimed for the frame starting now
+        self._rest: dict[str, deque[float]] = {}
+        self.claimed = 0.0          # ms of heavy view work claimed for the frame starting now ...
+        self.claim_kind = ""        # ... and what claimed it
         self.painting = True        # the frame starting now is painted
         self._quiet = 0             # quiet frames in a row
+        self._claimed_run = 0       # claimed frames in a row just before this one
 
     def start_frame(self, behind: bool) -> bool:
         """A frame starts; True when it is painted. While the simulation is behind, only every
         other frame is painted: the quiet ones give the engine a whole frame, so a busy cluster
         runs nearer the chosen speed, still at 30 pictures a second."""
-        self.claimed = 0.0
+        self._claimed_run = self._claimed_run + 1 if self.claimed else 0
+        self.claimed, self.claim_kind = 0.0, ""
         self.painting = not behind or self._quiet >= QUIET_FRAMES
         self._quiet = 0 if self.painting else self._quiet + 1
         return self.painting
 
-    def frame_done(self, frame_ms: float, engine_ms: float) -> None:
-        """The frame took `frame_ms` of wall time from its tick until the window was idle (or until
-        the next tick, if it never was), `engine_ms` of them in the engine."""
-        self._rest[self.painting].append(max(0.0, frame_ms - engine_ms - self.claimed))
+    @property
+    def kind(self) -> str:
+        """The kind of the frame starting now."""
+        return self.claim_kind or (LIGHT if self.painting else QUIET)
 
-    def claim(self, ms: float) -> bool:
-        """Claim the frame starting now for `ms` of heavy view work (called before the engine runs);
-        False when the frame is not painted or another job already has it (try again next frame)."""
-        if self.claimed or not self.painting:
+    def frame_done(self, frame_ms: float, engine_ms: float) -> None:
+        """The frame took `frame_ms` of wall time (its tick and the repaints after it), `engine_ms`
+        of them in the engine."""
+        rest = self._rest.get(self.kind)
+        if rest is None:
+            rest = self._rest[self.kind] = deque(maxlen=RECENT_FRAMES)
+        rest.append(max(0.0, frame_ms - engine_ms))
+
+    def claim(self, ms: float, kind: str = "claimed") -> bool:
+        """Claim the frame starting now for `ms` of heavy view work of `kind` (called before the engine
+        runs); False when the frame is not painted, another job already has it, or MAX_CLAIMED_RUN
+        frames in a row were claimed (the engine gets a frame of its own first): try next frame."""
+        if self.claimed or not self.painting or self._claimed_run >= MAX_CLAIMED_RUN:
             return False
-        self.claimed = max(0.01, float(ms))
+        self.claimed, self.claim_kind = max(0.01, float(ms)), kind
         return True
+
+    def _share(self, kind: str) -> float | None:
+        rest = self._rest.get(kind)
+        if not rest:
+            return None
+        recent = sorted(rest)
+        return recent[int(SHARE * (len(recent) - 1))]
 
     @property
     def rest_ms(self) -> float:
-        """The views' and the repaint's cost per frame of this kind (painted or quiet), as the budget counts it."""
-        rest = self._rest[self.painting]
-        if not rest:
-            return 0.0
-        recent = sorted(rest)
-        return recent[int(SHARE * (len(recent) - 1))]
+        """What the views and the repaint are expected to cost in the frame starting now."""
+        kind = self.kind
+        if kind not in (QUIET, LIGHT) and len(self._rest.get(kind, ())) < KNOWN:
+            return (self._share(LIGHT) or 0.0) + self.claimed
+        return self._share(kind) or 0.0
 
     def engine_ms(self) -> float:
         if not self.painting:
             return max(MIN_ENGINE_MS, TARGET_MS - self.rest_ms)
         floor = MIN_CLAIMED_ENGINE_MS if self.claimed else MIN_ENGINE_MS
-        return min(MAX_ENGINE_MS, max(floor, TARGET_MS - self.rest_ms - self.claimed))
+        return min(MAX_ENGINE_MS, max(floor, TARGET_MS - self.rest_ms))
 
 
 FREEZE_EVERY_MS = 2000.0    # real ms between moving what survived into Python's permanent generation

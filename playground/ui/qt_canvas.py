@@ -16,7 +16,7 @@ menus of brokers, controllers and consumers; scrolling back in a log).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -33,7 +33,7 @@ from .canvas_flights import draw_flights, end_point
 from .canvas_rects import CanvasRects
 from .canvas_layer import COMPOSE, PARTS, PREPARE, SceneLayer
 from .canvas_storage import STORAGE_STRIP_H, StorageLayer
-from .canvas_strips import FRESH, StripCache
+from .canvas_strips import StripCache
 from .canvas_model import BrokerBadge, ControlPlane, broker_badges, control_plane
 from .group_model import CRASHED, STOPPED, GroupLane, OwnerColours, coordinators, group_lanes, owners
 from .qt_broker_actions import BrokerActions
@@ -137,8 +137,8 @@ class ClusterCanvas(CanvasRects, QWidget):
         self._metadata.stamp(self._bridge.view(), self.effects.playback)
         self._classify_pending(t)
         self._flights = [f for f in self._flights if f.arrive_at > t]
-        if self.layer.claimed == PREPARE:
-            self._prepare_strips()
+        if self.layer.claimed:
+            self.layer.step(self._scene, self._layer_key())
         self.update()
 
     def _refresh(self) -> None:
@@ -317,15 +317,13 @@ class ClusterCanvas(CanvasRects, QWidget):
 
     # -- painting -----------------------------------------------------------------
     def paintEvent(self, event) -> None:
-        # The picture without flights and captions is redrawn only when due (see canvas_layer);
-        # the moving parts are drawn over a copy of it in every paint.
-        exposed, live = event.rect(), self._bridge.running
-        ratio = self.devicePixelRatioF()
-        key = (self.width(), self.height(), ratio, self._zoom, pc.generation())
-        if self.layer.needs_redraw(live, key, exposed):
-            q = self.layer.begin(key, self.width(), self.height(), ratio, exposed)
-            self._paint_scene(q, exposed, COMPOSE if live else FRESH)
-            self.layer.end(q, live)
+        # The picture without flights and captions is renewed in claimed frames while time runs (see
+        # canvas_layer), and drawn in one go when it cannot be right; the moving parts are drawn over
+        # a copy of it in every paint.
+        exposed = event.rect()
+        key = self._layer_key()
+        if self.layer.needs_redraw(self._bridge.running, key, exposed):
+            self.layer.redraw(self._scene, key, self.width(), self.height(), self.devicePixelRatioF(), exposed)
         p = QPainter(self)
         self.layer.copy_to(p, exposed)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -340,18 +338,14 @@ class ClusterCanvas(CanvasRects, QWidget):
                                     3 * CAPTION_H + self._legend_h - 8), captions)
         p.end()
 
-    def _prepare_strips(self) -> None:
-        """The first of a running picture's two frames: redraw the strips that changed into their pixmaps."""
-        clock = QElapsedTimer()
-        clock.start()
-        q = QPainter(self.layer.pixmap)
-        self._paint_scene(q, None, PREPARE)
-        q.end()
-        self.layer.prepared(clock.nsecsElapsed() / 1e6)
+    def _layer_key(self) -> tuple:
+        """What the picture's pixels depend on beside the cluster: size, screen scale, zoom, palette."""
+        return self.width(), self.height(), self.devicePixelRatioF(), self._zoom, pc.generation()
 
-    def _paint_scene(self, p: QPainter, exposed, mode: str) -> None:
-        """Everything but the flights and captions: layout, control plane, brokers, clients, strips, legend;
-        PREPARE: only the strips, into their own pixmaps (see canvas_strips)."""
+    def _scene(self, p: QPainter, mode: str, exposed):
+        """Everything but the flights and captions: layout, control plane, brokers, clients, strips, legend
+        (a generator: it yields once, after the control plane, brokers and clients, so that composing
+        can take two frames); PREPARE: only the strips, into their own pixmaps (see canvas_strips)."""
         view = self._bridge.view()
         plane = control_plane(view)
         self._plane = plane
@@ -376,9 +370,7 @@ class ClusterCanvas(CanvasRects, QWidget):
                 for pv in parts:
                     self._draw_row(p, view, pv, by_id, zombies, [], [])
             return
-        self._strips = []
-        self._cells = []
-        self._owner_tags = {}
+        strips, cells, tags = [], [], {}
         headers = {b.broker_id: self._anchors[("broker", b.broker_id)] for b in badges}
         draw_links(p, self._control_box, headers, badges)
         draw_control_plane(p, self._control_box, plane, self._chips, self._metadata.fresh(plane, self.effects.playback))
@@ -390,6 +382,7 @@ class ClusterCanvas(CanvasRects, QWidget):
             draw_broker(p, badge, header, QRectF(x, header.top(), w, bottom - header.top()),
                         badge.broker_id == selected)
         self._draw_clients(p, view, lanes)
+        yield                                   # composing: the rest in the next claimed frame
         if not topics:
             p.setFont(font(15))
             p.setPen(COLORS["muted"])
@@ -403,11 +396,12 @@ class ClusterCanvas(CanvasRects, QWidget):
         committed = {(lane.group_id, tp): v for lane in lanes for tp, v in lane.committed.items()}
         for topic, parts in topics:
             for pv in parts:
-                self._draw_row(p, view, pv, by_id, zombies, self._strips, self._cells)
-                self._draw_owners(p, pv, readers, lag, committed)
+                self._draw_row(p, view, pv, by_id, zombies, strips, cells)
+                self._draw_owners(p, pv, readers, lag, committed, tags)
         legend_top = self._lh() - self._legend_h - MARGIN + 8
         draw_legend(p, QRectF(MARGIN, legend_top, self._lw() - 2 * MARGIN, self._legend_h - 8), bool(lanes),
                     self.storage.legend)
+        self._strips, self._cells, self._owner_tags = strips, cells, tags
 
     def _draw_clients(self, p: QPainter, view, lanes: list[GroupLane]) -> None:
         top = MARGIN + TOP_H
@@ -434,13 +428,13 @@ class ClusterCanvas(CanvasRects, QWidget):
             if rect is not None and c.group is None and name not in producers:
                 draw_lone_consumer(p, rect, name)
 
-    def _draw_owners(self, p: QPainter, pv, readers: dict, lag: dict, committed: dict) -> None:
+    def _draw_owners(self, p: QPainter, pv, readers: dict, lag: dict, committed: dict, tags: dict) -> None:
         """Who reads the partition: tags on its leader strip, in each reader's colour."""
         tp = TopicPartition(pv.topic, pv.partition)
         found = readers.get(tp)
         strip = self._anchors.get(("replica", pv.leader, tp))
         if found and strip is not None:
-            self._owner_tags[(pv.leader, tp)] = draw_owner_tags(p, strip, found, lag, committed, self._rows[tp], tp)
+            tags[(pv.leader, tp)] = draw_owner_tags(p, strip, found, lag, committed, self._rows[tp], tp)
 
     def _draw_row(self, p: QPainter, view, pv, badges: dict, zombies: dict, strips: list, cells: list) -> None:
         tp = TopicPartition(pv.topic, pv.partition)

@@ -172,11 +172,11 @@ class ChartBase(QWidget):
             return
         budget = self._bridge.frame_budget
         if self._held:
-            if budget.claim(PLOT_MS):
+            if budget.claim(PLOT_MS, "plot"):
                 self._held.pop(0).setUpdatesEnabled(True)       # schedules its repaint in this frame
             return
         if self._dirty and visible and (not self._since.isValid() or self._since.elapsed() >= REDRAW_MS):
-            self._claimed = budget.claim(self._redraw_ms)
+            self._claimed = budget.claim(self._redraw_ms, "chart")
 
     def _on_frame(self, t: float) -> None:
         if self.advance():

@@ -69,7 +69,8 @@ def test_a_command_outside_a_frame_reaches_views_at_once_and_single_signals_stil
 
 
 # -- the frame budget -----------------------------------------------------------------------------
-def test_over_budget_virtual_time_falls_behind_and_catches_nothing_up(qtbot):
+def test_over_budget_virtual_time_falls_behind_and_catches_up_at_most_one_long_frame(qtbot):
+    from playground.ui.bridge import MAX_FRAME_MS
     bridge = SimulationBridge(_busy_cluster(), running=False, speed=1.0)
     bridge.resume()
     start = bridge.now
@@ -78,9 +79,13 @@ def test_over_budget_virtual_time_falls_behind_and_catches_nothing_up(qtbot):
     bridge.tick(100.0, budget_ms=0.0)
     assert bridge._cluster.clock.executed > executed and bridge.now < start + 100
     assert bridge.display_time == bridge.now                      # the picture shows where time really is
+    bridge.tick(16.0, budget_ms=None)                           # the next frame with room catches up
+    assert bridge.now == start + 100 + 16
+    for _ in range(5):                                          # five starved frames owe 500 virtual ms ...
+        bridge.tick(100.0, budget_ms=0.0)
     behind = bridge.now
-    bridge.tick(16.0, budget_ms=None)                           # the next frame moves 16 ms from there
-    assert bridge.now == int(behind + 16.0)
+    bridge.tick(16.0, budget_ms=None)
+    assert behind + 16 < bridge.now <= behind + 16 + MAX_FRAME_MS     # ... of which one long frame is caught up
     bridge.close()
 
 
@@ -219,27 +224,26 @@ def test_while_time_runs_the_picture_is_renewed_every_few_frames_and_paused_ones
     visible = len(drawn)
     assert visible > 0
     bridge.resume()
-    frames = []                                        # (strips drawn in the tick, in the paint, composed)
+    frames = []                                        # (what the frame was claimed for, strips drawn, shown)
     for _ in range(3 * canvas_layer.EVERY):
         drawn.clear()
+        shown = canvas.layer.redraws
         bridge.tick(16.0, budget_ms=None)
-        in_tick = len(drawn)
-        drawn.clear()
-        composed = canvas.layer.redraws
+        bridge.frame.emit(bridge.display_time)          # a command's frame between ticks uses no claim
         canvas.repaint()
-        frames.append((in_tick, len(drawn), canvas.layer.redraws - composed))
+        frames.append((canvas.layer.claimed or bridge.frame_budget.claim_kind, len(drawn),
+                       canvas.layer.redraws - shown))
         assert len(canvas.drawn_strips()) == strips    # every strip still reported, drawn or copied
         for info in canvas.drawn_strips():             # a row's replicas are drawn at one instant:
             leader = next(i for i in canvas.drawn_strips() if i.leader and (i.topic, i.partition) ==
                           (info.topic, info.partition))
             assert info.log_end_offset <= leader.log_end_offset, (info, leader)     # no follower ahead
-    composing = [f for f in frames if f[2]]
-    preparing = [f for f in frames if f[0]]
-    assert len(composing) == 3 and len(preparing) == 3 * canvas_layer.PARTS, frames   # every EVERY frames, in steps
-    assert max(f[0] for f in preparing) <= strips // canvas_layer.PARTS + 2, frames   # each a share of the strips
-    assert all(f[1] <= 2 for f in composing), frames   # composing copies the strips prepared a frame before
-    assert all(f[1] == 0 for f in frames if not f[2]), frames      # other frames copy the picture
-    assert sum(f[0] for f in frames) + sum(f[1] for f in frames) <= 3 * strips + 6
+    kinds = [f[0] for f in frames]
+    assert kinds.count(canvas_layer.FINISH) == 3 and sum(f[2] for f in frames) == 3, frames   # every EVERY frames
+    assert kinds.count(canvas_layer.COMPOSE) == 3 and kinds.count(canvas_layer.PREPARE) == 3 * canvas_layer.PARTS
+    assert all(f[2] == (f[0] == canvas_layer.FINISH) for f in frames), frames    # shown when finished
+    assert max(f[1] for f in frames if f[0] == canvas_layer.PREPARE) <= strips // canvas_layer.PARTS + 2, frames
+    assert all(f[1] <= 2 for f in frames if f[0] != canvas_layer.PREPARE), frames   # the others copy strips
     bridge.pause()
     drawn.clear()
     canvas.repaint()
@@ -308,3 +312,25 @@ def test_a_frame_costs_its_tick_and_the_repaints_the_window_reports(qtbot):
         assert frame_ms == pytest.approx(tick_ms + paint_ms)
         assert tick_ms >= engine_ms                 # the engine ran inside the tick
     bridge.close()
+
+
+def test_claimed_frames_are_judged_by_their_own_kind_and_light_ones_are_not_starved():
+    from playground.ui.pace import KNOWN, MIN_CLAIMED_ENGINE_MS
+    budget = FrameBudget()
+    for i in range(30):
+        budget.start_frame(behind=False)
+        if i % 3 == 0:
+            assert budget.claim(4.0, "compose")
+            assert not budget.claim(2.0, "chart")            # one heavy job a frame
+        budget.frame_done(frame_ms=(3.0 if i % 3 else 12.0) + 5.0, engine_ms=5.0)
+    budget.start_frame(behind=False)
+    assert budget.engine_ms() == pytest.approx(min(MAX_ENGINE_MS, TARGET_MS - 3.0))      # a light frame
+    budget.claim(4.0, "compose")
+    assert budget.engine_ms() == pytest.approx(max(MIN_CLAIMED_ENGINE_MS, TARGET_MS - 12.0))
+    budget.start_frame(behind=False)
+    budget.claim(2.0, "chart")                                 # never seen: light + what it claims
+    assert budget.engine_ms() == pytest.approx(TARGET_MS - 3.0 - 2.0)
+    assert KNOWN > 1
+    assert not budget.start_frame(behind=True)                 # behind: every other frame is quiet ...
+    assert not budget.claim(1.0, "compose")                    # ... and cannot be claimed
+    assert budget.start_frame(behind=True)
