@@ -45,7 +45,7 @@ class SceneLayer:
         self._steps = None                      # ... and what is left to draw (a generator)
         self._key: tuple | None = None
         self._covers = QRect()          # the part of the widget drawn into the picture
-        self._frames = EVERY            # frames since the picture was last renewed while running
+        self._frames = EVERY            # painted frames since the picture was last renewed while running
         self.prepared_parts = 0         # preparing passes done for the next composing
         self._stale = True              # something it shows changed outside the frames (a click)
         self.claimed: str | None = None     # what this frame was claimed for: PREPARE, COMPOSE, FINISH or nothing
@@ -56,9 +56,12 @@ class SceneLayer:
         self._stale = True
 
     def frame_starting(self, budget) -> None:
-        """A running frame starts (before the engine runs): claim it when a pass is due."""
-        self._frames += 1
+        """A running frame starts (before the engine runs): claim it when a pass is due. Only painted
+        frames count: quiet ones are the engine's."""
         self.claimed = None
+        if not budget.painting:
+            return
+        self._frames += 1
         if self._steps is not None:
             want = FINISH
         elif self.pixmap is None or self._stale:
