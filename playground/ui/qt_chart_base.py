@@ -9,6 +9,7 @@ in place: background, axes, grid, tick fonts, and each curve's pen from the seri
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,6 +24,14 @@ if TYPE_CHECKING:
 
 REDRAW_MS = 400              # real ms between a chart's redraws (each plot's repaint costs a few ms)
 PLOT_MS = 5.0                # what a plot's repaint is assumed to cost (the claim for its frame)
+
+
+def round_up(v: float) -> float:
+    """The least of 1, 2, 2.5, 5 x 10^k at or above `v` (> 0)."""
+    if v <= 0:
+        return 1.0
+    scale = 10 ** math.floor(math.log10(v))
+    return next(m * scale for m in (1, 2, 2.5, 5, 10) if m * scale >= v * (1 - 1e-9))
 
 
 def _pg() -> Any:
@@ -64,6 +73,19 @@ class ChartBase(QWidget):
         bridge.frame.connect(self._on_frame)
         bridge.frame_hooks.append(self._frame_starting)
         bridge.running_changed.connect(lambda _running: self._release())
+
+    def __init_subclass__(cls, **kwargs) -> None:
+        # Every redraw, however it is called, ends with the time axes fitted to the new data (`fit_x`):
+        # they are set explicitly, on whole steps, so pyqtgraph's auto-range no longer follows the data.
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("redraw")
+        if own is not None:
+            def redraw(self, _own=own) -> None:
+                _own(self)
+                for plot, _label in self._plots:
+                    self.fit_x(plot)
+            redraw.__doc__ = own.__doc__
+            cls.redraw = redraw
 
     # -- for subclasses ----------------------------------------------------------------------
     history = None           # a WindowedHistory fed by events, for the charts that keep one
@@ -130,11 +152,26 @@ class ChartBase(QWidget):
 
     @staticmethod
     def fit_y(plot: "pg.PlotWidget", arrays, floor: float = 10.0, below: float = 0.0) -> None:
-        """From 0 (or a little below, so a 0 line stays visible) to above the largest finite value."""
+        """From 0 (or a little below, so a 0 line stays visible) to a round number above the largest
+        finite value: the axis (whose ticks and labels are the costly part of a plot's repaint) stays
+        the same from one redraw to the next."""
         finite = [a[np.isfinite(a)] for a in arrays]
         top = max((float(a.max()) for a in finite if a.size), default=0.0)
-        top = max(floor, 1.12 * top)
+        top = round_up(max(floor, 1.12 * top))
         plot.setYRange(-below * top, top, padding=0)
+
+    @staticmethod
+    def fit_x(plot: "pg.PlotWidget") -> None:
+        """The time axis over all the data, its ends on whole steps of about a tenth of the span: the
+        axis (its ticks and labels, the costly part of a plot's repaint) moves every few seconds
+        rather than at every redraw."""
+        ends = [(float(np.nanmin(x)), float(np.nanmax(x))) for item in plot.getPlotItem().listDataItems()
+                if (x := item.xData) is not None and len(x) and np.isfinite(x).any()]
+        if not ends:
+            return
+        x0, x1 = min(e[0] for e in ends), max(e[1] for e in ends)
+        step = 10 ** math.floor(math.log10(max(1e-3, x1 - x0))) / 2
+        plot.setXRange(math.floor(x0 / step) * step, math.ceil(x1 / step) * step, padding=0)
 
     @staticmethod
     def data_of(curve: "pg.PlotDataItem") -> tuple[np.ndarray, np.ndarray]:

@@ -18,7 +18,7 @@ from playground.engine.events import EventKind
 from playground.engine.protocol import TopicPartition
 
 from .chart_series import SampledHistory, SampledSeries
-from .qt_chart_base import ChartBase
+from .qt_chart_base import ChartBase, round_up
 
 SAMPLE_MS = 100              # virtual ms between samples (doubles each time a buffer fills)
 CAPACITY = 2000
@@ -124,7 +124,7 @@ class LagChart(ChartBase):
             caption.setText(self._caption(gid, parts))
             totals = series.totals()
             top = float(np.nanmax(totals)) if np.isfinite(totals).any() else 0.0
-            top = max(5.0, 1.12 * (top if not math.isnan(top) else 0.0))
+            top = round_up(max(5.0, 1.12 * (top if not math.isnan(top) else 0.0)))
             plot.setYRange(-0.04 * top, top, padding=0)     # a lag of 0 stays visible above the axis
         self.empty.setVisible(not self._plots_by_group)
 
