@@ -31,6 +31,8 @@ from .protocol import (EARLIEST_TIMESTAMP, CreatableTopic, CreateTopicsRequest, 
 from .replication import LeaderPartition, ReplicaFetcher
 from .topics import validate_topic_name
 
+_UNSET = object()
+
 
 class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups, BrokerZk, BrokerStorage):
     def __init__(self, broker_id: int, network: Network, events: EventLog, config: BrokerConfig,
@@ -50,6 +52,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         self.alive = True
         self.disk: dict[TopicPartition, PartitionLog] = {}
         self.image = MetadataImage()
+        self._topic_configs: tuple = (None, -1, {})    # (image, its offset, {(topic, name): value})
         self.leaders: dict[TopicPartition, LeaderPartition] = {}
         self.following: dict[TopicPartition, int] = {}
         self.fetchers: dict[int, ReplicaFetcher] = {}
@@ -235,6 +238,19 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
             self.network.request(self.broker_id, self.controller_id, "create_topics", body, lambda resp: None)
 
     def topic_config(self, topic: str, name: str) -> Any:
+        # Remembered per metadata image and offset: the image changes only by replaying records,
+        # each at a new offset (or is replaced), and the broker asks on every append and fetch.
+        image = self.image
+        cached = self._topic_configs
+        if cached[0] is not image or cached[1] != image.offset:
+            cached = self._topic_configs = (image, image.offset, {})
+        key = (topic, name)
+        value = cached[2].get(key, _UNSET)
+        if value is _UNSET:
+            value = cached[2][key] = self._topic_config(topic, name)
+        return value
+
+    def _topic_config(self, topic: str, name: str) -> Any:
         t = self.image.topics.get(topic)
         if t is not None and name in t.configs:
             return t.configs[name]

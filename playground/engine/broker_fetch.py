@@ -103,6 +103,7 @@ class BrokerFetch:
         leaders = self.leaders
         replica = req.replica_id
         now = self.clock.now
+        committed_only = not follower and req.isolation_level == "read_committed"
         for tp, part in (req.partitions if parts is None else parts).items():
             state = leaders.get(tp)
             if state is None:
@@ -115,17 +116,27 @@ class BrokerFetch:
             if follower:
                 fetch_offset = part.fetch_offset
                 last_epoch = part.last_fetched_epoch
-                cache = log.epoch_cache
+                end = log.log_end_offset
                 # _diverging's common case inline: the leader's latest epoch ends at its log end.
-                if last_epoch >= 0 and not (cache and cache[-1][0] == last_epoch and fetch_offset <= log.log_end_offset):
+                if last_epoch >= 0 and not (fetch_offset <= end and (cache := log.epoch_cache)
+                                            and cache[-1][0] == last_epoch):
                     diverging = self._diverging(state, part)
                 if diverging is None and part.current_leader_epoch == state.leader_epoch:
                     if note_positions:
-                        moved = state.update_follower(replica, fetch_offset, now)
+                        # LeaderPartition.update_follower, inline: a session's every partition, every fetch.
+                        known = state.followers.get(replica)
+                        moved = False
+                        if known is not None:
+                            moved = fetch_offset != known.log_end_offset
+                            known.log_end_offset = fetch_offset
+                            known.last_fetch_ms = now
+                            if fetch_offset >= end:
+                                known.last_caught_up_ms = now
                         if moved or state.pending_isr:
                             self._maybe_advance_hw(state)
                         if replica not in state.isr:
                             self._maybe_expand_isr(state, replica)
+                    # (The log end read again: what noting the position completed may have appended.)
                     if incremental and fetch_offset == log.log_end_offset and part.high_watermark == log.high_watermark \
                             and part.log_start_offset == log.log_start_offset:
                         continue            # a follower at the end, told everything already
@@ -141,27 +152,28 @@ class BrokerFetch:
                                            diverging_epoch=diverging)
                 any_error = True
                 continue
-            committed_only = not follower and req.isolation_level == "read_committed"
-            limit = log.log_end_offset if follower else log.high_watermark
+            end = log.log_end_offset
+            limit = end if follower else log.high_watermark
             if committed_only:
                 # read_committed reads up to the last stable offset: no open transaction's records.
                 limit = self.last_stable_offset(tp)
-            if part.fetch_offset < log.log_start_offset or part.fetch_offset > log.log_end_offset:
+            offset = part.fetch_offset
+            if offset < log.log_start_offset or offset > end:
                 out[tp] = FetchedPartition(Errors.OFFSET_OUT_OF_RANGE, log.high_watermark, log.log_start_offset,
-                                           error_message=f"Offset {part.fetch_offset} is outside {tp}'s log "
-                                           f"[{log.log_start_offset}, {log.log_end_offset}).")
+                                           error_message=f"Offset {offset} is outside {tp}'s log "
+                                           f"[{log.log_start_offset}, {end}).")
                 any_error = True
                 continue
-            batches = log.read(part.fetch_offset, limit, part.partition_max_bytes)
+            batches = log.read(offset, limit, part.partition_max_bytes)
             for b in batches:
                 total += b.size_bytes
-            out[tp] = FetchedPartition(Errors.NONE, log.high_watermark, log.log_start_offset, batches)
+            data = out[tp] = FetchedPartition(Errors.NONE, log.high_watermark, log.log_start_offset, batches)
             if committed_only:
-                out[tp].last_stable_offset = limit
+                data.last_stable_offset = limit
                 if batches:
-                    out[tp].aborted_transactions = [
+                    data.aborted_transactions = [
                         (a.producer_id, a.first_offset) for a in
-                        self.producer_state(tp).aborted_between(part.fetch_offset, batches[-1].next_offset)]
+                        self.producer_state(tp).aborted_between(offset, batches[-1].next_offset)]
         return FetchResponse(out), total, any_error
 
     def _wake_followers(self, tp: TopicPartition) -> None:

@@ -48,8 +48,10 @@ class Scheduler:
 
     def __init__(self) -> None:
         self.now: int = 0
-        # (time, sequence, timer): tuples compare in C, and (time, sequence) is unique.
-        self._heap: list[tuple[int, int, Timer]] = []
+        # (time, sequence, timer), or (time, sequence, callback, args) for a callback posted with
+        # `post_at` (no Timer: nothing can cancel it). Tuples compare in C, and (time, sequence) is
+        # unique, so the rest of an entry is never compared.
+        self._heap: list[tuple] = []
         self._seq = 0
         # Cancelled timers still in the heap: skipped when popped, purged once they are most of it.
         self._cancelled_in_heap = 0
@@ -68,19 +70,30 @@ class Scheduler:
     def call_at(self, time: int, callback: Callable[..., Any], *args: Any) -> Timer:
         if time < self.now:
             time = self.now
-        self._seq += 1
-        timer = Timer(time, self._seq, callback, args, self)
+        self._seq = seq = self._seq + 1
+        timer = Timer(time, seq, callback, args, self)
         heap = self._heap
         if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(heap):
             self._purge()
-        heapq.heappush(heap, (time, self._seq, timer))
+        heapq.heappush(heap, (time, seq, timer))
         return timer
+
+    def post_at(self, time: int, callback: Callable[..., Any], *args: Any) -> None:
+        """`call_at` for a callback nothing will cancel (a message arriving, a step of a client's
+        loop): it runs in the same order, and no Timer is made for it."""
+        if time < self.now:
+            time = self.now
+        self._seq = seq = self._seq + 1
+        heap = self._heap
+        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(heap):
+            self._purge()
+        heapq.heappush(heap, (time, seq, callback, args))
 
     def _purge(self) -> None:
         """Drop cancelled timers from the heap. (time, seq) keys are unique, so the order
         in which the remaining callbacks run is exactly what it was."""
         heap = self._heap                   # in place: run_until holds this list
-        heap[:] = [entry for entry in heap if not entry[2].cancelled]
+        heap[:] = [entry for entry in heap if len(entry) == 4 or not entry[2].cancelled]
         heapq.heapify(heap)
         self._cancelled_in_heap = 0
 
@@ -89,30 +102,55 @@ class Scheduler:
         time = self.now + delay
         if delay < 0:
             time = self.now
-        self._seq += 1
-        timer = Timer(time, self._seq, callback, args, self)
+        self._seq = seq = self._seq + 1
+        timer = Timer(time, seq, callback, args, self)
         heap = self._heap
         if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(heap):
             self._purge()
-        heapq.heappush(heap, (time, self._seq, timer))
+        heapq.heappush(heap, (time, seq, timer))
         return timer
+
+    def post_later(self, delay: int, callback: Callable[..., Any], *args: Any) -> None:
+        """`call_later` for a callback nothing will cancel (see `post_at`)."""
+        time = self.now + delay
+        if delay < 0:
+            time = self.now
+        self._seq = seq = self._seq + 1
+        heap = self._heap
+        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(heap):
+            self._purge()
+        heapq.heappush(heap, (time, seq, callback, args))
 
     def next_time(self) -> int | None:
         """Virtual time of the next pending callback, or None when idle."""
         heap = self._heap
-        while heap and heap[0][2].cancelled:
+        while heap and len(heap[0]) == 3 and heap[0][2].cancelled:
             heapq.heappop(heap)
             self._cancelled_in_heap -= 1
         return heap[0][0] if heap else None
 
     def pending(self) -> int:
-        return sum(1 for _t, _s, timer in self._heap if not timer.cancelled)
+        return sum(1 for entry in self._heap if len(entry) == 4 or not entry[2].cancelled)
+
+    def _posted(self, entry: tuple) -> Timer:
+        """The Timer an observer sees for a posted callback (it ran; nothing holds it)."""
+        return Timer(entry[0], entry[1], entry[2], entry[3])
 
     def step(self) -> bool:
         """Run the next callback (advancing time to it). False when idle."""
         heap = self._heap
         while heap:
-            timer = heapq.heappop(heap)[2]
+            entry = heapq.heappop(heap)
+            if len(entry) == 4:
+                self.now = entry[0]
+                self.executed += 1
+                entry[2](*entry[3])
+                if self._observers:
+                    timer = self._posted(entry)
+                    for observer in self._observers:
+                        observer(timer)
+                return True
+            timer = entry[2]
             if timer.cancelled:
                 self._cancelled_in_heap -= 1
                 continue
@@ -143,12 +181,23 @@ class Scheduler:
         observers = self._observers
         ran = 0
         while heap and heap[0][0] <= time:
-            timer = pop(heap)[2]
+            entry = pop(heap)
+            if len(entry) == 4:             # posted: (time, seq, callback, args)
+                self.now = entry[0]
+                self.executed += 1
+                entry[2](*entry[3])
+                if observers:
+                    timer = self._posted(entry)
+                    for observer in observers:
+                        observer(timer)
+                ran += 1
+                continue
+            timer = entry[2]
             if timer.cancelled:
                 self._cancelled_in_heap -= 1
                 continue
             timer._scheduler = None
-            self.now = timer.time
+            self.now = entry[0]
             self.executed += 1
             timer.callback(*timer.args)
             if observers:

@@ -131,6 +131,10 @@ class Consumer(ConsumerFetch):
         """A timer that does nothing once this process has ended."""
         return self.clock.call_later(delay, self._guarded, self._life, fn, args)
 
+    def soon(self, delay: int, fn: Callable, *args: Any) -> None:
+        """`later` for a step nothing cancels (the loop's next poll, the next fetch): no Timer."""
+        self.clock.post_later(delay, self._guarded, self._life, fn, args)
+
     def _guarded(self, life: int, fn: Callable, args: tuple) -> None:
         if life == self._life:
             fn(*args)
@@ -351,7 +355,7 @@ class Consumer(ConsumerFetch):
         """Something changed: an application blocked in poll() looks again."""
         if self.app_state == "polling" and not self._wake_pending:
             self._wake_pending = True
-            self.later(0, self._app_poll)
+            self.soon(0, self._app_poll)
 
     def poll_timeout_expired(self) -> bool:
         if self.app_state == "polling":
@@ -415,7 +419,7 @@ class Consumer(ConsumerFetch):
         if not buf:
             # The buffer is drained: fetch again (Kafka's fetcher refetches a partition once
             # nothing of it is buffered).
-            self.later(0, self.kick)
+            self.soon(0, self.kick)
         return batch
 
     def _process(self, batch: list[ConsumedRecord]) -> None:

@@ -203,4 +203,4 @@ class ConsumerFetch:
             self.wake()
         delay = 0 if got or all(d.error == Errors.NONE for d in resp.partitions.values()) \
             else int(self.config["retry.backoff.ms"])
-        self.later(delay, self.kick)
+        self.soon(delay, self.kick)

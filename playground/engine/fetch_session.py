@@ -159,6 +159,32 @@ class FetchSessionHandler:
             del sent[tp]
         return parts, forgotten, self.session_id, self.epoch
 
+    def build_for_logs(self, partitions: dict[TopicPartition, int], disk, max_bytes: int
+                       ) -> tuple[dict[TopicPartition, FetchPartition], list[TopicPartition], int, int]:
+        """`build` for a follower's partitions ({tp: leader epoch}) read off its logs in `disk`: the
+        same request, in one pass (most of a session has not moved, fetch after fetch)."""
+        if self.epoch == INITIAL_EPOCH:
+            wanted = {}
+            for tp, epoch in partitions.items():
+                log = disk[tp]
+                cache = log.epoch_cache
+                wanted[tp] = (log.log_end_offset, cache[-1][0] if cache else -1, epoch, max_bytes)
+            return self.build(wanted)
+        sent = self.sent
+        get = sent.get
+        parts = {}
+        for tp, epoch in partitions.items():
+            log = disk[tp]
+            cache = log.epoch_cache
+            key = (log.log_end_offset, cache[-1][0] if cache else -1, epoch, max_bytes)
+            if get(tp) != key:
+                parts[tp] = FetchPartition(*key)
+                sent[tp] = key
+        forgotten = [tp for tp in sent if tp not in partitions] if len(sent) > len(partitions) else []
+        for tp in forgotten:
+            del sent[tp]
+        return parts, forgotten, self.session_id, self.epoch
+
     def handle_response(self, resp: FetchResponse) -> bool:
         """Move the session on; False when the response answered no partition (a session error)."""
         if resp.error != Errors.NONE:

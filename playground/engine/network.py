@@ -123,7 +123,7 @@ class Network:
         if self._listeners:
             self._notify(Message(src, dst, api, "request", body, now, env.arrive_at, lost))
         if not lost:
-            self.clock.call_at(env.arrive_at, self._deliver_request, env)
+            self.clock.post_at(env.arrive_at, self._deliver_request, env)
         return env
 
     def _deliver_request(self, env: Envelope) -> None:
@@ -166,7 +166,7 @@ class Network:
         if self._listeners:
             self._notify(Message(env.dst, env.src, env.api, "response", response, now, arrive, lost))
         if not lost:
-            self.clock.call_at(arrive, self._deliver_response, env, response)
+            self.clock.post_at(arrive, self._deliver_response, env, response)
 
     def _deliver_response(self, env: Envelope, response: Any) -> None:
         if self._alive.get(env.src, False):

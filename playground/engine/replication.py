@@ -130,14 +130,8 @@ class ReplicaFetcher:
         broker = self.broker
         if not broker.alive or not self.partitions:
             return
-        max_bytes = broker.config.get("replica.fetch.max.bytes")
-        disk = broker.disk
-        wanted = {}
-        for tp, epoch in self.partitions.items():
-            log = disk[tp]
-            cache = log.epoch_cache            # the log's latest_epoch, without the property call
-            wanted[tp] = (log.log_end_offset, cache[-1][0] if cache else -1, epoch, max_bytes)
-        parts, forgotten, session_id, session_epoch = self.session.build(wanted)
+        parts, forgotten, session_id, session_epoch = self.session.build_for_logs(
+            self.partitions, broker.disk, broker.config.get("replica.fetch.max.bytes"))
         req = FetchRequest(broker.broker_id, broker.config.get("replica.fetch.wait.max.ms"), 1, parts,
                            client_id=f"broker-{broker.broker_id}-fetcher", session_id=session_id,
                            session_epoch=session_epoch, forgotten=forgotten)
