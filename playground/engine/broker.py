@@ -75,8 +75,8 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         req = MetadataFetch(self.broker_id, self.image.offset + 1)
         self._metadata_attempt = attempt = self._metadata_attempt + 1
         # A fetch lost in the network (an isolated broker) is given up and sent again.
-        self._metadata_timer = self.clock.call_later(self.config.get("controller.quorum.request.timeout.ms"),
-                                                     self._on_metadata_attempt, attempt, None)
+        self._metadata_timer = self.clock.call_timeout(self.config.get("controller.quorum.request.timeout.ms"),
+                                                       self._on_metadata_attempt, attempt, None)
         self.network.request(self.broker_id, self.controller_id, "metadata_fetch", req,
                              lambda resp: self._on_metadata_attempt(attempt, resp))
 
@@ -135,6 +135,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
                 self._become_leader(tp, info)
             else:
                 current.isr = list(info.isr)
+                current.log.thaw()          # quiet fetch-session entries noted the old ISR
                 self._maybe_advance_hw(current)
         else:
             self._become_follower(tp, info)
@@ -147,6 +148,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         log.assign_epoch_start(info.leader_epoch)
         old = self.leaders.get(tp)
         if old is not None:
+            old.log.thaw()
             self._fail_delayed(old, Errors.NOT_LEADER_OR_FOLLOWER)
         self.leaders[tp] = LeaderPartition(tp, log, info.leader_epoch, list(info.replicas),
                                            list(info.isr), self.broker_id, self.clock.now)
@@ -160,6 +162,8 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
 
     def _become_follower(self, tp: TopicPartition, info: PartitionInfo) -> None:
         leader_state = self.leaders.pop(tp, None)
+        if leader_state is not None:
+            leader_state.log.thaw()         # its quiet fetch-session entries read it again
         self.groups_resigned(tp, leader_state is not None)
         if leader_state is not None:
             self._fail_delayed(leader_state, Errors.NOT_LEADER_OR_FOLLOWER)
@@ -194,6 +198,8 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
     def _remove_topic(self, topic: str) -> None:
         for tp in [tp for tp in self.disk if tp.topic == topic]:
             state = self.leaders.pop(tp, None)
+            if state is not None:
+                state.log.thaw()
             self.groups_resigned(tp, state is not None)
             if state is not None:
                 self._fail_delayed(state, Errors.UNKNOWN_TOPIC_OR_PARTITION)

@@ -51,7 +51,7 @@ class BrokerFetch:
             self._respond_fetch(env, resp, session)
             return
         parked = ParkedFetch(env, req, follower, session, incremental)
-        parked.timer = self.clock.call_later(req.max_wait_ms, self._expire_fetch, parked)
+        parked.timer = self.clock.call_timeout(req.max_wait_ms, self._expire_fetch, parked)
         self.parked.append(parked)
 
     def _respond_fetch(self, env: Envelope, resp: FetchResponse, session: FetchSession | None) -> None:
@@ -71,6 +71,7 @@ class BrokerFetch:
         self.maybe_expand_isr(state, follower)
         if proposing and state.tp in self._alter_in_flight and follower not in state.pending_isr:
             state.pending_isr += (follower,)
+            state.log.thaw()
 
     def _diverging(self, state: LeaderPartition, part) -> tuple[int, int] | None:
         """The (epoch, end offset) a follower must truncate to, if its log diverged."""
@@ -105,6 +106,19 @@ class BrokerFetch:
         now = self.clock.now
         committed_only = not follower and req.isolation_level == "read_committed"
         for tp, part in (req.partitions if parts is None else parts).items():
+            if incremental:
+                known = part.quiet
+                if known is not None:
+                    # A quiet session partition: nothing of it has changed since a fetch that found
+                    # nothing to send and noted only the time (any change thaws it), so this fetch
+                    # would find and note the same.
+                    if not note_positions:
+                        continue
+                    if known.log_end_offset == part.fetch_offset:
+                        known.last_fetch_ms = now
+                        known.last_caught_up_ms = now
+                        continue
+                    part.quiet = None
             state = leaders.get(tp)
             if state is None:
                 error, state = self._leader_for(tp)
@@ -122,6 +136,8 @@ class BrokerFetch:
                                             and cache[-1][0] == last_epoch):
                     diverging = self._diverging(state, part)
                 if diverging is None and part.current_leader_epoch == state.leader_epoch:
+                    known = None
+                    moved = True
                     if note_positions:
                         # LeaderPartition.update_follower, inline: a session's every partition, every fetch.
                         known = state.followers.get(replica)
@@ -139,7 +155,12 @@ class BrokerFetch:
                     # (The log end read again: what noting the position completed may have appended.)
                     if incremental and fetch_offset == log.log_end_offset and part.high_watermark == log.high_watermark \
                             and part.log_start_offset == log.log_start_offset:
-                        continue            # a follower at the end, told everything already
+                        # A follower at the end, told everything already. If noting it did nothing
+                        # but note the time, it is quiet until its log or leader state changes.
+                        if known is not None and not moved and not state.pending_isr and replica in state.isr:
+                            part.quiet = known
+                            log.quiet.append(part)
+                        continue
             if part.current_leader_epoch >= 0 and part.current_leader_epoch != state.leader_epoch:
                 err = Errors.FENCED_LEADER_EPOCH if part.current_leader_epoch < state.leader_epoch \
                     else Errors.UNKNOWN_LEADER_EPOCH
@@ -177,7 +198,24 @@ class BrokerFetch:
         return FetchResponse(out), total, any_error
 
     def _wake_followers(self, tp: TopicPartition) -> None:
-        self._complete_parked(lambda p: p.follower and tp in p.partitions)
+        self._complete_parked_on(tp, True)
+
+    def _complete_parked_on(self, tp: TopicPartition, follower: bool) -> None:
+        """`_complete_parked` for the fetches of followers (or of consumers) that wait on `tp`:
+        after every append and every high watermark move, so without a predicate to call."""
+        parked = self.parked
+        if not parked:
+            return
+        for p in parked:
+            if p.follower == follower and tp in p.partitions:
+                break
+        else:
+            return                          # none of them waits on it: the list stays as it is
+        keep = []
+        ready = []
+        for p in parked:
+            (ready if p.follower == follower and tp in p.partitions else keep).append(p)
+        self._complete_ready(ready, keep)
 
     def _complete_parked(self, pred) -> None:
         if not self.parked:
@@ -188,6 +226,11 @@ class BrokerFetch:
             (ready if pred(p) else keep).append(p)
         if not ready:
             return
+        self._complete_ready(ready, keep)
+
+    def _complete_ready(self, ready: list[ParkedFetch], keep: list[ParkedFetch]) -> None:
+        """Read the `ready` fetches again: those with enough data (or an error) are answered, the
+        rest park again after the `keep` ones."""
         self.parked = keep
         for p in ready:
             resp, size, error = self._read(p.req, p.follower, p.partitions, p.incremental)
@@ -242,5 +285,7 @@ class BrokerFetch:
         hw = min(data.high_watermark, log.log_end_offset)
         if hw > log.high_watermark:
             log.high_watermark = hw
+            if log.quiet:
+                log.thaw()
         if data.log_start_offset > log.log_start_offset:
             self.follow_log_start_offset(tp, log, data.log_start_offset)

@@ -23,9 +23,11 @@ class BrokerProduce:
         results: dict[TopicPartition, PartitionProduceResponse] = {}
         waiting: list[tuple[TopicPartition, int, LeaderPartition]] = []
         now = self.clock.now
+        leaders = self.leaders
         for tp, batch in req.partitions.items():
-            error, state = self._leader_for(tp)
+            state = leaders.get(tp)
             if state is None:
+                error, state = self._leader_for(tp)
                 results[tp] = PartitionProduceResponse(error, error_message=self._error_text(error, tp))
                 continue
             min_isr = self.topic_config(tp.topic, "min.insync.replicas")
@@ -93,7 +95,7 @@ class BrokerProduce:
             d = DelayedProduce(required, lambda err, tp=tp: one_done(tp, err))
             state.delayed.append(d)
             delayed_all.append(d)
-        timer = self.clock.call_later(req.timeout_ms, self._expire_produce, delayed_all, pending)
+        timer = self.clock.call_timeout(req.timeout_ms, self._expire_produce, delayed_all, pending)
         for d in delayed_all:
             d.timer = timer
 
@@ -161,15 +163,31 @@ class BrokerProduce:
         # min.insync.replicas (capped at the replica count), so a replica that leaves the
         # ISR still holds every committed record (what KIP-966's ELR relies on).
         min_isr = min(self.topic_config(tp.topic, "min.insync.replicas"), len(state.replicas))
-        if len(state.isr) < min_isr:
+        isr = state.isr
+        if len(isr) < min_isr:
             return
-        hw = state.candidate_high_watermark(self.broker_id, self.clock.now,
-                                            self.config.get("replica.lag.time.max.ms"))
         log = state.log
+        if state.pending_isr:
+            hw = state.candidate_high_watermark(self.broker_id, self.clock.now,
+                                                self.config.get("replica.lag.time.max.ms"))
+        else:
+            # candidate_high_watermark inline for the usual case, no ISR addition pending (the
+            # maximal ISR is the ISR): the smallest log end offset among the in-sync replicas.
+            hw = log.log_end_offset
+            me = self.broker_id
+            followers = state.followers
+            for r in isr:
+                if r != me:
+                    known = followers.get(r)
+                    leo = known.log_end_offset if known is not None else -1
+                    if leo < hw:
+                        hw = leo
         if hw <= log.high_watermark:
             return
         old = log.high_watermark
         log.high_watermark = hw
+        if log.quiet:
+            log.thaw()
         self.events.emit(EventKind.HIGH_WATERMARK_ADVANCED,
                          f"High watermark of {tp} moved {old} → {hw}: every in-sync replica "
                          f"({', '.join(map(str, state.isr))}) has the records below {hw}, so consumers "
@@ -186,4 +204,4 @@ class BrokerProduce:
                     keep.append(d)
             state.delayed = keep
         # Consumers read up to the high watermark: their parked fetches may now complete.
-        self._complete_parked(lambda p: not p.follower and tp in p.partitions)
+        self._complete_parked_on(tp, False)

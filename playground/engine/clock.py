@@ -3,6 +3,13 @@
 Nothing in the engine reads the wall clock. Time moves only when the owner
 calls `step`, `run_until` or `advance`; callbacks scheduled for the same
 instant run in the order they were scheduled, so a run is reproducible.
+
+Timeouts (`call_timeout`) are mostly cancelled within milliseconds, long before
+they are due. They wait outside the heap, one first-in first-out queue per
+delay (so each queue is in (time, sequence) order), and a cancelled one simply
+leaves its queue. A timeout still pending moves into the heap, with the sequence
+number it got when it was scheduled, before anything due after it runs: it runs
+exactly where a timer in the heap would have.
 """
 
 from __future__ import annotations
@@ -10,11 +17,13 @@ from __future__ import annotations
 import heapq
 from typing import Any, Callable
 
+_NEVER = float("inf")
+
 
 class Timer:
     """A scheduled callback; `cancel()` makes the scheduler skip it."""
 
-    __slots__ = ("time", "seq", "callback", "args", "cancelled", "_scheduler")
+    __slots__ = ("time", "seq", "callback", "args", "cancelled", "_scheduler", "_queue")
 
     def __init__(self, time: int, seq: int, callback: Callable[..., Any], args: tuple,
                  scheduler: Scheduler | None = None) -> None:
@@ -24,15 +33,25 @@ class Timer:
         self.args = args
         self.cancelled = False
         self._scheduler = scheduler          # None once the timer has left the heap
+        self._queue = None                   # the timeouts' queue it waits in, outside the heap
 
     def cancel(self) -> None:
         if self.cancelled:
             return
         self.cancelled = True
+        queue = self._queue
+        if queue is not None:
+            # A timeout not yet in the heap: it leaves its queue, and nothing else holds it.
+            del queue[self.seq]
+            self._queue = None
+            self._scheduler = None
+            self.callback = _cancelled_callback
+            self.args = ()
+            return
         scheduler = self._scheduler
         if scheduler is not None:
-            # Most timers are timeouts cancelled long before they are due (request.timeout.ms):
-            # drop what the callback holds now, and let the scheduler purge the heap of them.
+            # In the heap: drop what the callback holds now, and let the scheduler purge the
+            # heap of cancelled timers once they are most of it.
             self._scheduler = None
             self.callback = _cancelled_callback
             self.args = ()
@@ -55,6 +74,11 @@ class Scheduler:
         self._seq = 0
         # Cancelled timers still in the heap: skipped when popped, purged once they are most of it.
         self._cancelled_in_heap = 0
+        # Timeouts outside the heap: delay -> {sequence: timer}, in the order they were scheduled
+        # (so in time order); and no later than the first of them is due (exactly, or earlier
+        # once that one is cancelled).
+        self._timeouts: dict[int, dict[int, Timer]] = {}
+        self._timeouts_due: float = _NEVER
         # Callbacks run so far: with `now`, it pins down an instant of a run exactly (two
         # commands at one virtual ms, with or without the callbacks due in between), so a
         # recorded session replays to the same state (playground/storage/journal.py).
@@ -121,16 +145,61 @@ class Scheduler:
             self._purge()
         heapq.heappush(heap, (time, seq, callback, args))
 
+    def call_timeout(self, delay: int, callback: Callable[..., Any], *args: Any) -> Timer:
+        """`call_later` for a timeout that is usually cancelled first (a request's timeout, a
+        parked fetch's max wait): it runs, if it does, exactly where `call_later` would run it,
+        and cancelling it costs the heap nothing."""
+        if delay <= 0:
+            return self.call_later(delay, callback, *args)
+        time = self.now + delay
+        self._seq = seq = self._seq + 1
+        timer = Timer(time, seq, callback, args, self)
+        queue = self._timeouts.get(delay)
+        if queue is None:
+            queue = self._timeouts[delay] = {}
+        queue[seq] = timer
+        timer._queue = queue
+        if time < self._timeouts_due:
+            self._timeouts_due = time
+        return timer
+
+    def _move_timeouts(self, upto: float) -> None:
+        """Move every timeout due at or before `upto` into the heap (with its own sequence number),
+        and note when the next one left outside is due."""
+        heap = self._heap
+        due = _NEVER
+        for queue in self._timeouts.values():
+            if not queue:
+                continue
+            moved = []
+            for seq, timer in queue.items():
+                if timer.time > upto:
+                    if timer.time < due:
+                        due = timer.time
+                    break
+                moved.append(seq)
+                timer._queue = None
+                heapq.heappush(heap, (timer.time, seq, timer))
+            for seq in moved:
+                del queue[seq]
+        self._timeouts_due = due
+
     def next_time(self) -> int | None:
         """Virtual time of the next pending callback, or None when idle."""
         heap = self._heap
         while heap and len(heap[0]) == 3 and heap[0][2].cancelled:
             heapq.heappop(heap)
             self._cancelled_in_heap -= 1
+        if self._timeouts_due != _NEVER:
+            self._move_timeouts(heap[0][0] if heap else self._timeouts_due)
+            if not heap and self._timeouts_due != _NEVER:
+                # The first timeout due was cancelled: move the next one, if there is one.
+                self._move_timeouts(self._timeouts_due)
         return heap[0][0] if heap else None
 
     def pending(self) -> int:
-        return sum(1 for entry in self._heap if len(entry) == 4 or not entry[2].cancelled)
+        return sum(1 for entry in self._heap if len(entry) == 4 or not entry[2].cancelled) + \
+            sum(len(queue) for queue in self._timeouts.values())
 
     def _posted(self, entry: tuple) -> Timer:
         """The Timer an observer sees for a posted callback (it ran; nothing holds it)."""
@@ -138,30 +207,21 @@ class Scheduler:
 
     def step(self) -> bool:
         """Run the next callback (advancing time to it). False when idle."""
-        heap = self._heap
-        while heap:
-            entry = heapq.heappop(heap)
-            if len(entry) == 4:
-                self.now = entry[0]
-                self.executed += 1
-                entry[2](*entry[3])
-                if self._observers:
-                    timer = self._posted(entry)
-                    for observer in self._observers:
-                        observer(timer)
-                return True
+        if self.next_time() is None:
+            return False
+        entry = heapq.heappop(self._heap)
+        self.now = entry[0]
+        self.executed += 1
+        if len(entry) == 4:
+            entry[2](*entry[3])
+            timer = self._posted(entry) if self._observers else None
+        else:
             timer = entry[2]
-            if timer.cancelled:
-                self._cancelled_in_heap -= 1
-                continue
             timer._scheduler = None
-            self.now = timer.time
-            self.executed += 1
             timer.callback(*timer.args)
-            for observer in self._observers:
-                observer(timer)
-            return True
-        return False
+        for observer in self._observers:
+            observer(timer)
+        return True
 
     def step_instant(self) -> int:
         """Run every callback due at the next instant; returns how many ran."""
@@ -180,7 +240,19 @@ class Scheduler:
         pop = heapq.heappop
         observers = self._observers
         ran = 0
-        while heap and heap[0][0] <= time:
+        while True:
+            if heap:
+                due = heap[0][0]
+                if self._timeouts_due <= due and self._timeouts_due <= time:
+                    self._move_timeouts(due if due < time else time)
+                    continue
+                if due > time:
+                    break
+            elif self._timeouts_due <= time:
+                self._move_timeouts(time)   # (if only cancelled ones were due, the next is later)
+                continue
+            else:
+                break
             entry = pop(heap)
             if len(entry) == 4:             # posted: (time, seq, callback, args)
                 self.now = entry[0]

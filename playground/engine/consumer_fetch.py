@@ -60,7 +60,13 @@ class ConsumerFetch:
         for tp in self.assignment:
             if tp in awaiting:
                 continue
-            leader = meta.leader_of(tp)
+            # meta.leader_of(tp) and meta.leader_epoch_of(tp), from one lookup of the partition.
+            topic = meta.topics.get(tp.topic)
+            if topic is None or tp.partition >= len(topic.partitions):
+                need_meta = True
+                continue
+            info = topic.partitions[tp.partition]
+            leader = info.leader
             if leader < 0:
                 need_meta = True
                 continue
@@ -71,7 +77,7 @@ class ConsumerFetch:
             if tp in buffered or leader in fetching:
                 continue
             by_leader.setdefault(leader, {})[tp] = FetchPartition(
-                pos, current_leader_epoch=meta.leader_epoch_of(tp),
+                pos, current_leader_epoch=info.leader_epoch,
                 partition_max_bytes=int(self.config["max.partition.fetch.bytes"]))
         if need_meta:
             self.later(int(self.config["retry.backoff.ms"]), self.meta.refresh)
@@ -185,7 +191,15 @@ class ConsumerFetch:
             topic, partition = tp
             for batch, visible in self._visible_batches(data):
                 if visible:
-                    for off, rec in batch.iter_from(expect):
+                    records = batch.records
+                    if batch.offset_deltas is None:
+                        # batch.iter_from(expect) for a batch with no gaps, without a generator.
+                        base = batch.base_offset
+                        start = expect - base if expect > base else 0
+                        pairs = zip(range(base + start, base + len(records)), records[start:])
+                    else:
+                        pairs = batch.iter_from(expect)
+                    for off, rec in pairs:
                         buffer.append(ConsumedRecord(topic, partition, off, rec, expect, tp))
                         expect = off + 1
                         added += 1

@@ -35,7 +35,7 @@ class CachedPartition:
     either) and the high watermark and log start offset it last sent."""
 
     __slots__ = ("fetch_offset", "last_fetched_epoch", "current_leader_epoch", "partition_max_bytes",
-                 "high_watermark", "log_start_offset")
+                 "high_watermark", "log_start_offset", "quiet")
 
     def __init__(self, part: FetchPartition) -> None:
         self.fetch_offset = part.fetch_offset
@@ -44,8 +44,13 @@ class CachedPartition:
         self.partition_max_bytes = part.partition_max_bytes
         self.high_watermark = -1            # nothing sent yet: the first response carries it
         self.log_start_offset = -1
+        # The follower's FollowerState while the partition is quiet: the last fetch found nothing
+        # to send, nothing to note but the time, and nothing has changed since (the leader's log
+        # and state thaw it, see BrokerFetch._read); None otherwise.
+        self.quiet = None
 
     def update_request(self, part: FetchPartition) -> None:
+        self.quiet = None
         self.fetch_offset = part.fetch_offset
         self.last_fetched_epoch = part.last_fetched_epoch
         self.current_leader_epoch = part.current_leader_epoch
@@ -84,6 +89,7 @@ class FetchSession:
         for tp, data in resp.partitions.items():
             entry = cached.get(tp)
             if entry is not None:
+                entry.quiet = None
                 entry.high_watermark = data.high_watermark if data.error == Errors.NONE else -1
                 entry.log_start_offset = data.log_start_offset
 

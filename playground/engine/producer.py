@@ -155,8 +155,12 @@ class Producer:
             return serial
         record = Record(key, value, headers, ts, serial)
         self.meta.want(topic)
+        size = record.size()
+        if self.buffer.take(size):
+            self._with_metadata(topic, record, partition, serial, callback)
+            return serial
         tp = TopicPartition(topic, -1 if partition is None else partition)
-        self.buffer.admit(record.size(), lambda: self._with_metadata(topic, record, partition, serial, callback),
+        self.buffer.admit(size, lambda: self._with_metadata(topic, record, partition, serial, callback),
                           lambda error, message: self._fail_record(tp, serial, callback, error, message))
         return serial
 
@@ -363,21 +367,24 @@ class Producer:
                                          producer_epoch=txn.epoch if txn else -1,
                                          base_sequence=batch.base_sequence,
                                          is_transactional=txn is not None and txn.transactional)
-        req = ProduceRequest(self.acks, int(self.config["request.timeout.ms"]), partitions,
+        request_timeout = int(self.config["request.timeout.ms"])
+        req = ProduceRequest(self.acks, request_timeout, partitions,
                              transactional_id=txn.transactional_id if txn else None, client_id=self.name)
         self.in_flight[leader] = self.in_flight.get(leader, 0) + 1
-        n = sum(len(b.records) for b in group.values())
+        n = 0
+        for b in group.values():
+            n += len(b.records)
         codec = self.config["compression.type"]
         squeezed = ""
         if codec != "none":
             raw = sum(b.size for b in group.values())
             packed = sum(b.compressed_size or b.size for b in group.values())
             squeezed = f", {codec}: {raw} → {packed} bytes"
+        names = [str(tp) for tp in group]
         self.events.emit(EventKind.PRODUCE_SENT,
                          f"Producer {self.name} sent {n} record(s) to leader {leader} "
-                         f"({', '.join(str(tp) for tp in group)}, acks={self.config['acks']}{squeezed}).",
-                         producer=self.name, broker=leader, count=n,
-                         partitions=[str(tp) for tp in group])
+                         f"({', '.join(names)}, acks={self.config['acks']}{squeezed}).",
+                         producer=self.name, broker=leader, count=n, partitions=names)
         state = {"done": False}
         env = self.network.request(self.name, leader, "produce", req,
                                    lambda resp: self._on_response(leader, group, resp, state))
@@ -389,7 +396,7 @@ class Producer:
                 self._succeed(batch, -1, 0)
             self.clock.call_later(0, self._drain)
             return
-        timer = self.clock.call_later(int(self.config["request.timeout.ms"]), self._on_response, leader, group,
+        timer = self.clock.call_timeout(request_timeout, self._on_response, leader, group,
                                       Disconnected("request.timeout.ms expired"), state)
         state["timer"] = timer
         del env

@@ -100,7 +100,13 @@ class TransactionManager:
     # -- sequence numbers and order ----------------------------------------------------
     def awaiting_retry(self) -> set[TopicPartition]:
         """Partitions with a numbered batch that waits to be sent again."""
-        return {tp for tp, pending in self.in_flight.items() if not all(b.in_request for b in pending)}
+        waiting = set()
+        for tp, pending in self.in_flight.items():
+            for b in pending:
+                if not b.in_request:
+                    waiting.add(tp)
+                    break
+        return waiting
 
     def may_send(self, batch, awaiting_retry: set[TopicPartition]) -> bool:
         """Whether this batch may go out now (see the module docstring); `awaiting_retry` as

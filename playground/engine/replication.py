@@ -80,6 +80,8 @@ class LeaderPartition:
             return self.isr
         keep = tuple(r for r in self.pending_isr if r not in self.isr and r in self.followers
                      and now - self.followers[r].last_fetch_ms <= lag_max_ms)
+        if keep != self.pending_isr:
+            self.log.thaw()
         self.pending_isr = keep
         return self.isr + list(keep) if keep else self.isr
 
@@ -139,7 +141,7 @@ class ReplicaFetcher:
         self._attempt += 1
         attempt = self._attempt
         # replica.socket.timeout.ms: a fetch lost in the network is given up and sent again.
-        self._timeout = broker.clock.call_later(30000, self._on_attempt, attempt, None)
+        self._timeout = broker.clock.call_timeout(30000, self._on_attempt, attempt, None)
         broker.network.request(broker.broker_id, self.leader_id, "fetch", req,
                                lambda resp: self._on_attempt(attempt, resp))
 
