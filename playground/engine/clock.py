@@ -4,10 +4,10 @@ Nothing in the engine reads the wall clock. Time moves only when the owner
 calls `step`, `run_until` or `advance`; callbacks scheduled for the same
 instant run in the order they were scheduled, so a run is reproducible.
 
-Timeouts (`call_timeout`) are mostly cancelled within milliseconds, long before
-they are due. They wait outside the heap, one first-in first-out queue per
-delay (so each queue is in (time, sequence) order), and a cancelled one simply
-leaves its queue. A timeout still pending moves into the heap, with the sequence
+Timeouts (`call_timeout`, `call_timeout_at`) are mostly cancelled within
+milliseconds, long before they are due. They wait outside the heap, one
+first-in first-out queue per delay or per time (so each queue is in (time,
+sequence) order), and a cancelled one simply leaves its queue. A timeout still pending moves into the heap, with the sequence
 number it got when it was scheduled, before anything due after it runs: it runs
 exactly where a timer in the heap would have.
 """
@@ -151,12 +151,23 @@ class Scheduler:
         and cancelling it costs the heap nothing."""
         if delay <= 0:
             return self.call_later(delay, callback, *args)
-        time = self.now + delay
+        return self._queue_timeout(delay, self.now + delay, callback, args)
+
+    def call_timeout_at(self, time: int, callback: Callable[..., Any], *args: Any) -> Timer:
+        """`call_at` for a timer that is usually cancelled (and set again) before it is due, like a
+        deadline re-armed on every poll: `call_timeout` by time instead of by delay."""
+        if time <= self.now:
+            return self.call_at(time, callback, *args)
+        return self._queue_timeout(("at", time), time, callback, args)
+
+    def _queue_timeout(self, lane: Any, time: int, callback: Callable[..., Any], args: tuple) -> Timer:
+        """Queue a timer outside the heap in `lane`: its timers must come in (time, sequence)
+        order (one delay from a clock that never goes back, or one time)."""
         self._seq = seq = self._seq + 1
         timer = Timer(time, seq, callback, args, self)
-        queue = self._timeouts.get(delay)
+        queue = self._timeouts.get(lane)
         if queue is None:
-            queue = self._timeouts[delay] = {}
+            queue = self._timeouts[lane] = {}
         queue[seq] = timer
         timer._queue = queue
         if time < self._timeouts_due:
@@ -168,8 +179,11 @@ class Scheduler:
         and note when the next one left outside is due."""
         heap = self._heap
         due = _NEVER
-        for queue in self._timeouts.values():
+        empty = None
+        for lane, queue in self._timeouts.items():
             if not queue:
+                if type(lane) is tuple:         # a time's lane: no timer will come to it again
+                    empty = [lane] if empty is None else empty + [lane]
                 continue
             moved = []
             for seq, timer in queue.items():
@@ -182,6 +196,9 @@ class Scheduler:
                 heapq.heappush(heap, (timer.time, seq, timer))
             for seq in moved:
                 del queue[seq]
+        if empty is not None:
+            for lane in empty:
+                del self._timeouts[lane]
         self._timeouts_due = due
 
     def next_time(self) -> int | None:

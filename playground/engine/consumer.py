@@ -131,6 +131,11 @@ class Consumer(ConsumerFetch):
         """A timer that does nothing once this process has ended."""
         return self.clock.call_later(delay, self._guarded, self._life, fn, args)
 
+    def later_at(self, time: int, fn: Callable, *args: Any):
+        """`later`, at a time, for a deadline usually set again before it comes (see
+        Scheduler.call_timeout_at)."""
+        return self.clock.call_timeout_at(time, self._guarded, self._life, fn, args)
+
     def soon(self, delay: int, fn: Callable, *args: Any) -> None:
         """`later` for a step nothing cancels (the loop's next poll, the next fetch): no Timer."""
         self.clock.post_later(delay, self._guarded, self._life, fn, args)

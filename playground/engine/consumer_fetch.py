@@ -57,6 +57,7 @@ class ConsumerFetch:
         meta = self.meta
         positions, awaiting, buffered, fetching = (self.positions, self.awaiting_committed, self._buffered_tps,
                                                    self._fetching)
+        partition_max_bytes = None
         for tp in self.assignment:
             if tp in awaiting:
                 continue
@@ -76,18 +77,27 @@ class ConsumerFetch:
                 continue
             if tp in buffered or leader in fetching:
                 continue
-            by_leader.setdefault(leader, {})[tp] = FetchPartition(
-                pos, current_leader_epoch=info.leader_epoch,
-                partition_max_bytes=int(self.config["max.partition.fetch.bytes"]))
+            if partition_max_bytes is None:
+                partition_max_bytes = int(self.config["max.partition.fetch.bytes"])
+            parts = by_leader.get(leader)
+            if parts is None:
+                parts = by_leader[leader] = {}
+            parts[tp] = FetchPartition(pos, -1, info.leader_epoch, partition_max_bytes)
         if need_meta:
             self.later(int(self.config["retry.backoff.ms"]), self.meta.refresh)
+        if not by_leader:
+            return
+        config = self.config
+        max_wait, min_bytes = int(config["fetch.max.wait.ms"]), int(config["fetch.min.bytes"])
+        max_bytes, isolation = int(config["fetch.max.bytes"]), config["isolation.level"]
+        life = self._life
         for leader, parts in by_leader.items():
-            req = FetchRequest(-1, int(self.config["fetch.max.wait.ms"]), int(self.config["fetch.min.bytes"]),
-                               parts, int(self.config["fetch.max.bytes"]), self.config["isolation.level"],
-                               client_id=self.name)
-            self._fetching.add(leader)
+            req = FetchRequest(-1, max_wait, min_bytes, parts, max_bytes, isolation, client_id=self.name)
+            fetching.add(leader)
+            # (what self.guard makes, in one closure)
             self.network.request(self.name, leader, "fetch", req,
-                                 self.guard(lambda resp, leader=leader: self._on_fetch(leader, resp)))
+                                 lambda resp, leader=leader: self._on_fetch(leader, resp)
+                                 if life == self._life else None)
 
     def _visible_batches(self, data):
         """(batch, visible) in log order: control batches are never visible; with read_committed

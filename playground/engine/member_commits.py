@@ -53,7 +53,8 @@ class MemberCommits:
         if self.auto_commit:
             if self._auto_timer is not None:
                 self._auto_timer.cancel()
-            self._auto_timer = self.c.later(max(0, self.auto_commit_deadline - self.clock.now), self.c.wake)
+            # Set again on every poll: a deadline timer, cancelled without leaving anything behind.
+            self._auto_timer = self.c.later_at(max(self.clock.now, self.auto_commit_deadline), self.c.wake)
 
     def maybe_auto_commit(self) -> None:
         if not self.auto_commit or (self.c.subscription and self.state != "STABLE"):

@@ -114,14 +114,17 @@ def test_the_steady_produce_and_consume_path_leaves_no_reference_cycles():
 
 def test_timeouts_outside_the_heap_run_exactly_where_timers_in_it_would():
     """call_timeout keeps timeouts out of the heap until due: with timeouts of several delays,
-    most cancelled, some at the same instant as other work, the run is the same callback for
-    callback as with call_later, whether advanced by run_until or by step (seed 11)."""
+    most cancelled, some at the same instant as other work, and a deadline set again at every
+    step (call_timeout_at), the run is the same callback for callback as with call_later and
+    call_at, whether advanced by run_until or by step (seed 11)."""
     def run(kind: str, stepping: bool):
         s = Scheduler()
         rng = random.Random(11)
         ran = []
         live = []
         schedule_timeout = s.call_timeout if kind == "timeout" else s.call_later
+        schedule_deadline = s.call_timeout_at if kind == "timeout" else s.call_at
+        deadline = [None, 0]                    # a deadline set again on every step, like auto commit
 
         def work(i):
             ran.append((s.now, s.executed, "work", i))
@@ -137,6 +140,11 @@ def test_timeouts_outside_the_heap_run_exactly_where_timers_in_it_would():
                 t.cancel()
             else:
                 live.append(t)
+            if deadline[0] is not None:
+                deadline[0].cancel()
+            if s.now >= deadline[1]:
+                deadline[1] = s.now + rng.choice((3, 40))
+            deadline[0] = schedule_deadline(deadline[1], ran.append, ("deadline", i))
             if stepping:
                 for _ in range(rng.randrange(3)):
                     s.step()
