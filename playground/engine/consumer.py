@@ -28,7 +28,7 @@ from collections import deque
 from typing import Any, Callable
 
 from .client import ClientMetadata
-from .consumer_fetch import ConsumedRecord, ConsumerFetch
+from .consumer_fetch import BufferedRun, ConsumedRecord, ConsumerFetch
 from .errors import Errors
 from .events import EventKind, EventLog
 from .network import Network
@@ -91,8 +91,8 @@ class Consumer(ConsumerFetch):
         self.positions: dict[TopicPartition, int | None] = {}
         self.awaiting_committed: set[TopicPartition] = set()
         self._pending_reset: dict[TopicPartition, int] = {}
-        self._buffer: deque[ConsumedRecord] = deque()
-        self._buffered_tps: dict[TopicPartition, int] = {}     # tp -> its records in the buffer
+        self._buffer: deque[BufferedRun] = deque()              # what fetches brought, per partition
+        self._buffered_tps: dict[TopicPartition, int] = {}     # tp -> its entries in the buffer
         self._fetching: set[int] = set()
         self._listing: set[TopicPartition] = set()
         self.polled = 0
@@ -403,24 +403,47 @@ class Consumer(ConsumerFetch):
             self._process(batch)
 
     def _take_batch(self) -> list[ConsumedRecord]:
+        """At most max.poll.records buffered records, in order; each one taken only if the position
+        is where it expects (else it is stale, after a seek or a revocation, and dropped), and a
+        skip only moves the position."""
         n = int(self.config["max.poll.records"])
         batch: list[ConsumedRecord] = []
         buf = self._buffer
         positions = self.positions
         counts = self._buffered_tps
         while buf and len(batch) < n:
-            r = buf.popleft()
-            tp = r.tp
-            left = counts[tp] - 1
+            run = buf[0]
+            tp = run.tp
+            offsets, records, expects = run.offsets, run.records, run.expects
+            first = i = run.next
+            end = len(offsets)
+            position = positions.get(tp)
+            while i < end and expects[i] != position:
+                i += 1                      # stale
+            if i < end:
+                # From here each entry expects the position the one before leaves: all are taken.
+                topic, partition = tp
+                if not run.skips:
+                    stop = min(end, i + n - len(batch))
+                    batch.extend([ConsumedRecord(topic, partition, offsets[k], records[k], expects[k], tp)
+                                  for k in range(i, stop)])
+                    i = stop
+                else:
+                    while i < end and len(batch) < n:
+                        record = records[i]
+                        if record is not None:
+                            batch.append(ConsumedRecord(topic, partition, offsets[i], record, expects[i], tp))
+                        i += 1
+                positions[tp] = offsets[i - 1] + 1
+            left = counts[tp] - (i - first)
             if left:
                 counts[tp] = left
             else:
                 del counts[tp]
-            if positions.get(tp) != r.expect:
-                continue                   # stale after a seek or a revocation
-            positions[tp] = r.offset + 1
-            if r.record is not None:
-                batch.append(r)
+            if i == end:
+                buf.popleft()
+            else:
+                run.next = i
         if not buf:
             # The buffer is drained: fetch again (Kafka's fetcher refetches a partition once
             # nothing of it is buffered).

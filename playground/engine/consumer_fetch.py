@@ -38,6 +38,26 @@ class ConsumedRecord:
         self.tp = TopicPartition(topic, partition) if tp is None else tp
 
 
+class BufferedRun:
+    """What one fetch brought for one partition, waiting for poll(): offsets, records (None for a
+    skip) and the position each expects, in order. ConsumedRecords are made only for what poll()
+    returns, when it returns them.
+
+    Each entry expects the position the one before it leaves (`expects[k] == offsets[k-1] + 1`),
+    and a partition is not fetched again while it has buffered records, so its run is one."""
+
+    __slots__ = ("tp", "offsets", "records", "expects", "next", "skips")
+
+    def __init__(self, tp: TopicPartition, offsets: list[int], records: list, expects: list[int],
+                 skips: bool) -> None:
+        self.tp = tp
+        self.offsets = offsets
+        self.records = records
+        self.expects = expects
+        self.next = 0                   # the first entry not taken yet
+        self.skips = skips              # some entries are skips (record None)
+
+
 class ConsumerFetch:
     def _on_metadata(self) -> None:
         if self.group is not None and self.alive:
@@ -46,7 +66,7 @@ class ConsumerFetch:
 
     def _drop_buffered(self, tp: TopicPartition) -> None:
         if tp in self._buffered_tps:
-            self._buffer = deque(r for r in self._buffer if r.tp != tp)
+            self._buffer = deque(run for run in self._buffer if run.tp != tp)
             del self._buffered_tps[tp]
 
     def kick(self) -> None:
@@ -196,33 +216,44 @@ class ConsumerFetch:
                 self.meta.refresh()
                 continue
             expect = pos
-            buffer = self._buffer
-            added = 0
-            topic, partition = tp
+            offsets: list[int] = []
+            records: list = []
+            expects: list[int] = []
+            skips = False
             for batch, visible in self._visible_batches(data):
                 if visible:
-                    records = batch.records
+                    batch_records = batch.records
                     if batch.offset_deltas is None:
-                        # batch.iter_from(expect) for a batch with no gaps, without a generator.
+                        # batch.iter_from(expect) for a batch with no gaps, a run at a time: the first
+                        # record expects `expect`, each later one the offset after the one before.
                         base = batch.base_offset
                         start = expect - base if expect > base else 0
-                        pairs = zip(range(base + start, base + len(records)), records[start:])
+                        if start < len(batch_records):
+                            first, end = base + start, base + len(batch_records)
+                            offsets.extend(range(first, end))
+                            records.extend(batch_records[start:])
+                            expects.append(expect)
+                            expects.extend(range(first + 1, end))
+                            expect = end
                     else:
-                        pairs = batch.iter_from(expect)
-                    for off, rec in pairs:
-                        buffer.append(ConsumedRecord(topic, partition, off, rec, expect, tp))
-                        expect = off + 1
-                        added += 1
+                        for off, rec in batch.iter_from(expect):
+                            offsets.append(off)
+                            records.append(rec)
+                            expects.append(expect)
+                            expect = off + 1
                 if batch.next_offset > expect:
                     # A batch not for the application (a marker, an aborted transaction), or one whose
                     # tail compaction removed: the position moves past it all the same.
                     skipped = batch.next_offset - 1
-                    buffer.append(ConsumedRecord(topic, partition, skipped, None, expect, tp))
+                    offsets.append(skipped)
+                    records.append(None)
+                    expects.append(expect)
                     expect = skipped + 1
-                    added += 1
-            if added:
+                    skips = True
+            if offsets:
                 got = True
-                self._buffered_tps[tp] = self._buffered_tps.get(tp, 0) + added
+                self._buffer.append(BufferedRun(tp, offsets, records, expects, skips))
+                self._buffered_tps[tp] = self._buffered_tps.get(tp, 0) + len(offsets)
         if got:
             self.wake()
         delay = 0 if got or all(d.error == Errors.NONE for d in resp.partitions.values()) \
