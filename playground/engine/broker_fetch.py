@@ -16,6 +16,11 @@ from .network import Envelope
 from .protocol import FetchedPartition, FetchRequest, FetchResponse, TopicPartition
 from .replication import LeaderPartition
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+_REPLICA_FETCHED = EventKind.REPLICA_FETCHED
+
 
 class ParkedFetch:
     """A fetch waiting for data (Kafka's DelayedFetch), with the session it reads, if any."""
@@ -41,7 +46,7 @@ class BrokerFetch:
         session, incremental = None, False
         if follower and req.session_epoch != FINAL_EPOCH:
             error, session, incremental = self.fetch_sessions.context(req)
-            if error != Errors.NONE:
+            if error != _NONE:
                 self.network.respond(env, FetchResponse({}, error))
                 return
         parts = session.partitions if session is not None else req.partitions
@@ -188,7 +193,7 @@ class BrokerFetch:
             batches = log.read(offset, limit, part.partition_max_bytes)
             for b in batches:
                 total += b.size_bytes
-            data = out[tp] = FetchedPartition(Errors.NONE, log.high_watermark, log.log_start_offset, batches)
+            data = out[tp] = FetchedPartition(_NONE, log.high_watermark, log.log_start_offset, batches)
             if committed_only:
                 data.last_stable_offset = limit
                 if batches:
@@ -276,7 +281,7 @@ class BrokerFetch:
                     first = b.base_offset
                 self.log_append(tp, log, b, follower=True)
             if first is not None:
-                self.events.emit(EventKind.REPLICA_FETCHED,
+                self.events.emit(_REPLICA_FETCHED,
                                  f"Follower {self.broker_id} fetched {tp} offsets {first}–"
                                  f"{log.log_end_offset - 1} from the leader; its log end offset is now "
                                  f"{log.log_end_offset}.",

@@ -16,6 +16,12 @@ from .protocol import PartitionProduceResponse, ProduceRequest, ProduceResponse,
 from .records import LOG_APPEND_TIME
 from .replication import DelayedProduce, LeaderPartition
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+_RECORDS_APPENDED = EventKind.RECORDS_APPENDED
+_HIGH_WATERMARK_ADVANCED = EventKind.HIGH_WATERMARK_ADVANCED
+
 
 class BrokerProduce:
     def _handle_produce(self, env: Envelope) -> None:
@@ -55,7 +61,7 @@ class BrokerProduce:
             codec_note = "" if recompressed is None else (
                 f" It compressed the batch anew, {batch.compression} → {stamped.compression} ({batch.size_bytes} → "
                 f"{stamped.size_bytes} bytes), as the topic's compression.type says.")
-            self.events.emit(EventKind.RECORDS_APPENDED,
+            self.events.emit(_RECORDS_APPENDED,
                              f"Leader {self.broker_id} appended {stamped.count} record(s) to {tp} at offsets "
                              f"{stamped.base_offset}–{stamped.last_offset}; log end offset is now "
                              f"{log.log_end_offset}.{codec_note}",
@@ -79,7 +85,7 @@ class BrokerProduce:
         delayed_all: list[DelayedProduce] = []
 
         def one_done(tp: TopicPartition, error: Errors) -> None:
-            if error != Errors.NONE:
+            if error != _NONE:
                 results[tp] = PartitionProduceResponse(error, error_message=self._error_text(error, tp))
             remaining.discard(tp)
             if not remaining:
@@ -114,7 +120,7 @@ class BrokerProduce:
         """Idempotence at the leader: True when the batch is not to be appended (refused, or a duplicate
         answered with the offset it was first written at)."""
         error, message, first_offset = self.producer_state(tp).check(batch)
-        if error == Errors.NONE:
+        if error == _NONE:
             return False
         producer = batch.origin.producer if batch.origin else f"producer id {batch.producer_id}"
         if error == Errors.DUPLICATE_SEQUENCE_NUMBER:
@@ -188,7 +194,7 @@ class BrokerProduce:
         log.high_watermark = hw
         if log.quiet:
             log.thaw()
-        self.events.emit(EventKind.HIGH_WATERMARK_ADVANCED,
+        self.events.emit(_HIGH_WATERMARK_ADVANCED,
                          f"High watermark of {tp} moved {old} → {hw}: every in-sync replica "
                          f"({', '.join(map(str, state.isr))}) has the records below {hw}, so consumers "
                          "may read them.",
@@ -198,7 +204,7 @@ class BrokerProduce:
             keep = []
             for d in state.delayed:
                 if d.required_offset <= hw:
-                    d.complete(Errors.NONE if len(state.isr) >= min_isr
+                    d.complete(_NONE if len(state.isr) >= min_isr
                                else Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND)
                 else:
                     keep.append(d)

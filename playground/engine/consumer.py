@@ -34,6 +34,10 @@ from .events import EventKind, EventLog
 from .network import Network
 from .protocol import (TopicPartition)
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_RECORDS_CONSUMED = EventKind.RECORDS_CONSUMED
+
 CONSUMER_DEFAULTS: dict[str, Any] = {
     "auto.offset.reset": "latest",
     "max.poll.records": 500,
@@ -389,7 +393,7 @@ class Consumer(ConsumerFetch):
         self.app_state = "processing"
         self.polled += len(batch)
         first, last = batch[0], batch[-1]
-        self.events.emit(EventKind.RECORDS_CONSUMED,
+        self.events.emit(_RECORDS_CONSUMED,
                          f"Consumer {self.name} polled {len(batch)} record(s), from {first.topic}/{first.partition}"
                          f"@{first.offset} to {last.topic}/{last.partition}@{last.offset}.",
                          consumer=self.name, group=self.group_id, count=len(batch))

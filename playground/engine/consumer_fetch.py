@@ -19,6 +19,11 @@ from .protocol import (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, FetchPartition, Fet
                        ListOffsetsRequest, ListOffsetsResponse, TopicPartition)
 from .txn_protocol import marker_committed
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+_OFFSET_OUT_OF_RANGE = Errors.OFFSET_OUT_OF_RANGE
+
 
 class ConsumedRecord:
     """A fetched record waiting in the buffer. `expect` is the position the consumer must be at
@@ -209,10 +214,10 @@ class ConsumerFetch:
             pos = self.positions.get(tp)
             if pos is None or tp not in self.assignment:
                 continue
-            if data.error == Errors.OFFSET_OUT_OF_RANGE:
+            if data.error == _OFFSET_OUT_OF_RANGE:
                 self._out_of_range(tp, pos, data)
                 continue
-            if data.error != Errors.NONE:
+            if data.error != _NONE:
                 self.meta.refresh()
                 continue
             expect = pos
@@ -256,6 +261,6 @@ class ConsumerFetch:
                 self._buffered_tps[tp] = self._buffered_tps.get(tp, 0) + len(offsets)
         if got:
             self.wake()
-        delay = 0 if got or all(d.error == Errors.NONE for d in resp.partitions.values()) \
+        delay = 0 if got or all(d.error == _NONE for d in resp.partitions.values()) \
             else int(self.config["retry.backoff.ms"])
         self.soon(delay, self.kick)

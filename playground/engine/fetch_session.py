@@ -28,6 +28,10 @@ INVALID_SESSION_ID = 0
 INITIAL_EPOCH = 0           # a full fetch: opens a session (closing the one named, if any)
 FINAL_EPOCH = -1            # a fetch without a session
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+
 
 class CachedPartition:
     """What the leader remembers of one partition of a session: the follower's last
@@ -90,7 +94,7 @@ class FetchSession:
             entry = cached.get(tp)
             if entry is not None:
                 entry.quiet = None
-                entry.high_watermark = data.high_watermark if data.error == Errors.NONE else -1
+                entry.high_watermark = data.high_watermark if data.error == _NONE else -1
                 entry.log_start_offset = data.log_start_offset
 
 
@@ -131,7 +135,7 @@ class FetchSessionCache:
             return Errors.INVALID_FETCH_SESSION_EPOCH, None, False
         session.epoch += 1
         session.update(req)
-        return Errors.NONE, session, True
+        return _NONE, session, True
 
 
 class FetchSessionHandler:
@@ -193,7 +197,7 @@ class FetchSessionHandler:
 
     def handle_response(self, resp: FetchResponse) -> bool:
         """Move the session on; False when the response answered no partition (a session error)."""
-        if resp.error != Errors.NONE:
+        if resp.error != _NONE:
             if resp.error == Errors.FETCH_SESSION_ID_NOT_FOUND:
                 self.session_id = INVALID_SESSION_ID
             self.epoch = INITIAL_EPOCH           # a full fetch next, closing the old session if any

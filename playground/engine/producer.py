@@ -24,6 +24,13 @@ from .producer_txn import TransactionManager
 from .protocol import ProduceRequest, ProduceResponse, TopicPartition
 from .records import Origin, Record, RecordBatch, BATCH_OVERHEAD
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+_ACCEPTED = (Errors.NONE, Errors.DUPLICATE_SEQUENCE_NUMBER)
+_PRODUCE_SENT = EventKind.PRODUCE_SENT
+_PRODUCE_ACKED = EventKind.PRODUCE_ACKED
+
 ACKS = {"0": 0, "1": 1, "all": -1, "-1": -1}
 
 PRODUCER_DEFAULTS: dict[str, Any] = {
@@ -381,7 +388,7 @@ class Producer:
             packed = sum(b.compressed_size or b.size for b in group.values())
             squeezed = f", {codec}: {raw} → {packed} bytes"
         names = [str(tp) for tp in group]
-        self.events.emit(EventKind.PRODUCE_SENT,
+        self.events.emit(_PRODUCE_SENT,
                          f"Producer {self.name} sent {n} record(s) to leader {leader} "
                          f"({', '.join(names)}, acks={self.config['acks']}{squeezed}).",
                          producer=self.name, broker=leader, count=n, partitions=names)
@@ -413,7 +420,7 @@ class Producer:
         if isinstance(resp, ProduceResponse):
             for tp, batch in group.items():
                 part = resp.partitions.get(tp)
-                if part is None or part.error in (Errors.NONE, Errors.DUPLICATE_SEQUENCE_NUMBER):
+                if part is None or part.error in _ACCEPTED:
                     self._succeed(batch, part.base_offset if part else -1, self.acks)
                 else:
                     self._retry_or_fail(batch, part.error, part.error_message or part.error.name)
@@ -474,11 +481,11 @@ class Producer:
         else:
             text = (f"Producer {self.name} counts {n} record(s) for {batch.tp} as sent without any answer "
                     "(acks=0): it will never learn whether the leader wrote them.")
-        self.events.emit(EventKind.PRODUCE_ACKED, text, producer=self.name, topic=batch.tp.topic,
+        self.events.emit(_PRODUCE_ACKED, text, producer=self.name, topic=batch.tp.topic,
                          partition=batch.tp.partition, base_offset=base_offset, count=n, acks=acks, created_ms=batch.created_ms)
         for i, cb in enumerate(batch.callbacks):
             if cb is not None:
-                cb(Errors.NONE, base_offset + i if base_offset >= 0 else -1)
+                cb(_NONE, base_offset + i if base_offset >= 0 else -1)
         if self.txn is not None:
             self.txn.batch_done(batch)
 

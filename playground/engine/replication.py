@@ -16,6 +16,10 @@ from .log import PartitionLog
 from .fetch_session import FetchSessionHandler
 from .protocol import FetchRequest, FetchResponse, TopicPartition
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+
 
 class FollowerState:
     __slots__ = ("log_end_offset", "last_fetch_ms", "last_caught_up_ms")
@@ -170,7 +174,7 @@ class ReplicaFetcher:
         for tp, data in resp.partitions.items():
             if tp not in self.partitions:
                 continue
-            if data.error != Errors.NONE:
+            if data.error != _NONE:
                 if not broker.fetched_error_is_handled(tp, data):
                     backoff = True
                 continue
