@@ -204,7 +204,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
             if state is not None:
                 self._fail_delayed(state, Errors.UNKNOWN_TOPIC_OR_PARTITION)
             self._stop_following(tp)
-            del self.disk[tp]
+            self.disk.pop(tp).thaw()        # what remembers the log as unchanged forgets it
         self._complete_parked(lambda p: any(tp.topic == topic for tp in p.partitions))
 
     # -- requests ------------------------------------------------------------

@@ -138,21 +138,37 @@ class FetchSessionCache:
         return _NONE, session, True
 
 
+class UnchangedKey:
+    """A follower partition whose fetch key (`FetchSessionHandler.sent`) was read off its log and
+    sent: `quiet` holds it until the log changes (`PartitionLog.thaw` clears it), so the next
+    request need not read the log again to know the partition has not moved."""
+
+    __slots__ = ("quiet", "epoch", "max_bytes")
+
+    def __init__(self) -> None:
+        self.quiet = None
+        self.epoch = -1
+        self.max_bytes = -1
+
+
 class FetchSessionHandler:
     """The follower's side of its session with one leader (Kafka's FetchSessionHandler)."""
 
-    __slots__ = ("session_id", "epoch", "sent")
+    __slots__ = ("session_id", "epoch", "sent", "unchanged")
 
     def __init__(self) -> None:
         self.session_id = INVALID_SESSION_ID
         self.epoch = INITIAL_EPOCH
         # What the session holds: tp -> (fetch offset, last fetched epoch, leader epoch, max bytes).
         self.sent: dict[TopicPartition, tuple[int, int, int, int]] = {}
+        # build_for_logs' marks: tp -> UnchangedKey, for partitions whose key is in `sent` as read.
+        self.unchanged: dict[TopicPartition, UnchangedKey] = {}
 
     def build(self, wanted: dict[TopicPartition, tuple[int, int, int, int]]
               ) -> tuple[dict[TopicPartition, FetchPartition], list[TopicPartition], int, int]:
         """(partitions, forgotten, session id, epoch) of the next request: every partition for a
         full fetch, else only those whose fetch position changed since the session last heard."""
+        self.unchanged = {}
         sent = self.sent
         if self.epoch == INITIAL_EPOCH:
             self.sent = dict(wanted)
@@ -182,17 +198,27 @@ class FetchSessionHandler:
             return self.build(wanted)
         sent = self.sent
         get = sent.get
+        unchanged = self.unchanged
         parts = {}
         for tp, epoch in partitions.items():
+            mark = unchanged.get(tp)
+            if mark is not None and mark.quiet is not None and mark.epoch == epoch and mark.max_bytes == max_bytes:
+                continue                    # its log has not changed since its key was sent
             log = disk[tp]
             cache = log.epoch_cache
             key = (log.log_end_offset, cache[-1][0] if cache else -1, epoch, max_bytes)
             if get(tp) != key:
                 parts[tp] = FetchPartition(*key)
                 sent[tp] = key
+            if mark is None:
+                mark = unchanged[tp] = UnchangedKey()
+            if mark.quiet is None:
+                log.quiet.append(mark)
+            mark.quiet, mark.epoch, mark.max_bytes = key, epoch, max_bytes
         forgotten = [tp for tp in sent if tp not in partitions] if len(sent) > len(partitions) else []
         for tp in forgotten:
             del sent[tp]
+            unchanged.pop(tp, None)
         return parts, forgotten, self.session_id, self.epoch
 
     def handle_response(self, resp: FetchResponse) -> bool:

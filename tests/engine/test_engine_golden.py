@@ -11,7 +11,8 @@ an optimisation that changes any of it fails here, naming the workload and the p
 
 If a change of behaviour is intended, print the new digests with
     PYTHONPATH=$PWD python -m tests.engine.test_engine_golden
-and say in the commit why each one moved.
+and say in the commit why each one moved. (A new workload is recorded from the engine as it was
+before the speed-ups: run its function with that engine's `playground` first on the path.)
 """
 
 from __future__ import annotations
@@ -414,8 +415,50 @@ def rebalances() -> Recorder:
     return r
 
 
+def topics() -> Recorder:
+    """Topics changing under load: configs altered (LogAppendTime, compression, min.insync.replicas,
+    retention), partitions added, a topic deleted and created again under the same name, a
+    preferred leader election after a restart, and a broker slowed and sped up again."""
+    c = Cluster(brokers=3, seed=13, network_latency=2)
+    r = Recorder(c)
+    c.create_topic("events", 3, 3, {"min.insync.replicas": 2}, immediate=True)
+    c.create_topic("scratch", 2, 2, immediate=True)
+    c.start_producer("ev", "events", "90", "e{i}", "v{i}")
+    c.start_producer("sc", "scratch", "40", None, "s{i}", acks="1")
+    c.consumer("ev-reader", group_id="evg", topics=["events"], auto_offset_reset="earliest")
+    reader = c.consumer("sc-reader", None, None, auto_offset_reset="earliest")
+    reader.assign([TopicPartition("scratch", 0), TopicPartition("scratch", 1)])
+    r.advance(3000)
+    c.alter_config("topic", "events", {"message.timestamp.type": "LogAppendTime", "compression.type": "gzip"})
+    r.advance(1500)
+    c.add_partitions("events", 5)
+    c.alter_config("topic", "events", {"min.insync.replicas": 3})
+    r.advance(2000)
+    c.stop_producer("sc")
+    r.advance(300)
+    c.delete_topic("scratch")
+    r.advance(5)
+    c.create_topic("scratch", 2, 3, {"retention.ms": 1500, "segment.bytes": 800}, immediate=True)
+    c.start_producer("sc2", "scratch", "60", "k{i}", "t{i}")
+    r.advance(2500)
+    c.kill_broker(102)
+    r.advance(1500)
+    c.restart_broker(102)
+    c.slow_broker(103, 25)
+    r.advance(4000)
+    c.slow_broker(103, 0)
+    for partition in range(5):
+        try:
+            c.elect_leaders("events", partition, "preferred")
+        except KafkaError as e:
+            c.events.emit(EventKind.STEP_ERROR, str(e), error=e.error.name)
+    c.alter_config("topic", "events", {"min.insync.replicas": 2, "compression.type": "producer"})
+    r.advance(3000)
+    return r
+
+
 WORKLOADS = {"bench_load": bench_load, "failover": failover, "zookeeper_failover": zookeeper_failover,
-             "transactions": transactions, "storage": storage, "rebalances": rebalances}
+             "transactions": transactions, "storage": storage, "rebalances": rebalances, "topics": topics}
 
 # Recorded from the engine before its speed-ups (commit cd16071).
 GOLDEN = {
@@ -460,6 +503,13 @@ GOLDEN = {
         "messages": "6a6403b657e4b868fa21f915f04d1662",
         "logs": "c0187c755c165bb5c825d26207a37166",
         "counters": "b0eef000ed83413e4306a11b2928a164",
+    },
+    # 15305 events, 17777 messages
+    "topics": {
+        "events": "817ba182295ede7ee17cab68c68beba9",
+        "messages": "fc4bf595096c700a4c475039ec21b740",
+        "logs": "de6904b1a106a82808ebe4379df621e7",
+        "counters": "389e4679acf6d8e5bcec1b6c6b37e3c1",
     },
 }
 
