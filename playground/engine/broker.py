@@ -52,7 +52,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         self.alive = True
         self.disk: dict[TopicPartition, PartitionLog] = {}
         self.image = MetadataImage()
-        self._topic_configs: tuple = (None, -1, {})    # (image, its offset, {(topic, name): value})
+        self._topic_configs: tuple = (None, -1, {})    # (image, its offset, {topic: {name: value}})
         self.leaders: dict[TopicPartition, LeaderPartition] = {}
         self.following: dict[TopicPartition, int] = {}
         self.fetchers: dict[int, ReplicaFetcher] = {}
@@ -250,10 +250,12 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         cached = self._topic_configs
         if cached[0] is not image or cached[1] != image.offset:
             cached = self._topic_configs = (image, image.offset, {})
-        key = (topic, name)
-        value = cached[2].get(key, _UNSET)
+        values = cached[2].get(topic)
+        if values is None:
+            values = cached[2][topic] = {}
+        value = values.get(name, _UNSET)
         if value is _UNSET:
-            value = cached[2][key] = self._topic_config(topic, name)
+            value = values[name] = self._topic_config(topic, name)
         return value
 
     def _topic_config(self, topic: str, name: str) -> Any:

@@ -129,6 +129,10 @@ class ConsumerFetch:
         neither are batches of aborted transactions (Kafka's CompletedFetch: the aborted list from
         the broker, by first offset, and each ABORT marker ends its producer's aborted range)."""
         committed_only = self.config["isolation.level"] == "read_committed"
+        if not committed_only:
+            for batch in data.batches:
+                yield batch, not batch.is_control
+            return
         aborted = sorted(data.aborted_transactions or (), key=lambda a: a[1])
         aborted_pids: set[int] = set()
         i = 0

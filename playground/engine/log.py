@@ -283,7 +283,8 @@ class PartitionLog:
         idx = bisect_right(self._bases, offset) - 1
         if idx < 0:
             return 0
-        if self.batches[idx].last_offset < offset:
+        b = self.batches[idx]
+        if b.base_offset + b.last_offset_delta < offset:      # its last_offset, without the property
             return idx + 1
         return idx
 
@@ -302,7 +303,7 @@ class PartitionLog:
             b = batches[i]
             if b.base_offset >= max_offset:
                 break
-            if b.next_offset > max_offset:
+            if b.base_offset + b.last_offset_delta + 1 > max_offset:     # its next_offset
                 # Never hand out part of a batch above the limit as whole.
                 break
             if out and size + b.size_bytes > max_bytes:

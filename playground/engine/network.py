@@ -133,7 +133,10 @@ class Network:
                 self.clock.call_later(self.latency, env.on_response, Disconnected("connection refused"))
             return
         if env.on_response is not None:
-            self._outstanding.setdefault(env.dst, {})[env.correlation_id] = env
+            outstanding = self._outstanding.get(env.dst)
+            if outstanding is None:
+                outstanding = self._outstanding[env.dst] = {}
+            outstanding[env.correlation_id] = env
         self._handlers[env.dst](env)
 
     def reset_connections(self, node: NodeId) -> None:
