@@ -151,7 +151,18 @@ class Scheduler:
         and cancelling it costs the heap nothing."""
         if delay <= 0:
             return self.call_later(delay, callback, *args)
-        return self._queue_timeout(delay, self.now + delay, callback, args)
+        # _queue_timeout's body, inline: thousands of these per virtual second.
+        time = self.now + delay
+        self._seq = seq = self._seq + 1
+        timer = Timer(time, seq, callback, args, self)
+        queue = self._timeouts.get(delay)
+        if queue is None:
+            queue = self._timeouts[delay] = {}
+        queue[seq] = timer
+        timer._queue = queue
+        if time < self._timeouts_due:
+            self._timeouts_due = time
+        return timer
 
     def call_timeout_at(self, time: int, callback: Callable[..., Any], *args: Any) -> Timer:
         """`call_at` for a timer that is usually cancelled (and set again) before it is due, like a

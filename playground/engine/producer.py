@@ -161,22 +161,24 @@ class Producer:
                               *refused)
             return serial
         record = Record(key, value, headers, ts, serial)
-        self.meta.want(topic)
+        if topic not in self.meta.wanted:
+            self.meta.want(topic)
         size = record.size()
         if self.buffer.take(size):
-            self._with_metadata(topic, record, partition, serial, callback)
+            self._with_metadata(topic, record, partition, serial, callback, size)
             return serial
         tp = TopicPartition(topic, -1 if partition is None else partition)
         self.buffer.admit(size, lambda: self._with_metadata(topic, record, partition, serial, callback),
                           lambda error, message: self._fail_record(tp, serial, callback, error, message))
         return serial
 
-    def _with_metadata(self, topic: str, record: Record, partition, serial: int, callback) -> None:
-        meta = self.meta.topic(topic)
+    def _with_metadata(self, topic: str, record: Record, partition, serial: int, callback,
+                       size: int | None = None) -> None:
+        meta = self.meta.topics.get(topic)
         if meta is None:
             self._waiting_for_metadata.append((topic, record, partition, serial, callback))
         else:
-            self._accumulate(topic, meta, record, partition, serial, callback)
+            self._accumulate(topic, meta, record, partition, serial, callback, size)
 
     def inherit(self, old: "Producer") -> None:
         """A restart under the same name carries the counters on (and the send serials, which are the
@@ -236,9 +238,10 @@ class Producer:
         return self.meta.leader_of(tp)
 
     # -- accumulator -----------------------------------------------------------
-    def _accumulate(self, topic, meta, record: Record, partition, serial, callback) -> None:
+    def _accumulate(self, topic, meta, record: Record, partition, serial, callback, size: int | None = None) -> None:
         n = len(meta.partitions)
-        size = record.size()
+        if size is None:
+            size = record.size()
         sticky = partition is None and record.key is None
         if partition is None:
             if record.key is not None:

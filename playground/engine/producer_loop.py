@@ -209,10 +209,11 @@ class ProducerLoop:
     def _tick(self) -> None:
         self._timer = None
         now = self.clock.now
-        while self.running and self.due(self.index) <= now:
+        # `running` and `due` inline: two records every virtual ms at the benchmark's rate.
+        while self.stopped_ms is None and self.started_ms + (self.index * self._num) // self._den <= now:
             self._send(self.index)
             self.index += 1
-        if self.running:
+        if self.stopped_ms is None:
             self._timer = self.clock.call_at(self.due(self.index), self._tick)
 
     def _send(self, i: int) -> None:
