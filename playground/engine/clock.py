@@ -1,4 +1,4 @@
-"""Virtual time: one scheduler, a heap of (time, sequence, callback).
+"""Virtual time: one scheduler, a heap of (time, sequence) keys to callbacks.
 
 Nothing in the engine reads the wall clock. Time moves only when the owner
 calls `step`, `run_until` or `advance`; callbacks scheduled for the same
@@ -18,6 +18,9 @@ import heapq
 from typing import Any, Callable
 
 _NEVER = float("inf")
+# A heap key is time << _SEQ_BITS | sequence: ordered as (time, sequence), compared as one int.
+_SEQ_BITS = 40
+_SEQ_MASK = (1 << _SEQ_BITS) - 1
 
 
 class Timer:
@@ -50,9 +53,10 @@ class Timer:
             return
         scheduler = self._scheduler
         if scheduler is not None:
-            # In the heap: drop what the callback holds now, and let the scheduler purge the
-            # heap of cancelled timers once they are most of it.
+            # In the heap: it leaves the scheduler's table at once; its key stays in the heap,
+            # skipped when popped, until the scheduler purges the heap of such keys.
             self._scheduler = None
+            del scheduler._due[self.time << _SEQ_BITS | self.seq]
             self.callback = _cancelled_callback
             self.args = ()
             scheduler._cancelled_in_heap += 1
@@ -67,17 +71,21 @@ class Scheduler:
 
     def __init__(self) -> None:
         self.now: int = 0
-        # (time, sequence, timer), or (time, sequence, callback, args) for a callback posted with
-        # `post_at` (no Timer: nothing can cancel it). Tuples compare in C, and (time, sequence) is
-        # unique, so the rest of an entry is never compared.
-        self._heap: list[tuple] = []
+        # Keys (time << _SEQ_BITS | sequence) of what is due, in a heap of ints (one C comparison
+        # each); `_due` maps a key to its Timer, or to the callback posted with `post_at` (no
+        # Timer: nothing can cancel it) whose arguments are in `_args`. (time, sequence) is
+        # unique, so keys are too.
+        self._heap: list[int] = []
+        self._due: dict[int, Any] = {}
+        self._args: dict[int, tuple] = {}
         self._seq = 0
-        # Cancelled timers still in the heap: skipped when popped, purged once they are most of it.
+        # Keys of cancelled timers still in the heap: skipped when popped, purged once they are
+        # most of it.
         self._cancelled_in_heap = 0
         # Timeouts outside the heap: delay -> {sequence: timer}, in the order they were scheduled
         # (so in time order); and no later than the first of them is due (exactly, or earlier
         # once that one is cancelled).
-        self._timeouts: dict[int, dict[int, Timer]] = {}
+        self._timeouts: dict[Any, dict[int, Timer]] = {}
         self._timeouts_due: float = _NEVER
         # Callbacks run so far: with `now`, it pins down an instant of a run exactly (two
         # commands at one virtual ms, with or without the callbacks due in between), so a
@@ -96,10 +104,11 @@ class Scheduler:
             time = self.now
         self._seq = seq = self._seq + 1
         timer = Timer(time, seq, callback, args, self)
-        heap = self._heap
-        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(heap):
+        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(self._heap):
             self._purge()
-        heapq.heappush(heap, (time, seq, timer))
+        key = time << _SEQ_BITS | seq
+        self._due[key] = timer
+        heapq.heappush(self._heap, key)
         return timer
 
     def post_at(self, time: int, callback: Callable[..., Any], *args: Any) -> None:
@@ -108,16 +117,18 @@ class Scheduler:
         if time < self.now:
             time = self.now
         self._seq = seq = self._seq + 1
-        heap = self._heap
-        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(heap):
+        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(self._heap):
             self._purge()
-        heapq.heappush(heap, (time, seq, callback, args))
+        key = time << _SEQ_BITS | seq
+        self._due[key] = callback
+        self._args[key] = args
+        heapq.heappush(self._heap, key)
 
     def _purge(self) -> None:
-        """Drop cancelled timers from the heap. (time, seq) keys are unique, so the order
-        in which the remaining callbacks run is exactly what it was."""
+        """Drop cancelled timers' keys from the heap. Keys are unique, so the order in which the
+        remaining callbacks run is exactly what it was."""
         heap = self._heap                   # in place: run_until holds this list
-        heap[:] = [entry for entry in heap if len(entry) == 4 or not entry[2].cancelled]
+        heap[:] = self._due
         heapq.heapify(heap)
         self._cancelled_in_heap = 0
 
@@ -128,10 +139,11 @@ class Scheduler:
             time = self.now
         self._seq = seq = self._seq + 1
         timer = Timer(time, seq, callback, args, self)
-        heap = self._heap
-        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(heap):
+        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(self._heap):
             self._purge()
-        heapq.heappush(heap, (time, seq, timer))
+        key = time << _SEQ_BITS | seq
+        self._due[key] = timer
+        heapq.heappush(self._heap, key)
         return timer
 
     def post_later(self, delay: int, callback: Callable[..., Any], *args: Any) -> None:
@@ -140,10 +152,12 @@ class Scheduler:
         if delay < 0:
             time = self.now
         self._seq = seq = self._seq + 1
-        heap = self._heap
-        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(heap):
+        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(self._heap):
             self._purge()
-        heapq.heappush(heap, (time, seq, callback, args))
+        key = time << _SEQ_BITS | seq
+        self._due[key] = callback
+        self._args[key] = args
+        heapq.heappush(self._heap, key)
 
     def call_timeout(self, delay: int, callback: Callable[..., Any], *args: Any) -> Timer:
         """`call_later` for a timeout that is usually cancelled first (a request's timeout, a
@@ -189,6 +203,7 @@ class Scheduler:
         """Move every timeout due at or before `upto` into the heap (with its own sequence number),
         and note when the next one left outside is due."""
         heap = self._heap
+        due_table = self._due
         due = _NEVER
         empty = None
         for lane, queue in self._timeouts.items():
@@ -204,7 +219,9 @@ class Scheduler:
                     break
                 moved.append(seq)
                 timer._queue = None
-                heapq.heappush(heap, (timer.time, seq, timer))
+                key = timer.time << _SEQ_BITS | seq
+                due_table[key] = timer
+                heapq.heappush(heap, key)
             for seq in moved:
                 del queue[seq]
         if empty is not None:
@@ -212,41 +229,46 @@ class Scheduler:
                 del self._timeouts[lane]
         self._timeouts_due = due
 
+    def _drop_cancelled(self) -> None:
+        """Pop the keys of cancelled timers off the top of the heap."""
+        heap = self._heap
+        due = self._due
+        while heap and heap[0] not in due:
+            heapq.heappop(heap)
+            self._cancelled_in_heap -= 1
+
     def next_time(self) -> int | None:
         """Virtual time of the next pending callback, or None when idle."""
         heap = self._heap
-        while heap and len(heap[0]) == 3 and heap[0][2].cancelled:
-            heapq.heappop(heap)
-            self._cancelled_in_heap -= 1
+        self._drop_cancelled()
         if self._timeouts_due != _NEVER:
-            self._move_timeouts(heap[0][0] if heap else self._timeouts_due)
+            self._move_timeouts(heap[0] >> _SEQ_BITS if heap else self._timeouts_due)
             if not heap and self._timeouts_due != _NEVER:
                 # The first timeout due was cancelled: move the next one, if there is one.
                 self._move_timeouts(self._timeouts_due)
-        return heap[0][0] if heap else None
+        return heap[0] >> _SEQ_BITS if heap else None
 
     def pending(self) -> int:
-        return sum(1 for entry in self._heap if len(entry) == 4 or not entry[2].cancelled) + \
-            sum(len(queue) for queue in self._timeouts.values())
+        return len(self._due) + sum(len(queue) for queue in self._timeouts.values())
 
-    def _posted(self, entry: tuple) -> Timer:
-        """The Timer an observer sees for a posted callback (it ran; nothing holds it)."""
-        return Timer(entry[0], entry[1], entry[2], entry[3])
+    def _take(self, key: int) -> Timer:
+        """The entry for a popped key, as the Timer the callback runs from (a posted callback gets
+        one made: it ran, nothing holds it)."""
+        item = self._due.pop(key)
+        if type(item) is Timer:
+            item._scheduler = None
+            return item
+        return Timer(key >> _SEQ_BITS, key & _SEQ_MASK, item, self._args.pop(key))
 
     def step(self) -> bool:
         """Run the next callback (advancing time to it). False when idle."""
         if self.next_time() is None:
             return False
-        entry = heapq.heappop(self._heap)
-        self.now = entry[0]
+        key = heapq.heappop(self._heap)
+        timer = self._take(key)
+        self.now = key >> _SEQ_BITS
         self.executed += 1
-        if len(entry) == 4:
-            entry[2](*entry[3])
-            timer = self._posted(entry) if self._observers else None
-        else:
-            timer = entry[2]
-            timer._scheduler = None
-            timer.callback(*timer.args)
+        timer.callback(*timer.args)
         for observer in self._observers:
             observer(timer)
         return True
@@ -265,44 +287,45 @@ class Scheduler:
     def run_until(self, time: int) -> int:
         """Run every callback due at or before `time`, then set now = time."""
         heap = self._heap
+        due = self._due
+        posted_args = self._args
         pop = heapq.heappop
         observers = self._observers
+        limit = (time + 1) << _SEQ_BITS        # keys below it are due at or before `time`
         ran = 0
         while True:
             if heap:
-                due = heap[0][0]
-                if self._timeouts_due <= due and self._timeouts_due <= time:
-                    self._move_timeouts(due if due < time else time)
+                key = heap[0]
+                if self._timeouts_due <= time and self._timeouts_due <= key >> _SEQ_BITS:
+                    self._move_timeouts(min(key >> _SEQ_BITS, time))
                     continue
-                if due > time:
+                if key >= limit:
                     break
             elif self._timeouts_due <= time:
                 self._move_timeouts(time)   # (if only cancelled ones were due, the next is later)
                 continue
             else:
                 break
-            entry = pop(heap)
-            if len(entry) == 4:             # posted: (time, seq, callback, args)
-                self.now = entry[0]
-                self.executed += 1
-                entry[2](*entry[3])
-                if observers:
-                    timer = self._posted(entry)
-                    for observer in observers:
-                        observer(timer)
-                ran += 1
-                continue
-            timer = entry[2]
-            if timer.cancelled:
+            pop(heap)
+            item = due.pop(key, None)
+            if item is None:                # a cancelled timer's key
                 self._cancelled_in_heap -= 1
                 continue
-            timer._scheduler = None
-            self.now = entry[0]
+            self.now = key >> _SEQ_BITS
             self.executed += 1
-            timer.callback(*timer.args)
-            if observers:
-                for observer in observers:
-                    observer(timer)
+            if type(item) is Timer:
+                item._scheduler = None
+                item.callback(*item.args)
+                if observers:
+                    for observer in observers:
+                        observer(item)
+            else:                           # posted
+                args = posted_args.pop(key)
+                item(*args)
+                if observers:
+                    timer = Timer(key >> _SEQ_BITS, key & _SEQ_MASK, item, args)
+                    for observer in observers:
+                        observer(timer)
             ran += 1
         if time > self.now:
             self.now = time
