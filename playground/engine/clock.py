@@ -185,6 +185,19 @@ class Scheduler:
             return self.call_at(time, callback, *args)
         return self._queue_timeout(("at", time), time, callback, args)
 
+    def rearm_timeout_at(self, timer: Timer, time: int) -> bool:
+        """What cancelling `timer` and `call_timeout_at(time, its callback, *its args)` would do,
+        done to the timer itself: it takes the next sequence number and goes to the back of its
+        queue. False (and nothing done) unless it waits, uncancelled, in the queue for `time`."""
+        queue = timer._queue
+        if queue is None or timer.time != time or time <= self.now:
+            return False
+        del queue[timer.seq]
+        self._seq = seq = self._seq + 1
+        timer.seq = seq
+        queue[seq] = timer
+        return True
+
     def _queue_timeout(self, lane: Any, time: int, callback: Callable[..., Any], args: tuple) -> Timer:
         """Queue a timer outside the heap in `lane`: its timers must come in (time, sequence)
         order (one delay from a clock that never goes back, or one time)."""

@@ -140,6 +140,11 @@ class Consumer(ConsumerFetch):
         Scheduler.call_timeout_at)."""
         return self.clock.call_timeout_at(time, self._guarded, self._life, fn, args)
 
+    def rearm_at(self, timer, time: int, fn: Callable, *args: Any) -> bool:
+        """`timer.cancel()` then `later_at(time, fn, *args)`, done to the timer itself when it is
+        such a timer of this process that waits for `time` (see Scheduler.rearm_timeout_at)."""
+        return timer.args == (self._life, fn, args) and self.clock.rearm_timeout_at(timer, time)
+
     def soon(self, delay: int, fn: Callable, *args: Any) -> None:
         """`later` for a step nothing cancels (the loop's next poll, the next fetch): no Timer."""
         self.clock.post_later(delay, self._guarded, self._life, fn, args)

@@ -115,8 +115,8 @@ def test_the_steady_produce_and_consume_path_leaves_no_reference_cycles():
 def test_timeouts_outside_the_heap_run_exactly_where_timers_in_it_would():
     """call_timeout keeps timeouts out of the heap until due: with timeouts of several delays,
     most cancelled, some at the same instant as other work, and a deadline set again at every
-    step (call_timeout_at), the run is the same callback for callback as with call_later and
-    call_at, whether advanced by run_until or by step (seed 11)."""
+    step (call_timeout_at, or rearm_timeout_at), the run is the same callback for callback as with
+    call_later and call_at, whether advanced by run_until or by step (seed 11)."""
     def run(kind: str, stepping: bool):
         s = Scheduler()
         rng = random.Random(11)
@@ -140,11 +140,13 @@ def test_timeouts_outside_the_heap_run_exactly_where_timers_in_it_would():
                 t.cancel()
             else:
                 live.append(t)
-            if deadline[0] is not None:
-                deadline[0].cancel()
             if s.now >= deadline[1]:
                 deadline[1] = s.now + rng.choice((3, 40))
-            deadline[0] = schedule_deadline(deadline[1], ran.append, ("deadline", i))
+            # (rearm: the same timer, at the back of its queue, as cancel + schedule would put it)
+            if deadline[0] is None or not (kind == "timeout" and s.rearm_timeout_at(deadline[0], deadline[1])):
+                if deadline[0] is not None:
+                    deadline[0].cancel()
+                deadline[0] = schedule_deadline(deadline[1], ran.append, ("deadline",))
             if stepping:
                 for _ in range(rng.randrange(3)):
                     s.step()
