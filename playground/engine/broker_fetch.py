@@ -51,7 +51,7 @@ class BrokerFetch:
                 return
         parts = session.partitions if session is not None else req.partitions
         # A follower's fetch reports its position on every partition of the session, listed or not.
-        resp, size, error = self._read(req, follower, parts, incremental, note_positions=follower)
+        resp, size, error = self._read(req, follower, parts, incremental, note_positions=follower, session=session)
         if error or size >= req.min_bytes or req.max_wait_ms <= 0:
             self._respond_fetch(env, resp, session)
             return
@@ -94,7 +94,7 @@ class BrokerFetch:
         return None
 
     def _read(self, req: FetchRequest, follower: bool, parts=None, incremental: bool = False,
-              note_positions: bool = False) -> tuple[FetchResponse, int, bool]:
+              note_positions: bool = False, session: FetchSession | None = None) -> tuple[FetchResponse, int, bool]:
         """Read `parts` (the request's partitions, or its session's); an incremental fetch leaves
         out a partition with no records, no new high watermark or log start offset, no error and
         no divergence (KIP-227).
@@ -110,20 +110,17 @@ class BrokerFetch:
         replica = req.replica_id
         now = self.clock.now
         committed_only = not follower and req.isolation_level == "read_committed"
-        for tp, part in (req.partitions if parts is None else parts).items():
-            if incremental:
-                known = part.quiet
-                if known is not None:
-                    # A quiet session partition: nothing of it has changed since a fetch that found
-                    # nothing to send and noted only the time (any change thaws it), so this fetch
-                    # would find and note the same.
-                    if not note_positions:
-                        continue
-                    if known.log_end_offset == part.fetch_offset:
-                        known.last_fetch_ms = now
-                        known.last_caught_up_ms = now
-                        continue
-                    part.quiet = None
+        if incremental and session is not None:
+            # Quiet session partitions are passed by: nothing of them has changed since a fetch
+            # that found nothing to send and noted only the time (any change thaws them), so this
+            # fetch would find and note the same. The session keeps the time.
+            if note_positions:
+                session.prev_note_ms = session.note_ms
+                session.note_ms = now
+            entries = session.active_entries(note_positions)
+        else:
+            entries = (req.partitions if parts is None else parts).items()
+        for tp, part in entries:
             state = leaders.get(tp)
             if state is None:
                 error, state = self._leader_for(tp)
@@ -148,11 +145,13 @@ class BrokerFetch:
                         known = state.followers.get(replica)
                         moved = False
                         if known is not None:
+                            if known.quiet is not None:
+                                known.quiet.thaw()      # quiet in another session of this follower
                             moved = fetch_offset != known.log_end_offset
                             known.log_end_offset = fetch_offset
-                            known.last_fetch_ms = now
+                            known._last_fetch_ms = now
                             if fetch_offset >= end:
-                                known.last_caught_up_ms = now
+                                known._last_caught_up_ms = now
                         if moved or state.pending_isr:
                             self._maybe_advance_hw(state)
                         if replica not in state.isr:
@@ -162,9 +161,12 @@ class BrokerFetch:
                             and part.log_start_offset == log.log_start_offset:
                         # A follower at the end, told everything already. If noting it did nothing
                         # but note the time, it is quiet until its log or leader state changes.
-                        if known is not None and not moved and not state.pending_isr and replica in state.isr:
+                        if known is not None and not moved and not state.pending_isr and replica in state.isr \
+                                and session is not None:
                             part.quiet = known
+                            known.quiet = part
                             log.quiet.append(part)
+                            session.active &= ~(1 << part.pos)
                         continue
             if part.current_leader_epoch >= 0 and part.current_leader_epoch != state.leader_epoch:
                 err = Errors.FENCED_LEADER_EPOCH if part.current_leader_epoch < state.leader_epoch \
@@ -200,6 +202,8 @@ class BrokerFetch:
                     data.aborted_transactions = [
                         (a.producer_id, a.first_offset) for a in
                         self.producer_state(tp).aborted_between(offset, batches[-1].next_offset)]
+        if note_positions and session is not None:
+            session.cursor = None
         return FetchResponse(out), total, any_error
 
     def _wake_followers(self, tp: TopicPartition) -> None:
@@ -238,7 +242,7 @@ class BrokerFetch:
         rest park again after the `keep` ones."""
         self.parked = keep
         for p in ready:
-            resp, size, error = self._read(p.req, p.follower, p.partitions, p.incremental)
+            resp, size, error = self._read(p.req, p.follower, p.partitions, p.incremental, session=p.session)
             if error or size >= p.req.min_bytes:
                 p.timer.cancel()
                 self._respond_fetch(p.env, resp, p.session)
@@ -248,7 +252,8 @@ class BrokerFetch:
     def _expire_fetch(self, parked: ParkedFetch) -> None:
         if parked in self.parked:
             self.parked.remove(parked)
-            resp, _, _ = self._read(parked.req, parked.follower, parked.partitions, parked.incremental)
+            resp, _, _ = self._read(parked.req, parked.follower, parked.partitions, parked.incremental,
+                                    session=parked.session)
             self._respond_fetch(parked.env, resp, parked.session)
 
     def follower_received(self, tp: TopicPartition, data: FetchedPartition) -> None:

@@ -39,22 +39,45 @@ class CachedPartition:
     either) and the high watermark and log start offset it last sent."""
 
     __slots__ = ("fetch_offset", "last_fetched_epoch", "current_leader_epoch", "partition_max_bytes",
-                 "high_watermark", "log_start_offset", "quiet")
+                 "high_watermark", "log_start_offset", "quiet", "tp", "pos", "session")
 
-    def __init__(self, part: FetchPartition) -> None:
+    def __init__(self, part: FetchPartition, tp: TopicPartition | None = None, pos: int = -1,
+                 session: FetchSession | None = None) -> None:
         self.fetch_offset = part.fetch_offset
         self.last_fetched_epoch = part.last_fetched_epoch
         self.current_leader_epoch = part.current_leader_epoch
         self.partition_max_bytes = part.partition_max_bytes
         self.high_watermark = -1            # nothing sent yet: the first response carries it
         self.log_start_offset = -1
-        # The follower's FollowerState while the partition is quiet: the last fetch found nothing
-        # to send, nothing to note but the time, and nothing has changed since (the leader's log
-        # and state thaw it, see BrokerFetch._read); None otherwise.
+        # The follower's FollowerState while the partition is quiet: a fetch found nothing to
+        # send and nothing to note but the time, and nothing has changed since. Fetches then
+        # pass it by (the session's `active` bit is off), and the FollowerState's fetch times
+        # are the session's (`FetchSession.noted_at`), until a change of the leader's log or
+        # state, or of this entry, thaws it (see BrokerFetch._read). None otherwise.
         self.quiet = None
+        self.tp = tp
+        self.pos = pos                      # its place in the session's order
+        self.session = session
+
+    def thaw(self) -> None:
+        """Read it at the next fetch again; its FollowerState keeps, as its own, the time of the
+        last fetch that passed it by."""
+        known = self.quiet
+        if known is None:
+            return
+        session = self.session
+        noted = session.noted_at(self.pos)
+        if noted > known._last_fetch_ms:
+            known._last_fetch_ms = noted
+        if noted > known._last_caught_up_ms:
+            known._last_caught_up_ms = noted
+        known.quiet = None
+        self.quiet = None
+        session.active |= 1 << self.pos
 
     def update_request(self, part: FetchPartition) -> None:
-        self.quiet = None
+        if self.quiet is not None:
+            self.thaw()
         self.fetch_offset = part.fetch_offset
         self.last_fetched_epoch = part.last_fetched_epoch
         self.current_leader_epoch = part.current_leader_epoch
@@ -62,15 +85,48 @@ class CachedPartition:
 
 
 class FetchSession:
-    """The leader's side of one session."""
+    """The leader's side of one session.
 
-    __slots__ = ("id", "epoch", "partitions")
+    `entries` are the partitions in the session's order; a bit of `active` is on for each one
+    that is not quiet, and an incremental fetch reads only those (in order: one that thaws while
+    the fetch is read is read by it if its place is still ahead). A fetch that notes positions
+    (the follower's own, not a parked one read again) happens at `note_ms`, the one before at
+    `prev_note_ms`; while one is read, `cursor` is the place it has reached."""
+
+    __slots__ = ("id", "epoch", "partitions", "entries", "active", "note_ms", "prev_note_ms", "cursor")
 
     def __init__(self, session_id: int, partitions: dict[TopicPartition, FetchPartition]) -> None:
         self.id = session_id
         self.epoch = 1                      # the epoch the next incremental request must carry
-        self.partitions: dict[TopicPartition, CachedPartition] = {
-            tp: CachedPartition(part) for tp, part in partitions.items()}
+        self.partitions: dict[TopicPartition, CachedPartition] = {}
+        self.entries: list[CachedPartition] = []
+        for tp, part in partitions.items():
+            entry = self.partitions[tp] = CachedPartition(part, tp, len(self.entries), self)
+            self.entries.append(entry)
+        self.active = (1 << len(self.entries)) - 1
+        self.note_ms = -1
+        self.prev_note_ms = -1
+        self.cursor: int | None = None
+
+    def noted_at(self, pos: int) -> int:
+        """When the last fetch that noted the quiet partition at `pos` did (passing it by)."""
+        cursor = self.cursor
+        return self.note_ms if cursor is None or pos <= cursor else self.prev_note_ms
+
+    def active_entries(self, note_positions: bool):
+        """(tp, entry) for each partition that is not quiet, in the session's order, reading the
+        active bits afresh at each step; a fetch that notes positions moves `cursor` along."""
+        entries = self.entries
+        pos = -1
+        while True:
+            rest = self.active >> (pos + 1)
+            if not rest:
+                return
+            pos += (rest & -rest).bit_length()
+            if note_positions:
+                self.cursor = pos
+            entry = entries[pos]
+            yield entry.tp, entry
 
     def update(self, req: FetchRequest) -> None:
         """An incremental request: changed and added partitions, then the forgotten ones."""
@@ -78,11 +134,26 @@ class FetchSession:
         for tp, part in req.partitions.items():
             entry = cached.get(tp)
             if entry is None:
-                cached[tp] = CachedPartition(part)
+                entry = cached[tp] = CachedPartition(part, tp, len(self.entries), self)
+                self.entries.append(entry)
+                self.active |= 1 << entry.pos
             else:
                 entry.update_request(part)
+        forgotten = False
         for tp in req.forgotten:
-            cached.pop(tp, None)
+            entry = cached.pop(tp, None)
+            if entry is not None:
+                entry.thaw()                # its FollowerState keeps its last fetch time
+                forgotten = True
+        if forgotten:
+            # The places after a forgotten partition move up.
+            self.entries = list(cached.values())
+            active = 0
+            for pos, entry in enumerate(self.entries):
+                entry.pos = pos
+                if entry.quiet is None:
+                    active |= 1 << pos
+            self.active = active
 
     def sent(self, resp: FetchResponse) -> None:
         """Remember what a response told the follower (Kafka's maybeUpdateResponseData).
@@ -93,7 +164,8 @@ class FetchSession:
         for tp, data in resp.partitions.items():
             entry = cached.get(tp)
             if entry is not None:
-                entry.quiet = None
+                if entry.quiet is not None:
+                    entry.thaw()
                 entry.high_watermark = data.high_watermark if data.error == _NONE else -1
                 entry.log_start_offset = data.log_start_offset
 
@@ -149,6 +221,9 @@ class UnchangedKey:
         self.quiet = None
         self.epoch = -1
         self.max_bytes = -1
+
+    def thaw(self) -> None:
+        self.quiet = None
 
 
 class FetchSessionHandler:

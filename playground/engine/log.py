@@ -53,9 +53,10 @@ class PartitionLog:
     def thaw(self) -> None:
         """The log changed (or its leader's state did): fetch-session entries that skipped it as
         unchanged read it again at their next fetch."""
-        for entry in self.quiet:
-            entry.quiet = None
-        self.quiet.clear()
+        quiet = self.quiet
+        self.quiet = []
+        for entry in quiet:
+            entry.thaw()
 
     # -- writing ---------------------------------------------------------
     def append(self, batch: RecordBatch, now: int | None = None, *, allow_gap: bool = False) -> None:

@@ -22,12 +22,43 @@ _NONE = Errors.NONE
 
 
 class FollowerState:
-    __slots__ = ("log_end_offset", "last_fetch_ms", "last_caught_up_ms")
+    """What the leader knows of a follower's replica. While the partition is quiet in the
+    follower's fetch session (`quiet`, see fetch_session.CachedPartition), fetches pass it by and
+    its fetch times are the session's."""
+
+    __slots__ = ("log_end_offset", "_last_fetch_ms", "_last_caught_up_ms", "quiet")
 
     def __init__(self, now: int) -> None:
         self.log_end_offset = -1          # unknown until its first fetch
-        self.last_fetch_ms = now
-        self.last_caught_up_ms = now
+        self._last_fetch_ms = now
+        self._last_caught_up_ms = now
+        self.quiet = None
+
+    @property
+    def last_fetch_ms(self) -> int:
+        entry = self.quiet
+        if entry is None:
+            return self._last_fetch_ms
+        return max(self._last_fetch_ms, entry.session.noted_at(entry.pos))
+
+    @last_fetch_ms.setter
+    def last_fetch_ms(self, value: int) -> None:
+        if self.quiet is not None:
+            self.quiet.thaw()
+        self._last_fetch_ms = value
+
+    @property
+    def last_caught_up_ms(self) -> int:
+        entry = self.quiet
+        if entry is None:
+            return self._last_caught_up_ms
+        return max(self._last_caught_up_ms, entry.session.noted_at(entry.pos))
+
+    @last_caught_up_ms.setter
+    def last_caught_up_ms(self, value: int) -> None:
+        if self.quiet is not None:
+            self.quiet.thaw()
+        self._last_caught_up_ms = value
 
 
 class DelayedProduce:
@@ -62,6 +93,8 @@ class LeaderPartition:
         state = self.followers.get(broker_id)
         if state is None:
             return False
+        if state.quiet is not None:
+            state.quiet.thaw()
         moved = fetch_offset != state.log_end_offset
         state.log_end_offset = fetch_offset
         state.last_fetch_ms = now
