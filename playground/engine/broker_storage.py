@@ -76,7 +76,7 @@ class BrokerStorage:
         topic = tp.topic
         segment_bytes = self.topic_config(topic, "segment.bytes")
         segment_ms = self.topic_config(topic, "segment.ms")
-        setting = log.should_roll(batch, now, segment_bytes, segment_ms)
+        setting = log.segments[-1].should_roll(batch, now, segment_bytes, segment_ms)   # log.should_roll
         if setting is not None:
             closed = log.active_segment
             log.roll(now, batch.base_offset)

@@ -300,7 +300,13 @@ class PartitionLog:
             return out
         batches = self.batches
         size = 0
-        for i in range(self.batch_index(offset), len(batches)):
+        # batch_index(offset), inline
+        first = bisect_right(self._bases, offset) - 1
+        if first < 0:
+            first = 0
+        elif batches[first].base_offset + batches[first].last_offset_delta < offset:
+            first += 1
+        for i in range(first, len(batches)):
             b = batches[i]
             if b.base_offset >= max_offset:
                 break
