@@ -98,6 +98,7 @@ class Consumer(ConsumerFetch):
         self._buffer: deque[BufferedRun] = deque()              # what fetches brought, per partition
         self._buffered_tps: dict[TopicPartition, int] = {}     # tp -> its entries in the buffer
         self._fetching: set[int] = set()
+        self._fetch_plan: tuple = (None, None, [])     # see ConsumerFetch._plan_fetches
         self._listing: set[TopicPartition] = set()
         self.polled = 0
         self.processed = 0

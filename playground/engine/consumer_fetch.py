@@ -83,15 +83,15 @@ class ConsumerFetch:
         positions, awaiting, buffered, fetching = (self.positions, self.awaiting_committed, self._buffered_tps,
                                                    self._fetching)
         partition_max_bytes = None
-        for tp in self.assignment:
-            if tp in awaiting:
+        plan = self._fetch_plan
+        if plan[0] is not self.assignment or plan[1] is not meta.topics:
+            plan = self._fetch_plan = self._plan_fetches()
+        for tp, info in plan[2]:
+            if awaiting and tp in awaiting:
                 continue
-            # meta.leader_of(tp) and meta.leader_epoch_of(tp), from one lookup of the partition.
-            topic = meta.topics.get(tp.topic)
-            if topic is None or tp.partition >= len(topic.partitions):
+            if info is None:                # the partition is not in the metadata (yet)
                 need_meta = True
                 continue
-            info = topic.partitions[tp.partition]
             leader = info.leader
             if leader < 0:
                 need_meta = True
@@ -123,6 +123,18 @@ class ConsumerFetch:
             self.network.request(self.name, leader, "fetch", req,
                                  lambda resp, leader=leader: self._on_fetch(leader, resp)
                                  if life == self._life else None)
+
+    def _plan_fetches(self) -> tuple:
+        """(assignment, metadata, [(tp, its PartitionMetadata or None)]): meta.leader_of(tp) and
+        meta.leader_epoch_of(tp) read from one object, found once per assignment and metadata
+        (both are replaced, never changed in place)."""
+        topics = self.meta.topics
+        pairs = []
+        for tp in self.assignment:
+            topic = topics.get(tp.topic)
+            pairs.append((tp, topic.partitions[tp.partition]
+                          if topic is not None and tp.partition < len(topic.partitions) else None))
+        return self.assignment, topics, pairs
 
     def _visible_batches(self, data):
         """(batch, visible) in log order: control batches are never visible; with read_committed
