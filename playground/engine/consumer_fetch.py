@@ -10,6 +10,7 @@ records of aborted transactions; both still move the position.
 from __future__ import annotations
 
 from collections import deque
+from operator import attrgetter
 from typing import Any
 
 from .errors import Errors
@@ -18,6 +19,8 @@ from .records import Record
 from .protocol import (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, FetchPartition, FetchRequest, FetchResponse,
                        ListOffsetsRequest, ListOffsetsResponse, TopicPartition)
 from .txn_protocol import marker_committed
+
+_IS_CONTROL = attrgetter("is_control")
 
 # Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
 # EnumType's __getattr__ hook, and these run for every record, batch or fetch.
@@ -136,20 +139,22 @@ class ConsumerFetch:
                           if topic is not None and tp.partition < len(topic.partitions) else None))
         return self.assignment, topics, pairs
 
-    def _visible_batches(self, data):
-        """(batch, visible) in log order: control batches are never visible; with read_committed
-        neither are batches of aborted transactions (Kafka's CompletedFetch: the aborted list from
-        the broker, by first offset, and each ABORT marker ends its producer's aborted range)."""
-        committed_only = self.config["isolation.level"] == "read_committed"
-        if not committed_only:
-            for batch in data.batches:
-                yield batch, not batch.is_control
-            return
+    def _hidden_batches(self, data):
+        """(batch, hidden) in log order: control batches are hidden from the application; with
+        read_committed so are batches of aborted transactions (Kafka's CompletedFetch: the aborted
+        list from the broker, by first offset, and each ABORT marker ends its producer's aborted
+        range)."""
+        if self.config["isolation.level"] != "read_committed":
+            # Only control batches: pairs made in C, as a fetch may bring thousands of batches.
+            return zip(data.batches, map(_IS_CONTROL, data.batches))
+        return self._committed_batches(data)
+
+    def _committed_batches(self, data):
         aborted = sorted(data.aborted_transactions or (), key=lambda a: a[1])
         aborted_pids: set[int] = set()
         i = 0
         for batch in data.batches:
-            if committed_only and batch.is_transactional:
+            if batch.is_transactional:
                 while i < len(aborted) and aborted[i][1] <= batch.last_offset:
                     aborted_pids.add(aborted[i][0])
                     i += 1
@@ -157,9 +162,9 @@ class ConsumerFetch:
                     if not marker_committed(batch.records[0]):
                         aborted_pids.discard(batch.producer_id)
                 elif batch.producer_id in aborted_pids:
-                    yield batch, False
+                    yield batch, True
                     continue
-            yield batch, not batch.is_control
+            yield batch, batch.is_control
 
     def _reset_position(self, tp: TopicPartition, leader: int) -> None:
         if tp in self._listing:
@@ -241,8 +246,8 @@ class ConsumerFetch:
             records: list = []
             expects: list[int] = []
             skips = False
-            for batch, visible in self._visible_batches(data):
-                if visible:
+            for batch, hidden in self._hidden_batches(data):
+                if not hidden:
                     batch_records = batch.records
                     if batch.offset_deltas is None:
                         # batch.iter_from(expect) for a batch with no gaps, a run at a time: the first
@@ -262,10 +267,11 @@ class ConsumerFetch:
                             records.append(rec)
                             expects.append(expect)
                             expect = off + 1
-                if batch.next_offset > expect:
+                next_offset = batch.base_offset + batch.last_offset_delta + 1
+                if next_offset > expect:
                     # A batch not for the application (a marker, an aborted transaction), or one whose
                     # tail compaction removed: the position moves past it all the same.
-                    skipped = batch.next_offset - 1
+                    skipped = next_offset - 1
                     offsets.append(skipped)
                     records.append(None)
                     expects.append(expect)
