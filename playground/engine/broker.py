@@ -174,7 +174,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         if old_leader == info.leader:
             fetcher = self.fetchers.get(info.leader)
             if fetcher is not None:
-                fetcher.partitions[tp] = info.leader_epoch
+                fetcher.follow(tp, info.leader_epoch)
             return
         self._stop_following(tp)
         if info.leader < 0:

@@ -212,38 +212,52 @@ class FetchSessionCache:
 
 class UnchangedKey:
     """A follower partition whose fetch key (`FetchSessionHandler.sent`) was read off its log and
-    sent: `quiet` holds it until the log changes (`PartitionLog.thaw` clears it), so the next
-    request need not read the log again to know the partition has not moved."""
+    sent: `quiet` holds it until the log changes (`PartitionLog.thaw` clears it and turns the
+    partition's bit on in its handler's `active`), so the next request need not read the log
+    again to know the partition has not moved."""
 
-    __slots__ = ("quiet", "epoch", "max_bytes")
+    __slots__ = ("quiet", "handler", "pos")
 
-    def __init__(self) -> None:
+    def __init__(self, handler: FetchSessionHandler, pos: int) -> None:
         self.quiet = None
-        self.epoch = -1
-        self.max_bytes = -1
+        self.handler = handler              # None once the handler has given its marks up
+        self.pos = pos
 
     def thaw(self) -> None:
         self.quiet = None
+        handler = self.handler
+        if handler is not None:
+            handler.active |= 1 << self.pos
 
 
 class FetchSessionHandler:
     """The follower's side of its session with one leader (Kafka's FetchSessionHandler)."""
 
-    __slots__ = ("session_id", "epoch", "sent", "unchanged")
+    __slots__ = ("session_id", "epoch", "sent", "order", "marks", "active", "version", "max_bytes")
 
     def __init__(self) -> None:
         self.session_id = INVALID_SESSION_ID
         self.epoch = INITIAL_EPOCH
         # What the session holds: tp -> (fetch offset, last fetched epoch, leader epoch, max bytes).
         self.sent: dict[TopicPartition, tuple[int, int, int, int]] = {}
-        # build_for_logs' marks: tp -> UnchangedKey, for partitions whose key is in `sent` as read.
-        self.unchanged: dict[TopicPartition, UnchangedKey] = {}
+        # build_for_logs' view of the fetcher's partitions (as of its `version`): their order, a
+        # mark each, and a bit each for those whose log may have moved since their key was read.
+        self.order: list[TopicPartition] = []
+        self.marks: list[UnchangedKey] = []
+        self.active = 0
+        self.version = None
+        self.max_bytes = -1
+
+    def _forget_marks(self) -> None:
+        for mark in self.marks:
+            mark.handler = None
+        self.order, self.marks, self.active, self.version = [], [], 0, None
 
     def build(self, wanted: dict[TopicPartition, tuple[int, int, int, int]]
               ) -> tuple[dict[TopicPartition, FetchPartition], list[TopicPartition], int, int]:
         """(partitions, forgotten, session id, epoch) of the next request: every partition for a
         full fetch, else only those whose fetch position changed since the session last heard."""
-        self.unchanged = {}
+        self._forget_marks()
         sent = self.sent
         if self.epoch == INITIAL_EPOCH:
             self.sent = dict(wanted)
@@ -260,10 +274,12 @@ class FetchSessionHandler:
             del sent[tp]
         return parts, forgotten, self.session_id, self.epoch
 
-    def build_for_logs(self, partitions: dict[TopicPartition, int], disk, max_bytes: int
+    def build_for_logs(self, partitions: dict[TopicPartition, int], disk, max_bytes: int,
+                       version: int | None = None
                        ) -> tuple[dict[TopicPartition, FetchPartition], list[TopicPartition], int, int]:
-        """`build` for a follower's partitions ({tp: leader epoch}) read off its logs in `disk`: the
-        same request, in one pass (most of a session has not moved, fetch after fetch)."""
+        """`build` for a follower's partitions ({tp: leader epoch}, changed only with a new
+        `version`) read off its logs in `disk`: the same request, reading only the logs that may
+        have moved since their key was read (most of a session does not, fetch after fetch)."""
         if self.epoch == INITIAL_EPOCH:
             wanted = {}
             for tp, epoch in partitions.items():
@@ -271,29 +287,37 @@ class FetchSessionHandler:
                 cache = log.epoch_cache
                 wanted[tp] = (log.log_end_offset, cache[-1][0] if cache else -1, epoch, max_bytes)
             return self.build(wanted)
+        if version is None or version != self.version or max_bytes != self.max_bytes:
+            # The partitions (or their epochs) changed: look at them all, in their order.
+            self._forget_marks()
+            self.order = list(partitions)
+            self.marks = [UnchangedKey(self, pos) for pos in range(len(self.order))]
+            self.active = (1 << len(self.order)) - 1
+            self.version, self.max_bytes = version, max_bytes
         sent = self.sent
         get = sent.get
-        unchanged = self.unchanged
+        order, marks = self.order, self.marks
         parts = {}
-        for tp, epoch in partitions.items():
-            mark = unchanged.get(tp)
-            if mark is not None and mark.quiet is not None and mark.epoch == epoch and mark.max_bytes == max_bytes:
-                continue                    # its log has not changed since its key was sent
+        pos = -1
+        while True:
+            rest = self.active >> (pos + 1)
+            if not rest:
+                break
+            pos += (rest & -rest).bit_length()
+            tp = order[pos]
             log = disk[tp]
             cache = log.epoch_cache
-            key = (log.log_end_offset, cache[-1][0] if cache else -1, epoch, max_bytes)
+            key = (log.log_end_offset, cache[-1][0] if cache else -1, partitions[tp], max_bytes)
             if get(tp) != key:
                 parts[tp] = FetchPartition(*key)
                 sent[tp] = key
-            if mark is None:
-                mark = unchanged[tp] = UnchangedKey()
-            if mark.quiet is None:
-                log.quiet.append(mark)
-            mark.quiet, mark.epoch, mark.max_bytes = key, epoch, max_bytes
+            mark = marks[pos]
+            mark.quiet = key
+            log.quiet.append(mark)
+            self.active &= ~(1 << pos)
         forgotten = [tp for tp in sent if tp not in partitions] if len(sent) > len(partitions) else []
         for tp in forgotten:
             del sent[tp]
-            unchanged.pop(tp, None)
         return parts, forgotten, self.session_id, self.epoch
 
     def handle_response(self, resp: FetchResponse) -> bool:

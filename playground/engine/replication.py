@@ -9,6 +9,7 @@ it passes their records.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Callable
 
 from .errors import Errors
@@ -145,7 +146,11 @@ class ReplicaFetcher:
     def __init__(self, broker, leader_id: int) -> None:
         self.broker = broker
         self.leader_id = leader_id
-        self.partitions: dict[TopicPartition, int] = {}      # tp -> leader epoch we follow
+        # tp -> leader epoch we follow; read-only outside: changes go through add, follow and
+        # remove, which count them (`version`), so the session knows when to look at them all.
+        self._partitions: dict[TopicPartition, int] = {}
+        self.partitions = MappingProxyType(self._partitions)
+        self.version = 0
         self.session = FetchSessionHandler()                  # KIP-227, see fetch_session.py
         self.in_flight = False
         self.backoff_timer = None
@@ -157,12 +162,19 @@ class ReplicaFetcher:
             # Kafka shuts a fetcher thread down once it has no partition left
             # (shutdownIdleFetcherThreads); the next one opens a new fetch session.
             self.session = FetchSessionHandler()
-        self.partitions[tp] = leader_epoch
+        self._partitions[tp] = leader_epoch
+        self.version += 1
         if not self.in_flight and self.backoff_timer is None:
             self.send()
 
+    def follow(self, tp: TopicPartition, leader_epoch: int) -> None:
+        """Follow `tp` in `leader_epoch` from now on (the same leader, a new epoch)."""
+        self._partitions[tp] = leader_epoch
+        self.version += 1
+
     def remove(self, tp: TopicPartition) -> None:
-        self.partitions.pop(tp, None)
+        self._partitions.pop(tp, None)
+        self.version += 1
 
     def send(self) -> None:
         self.backoff_timer = None
@@ -170,7 +182,7 @@ class ReplicaFetcher:
         if not broker.alive or not self.partitions:
             return
         parts, forgotten, session_id, session_epoch = self.session.build_for_logs(
-            self.partitions, broker.disk, broker.config.get("replica.fetch.max.bytes"))
+            self._partitions, broker.disk, broker.config.get("replica.fetch.max.bytes"), self.version)
         req = FetchRequest(broker.broker_id, broker.config.get("replica.fetch.wait.max.ms"), 1, parts,
                            client_id=f"broker-{broker.broker_id}-fetcher", session_id=session_id,
                            session_epoch=session_epoch, forgotten=forgotten)
