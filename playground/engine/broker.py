@@ -18,7 +18,7 @@ from .broker_produce import BrokerProduce
 from .broker_txn import BROKER_TXN_APIS, BrokerTxn, ProducerIdBlocks
 from .broker_storage import BrokerStorage
 from .broker_zk import ZK_APIS, BrokerZk
-from .config import BrokerConfig
+from .config import TOPIC_CONFIGS, BrokerConfig
 from .controller import MetadataFetch, MetadataFetchResponse, NotController
 from .errors import Errors, KafkaError
 from .events import EventKind, EventLog
@@ -52,7 +52,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         self.alive = True
         self.disk: dict[TopicPartition, PartitionLog] = {}
         self.image = MetadataImage()
-        self._topic_configs: tuple = (None, -1, {})    # (image, its offset, {topic: {name: value}})
+        self._topic_configs: tuple = (None, -1, {})    # (image, its offset, {topic: topic_settings})
         self.leaders: dict[TopicPartition, LeaderPartition] = {}
         self.following: dict[TopicPartition, int] = {}
         self.fetchers: dict[int, ReplicaFetcher] = {}
@@ -244,19 +244,21 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
             self.network.request(self.broker_id, self.controller_id, "create_topics", body, lambda resp: None)
 
     def topic_config(self, topic: str, name: str) -> Any:
-        # Remembered per metadata image and offset: the image changes only by replaying records,
-        # each at a new offset (or is replaced), and the broker asks on every append and fetch.
+        value = self.topic_settings(topic).get(name, _UNSET)
+        return self._topic_config(topic, name) if value is _UNSET else value
+
+    def topic_settings(self, topic: str) -> dict[str, Any]:
+        """Every topic-level setting of `topic` as it is in effect ({name: value}; read it, do not
+        change it). Remembered per metadata image and offset: the image changes only by replaying
+        records, each at a new offset (or is replaced), and the broker asks on every append."""
         image = self.image
         cached = self._topic_configs
         if cached[0] is not image or cached[1] != image.offset:
             cached = self._topic_configs = (image, image.offset, {})
         values = cached[2].get(topic)
         if values is None:
-            values = cached[2][topic] = {}
-        value = values.get(name, _UNSET)
-        if value is _UNSET:
-            value = values[name] = self._topic_config(topic, name)
-        return value
+            values = cached[2][topic] = {name: self._topic_config(topic, name) for name in TOPIC_CONFIGS}
+        return values
 
     def _topic_config(self, topic: str, name: str) -> Any:
         t = self.image.topics.get(topic)

@@ -36,7 +36,8 @@ class BrokerProduce:
                 error, state = self._leader_for(tp)
                 results[tp] = PartitionProduceResponse(error, error_message=self._error_text(error, tp))
                 continue
-            min_isr = self.topic_config(tp.topic, "min.insync.replicas")
+            settings = self.topic_settings(tp.topic)
+            min_isr = settings["min.insync.replicas"]
             if req.acks == -1 and len(state.isr) < min_isr:
                 results[tp] = PartitionProduceResponse(
                     Errors.NOT_ENOUGH_REPLICAS,
@@ -53,7 +54,7 @@ class BrokerProduce:
                 refused = self._check_producer_state(tp, batch, req.acks, results, waiting, state)
                 if refused:
                     continue
-            log_append = self.topic_config(tp.topic, "message.timestamp.type") == LOG_APPEND_TIME
+            log_append = settings["message.timestamp.type"] == LOG_APPEND_TIME
             recompressed = self._recompression(tp, batch)
             stamped = batch.stamped(log.log_end_offset, state.leader_epoch, now if log_append else None,
                                     recompressed)
@@ -168,7 +169,7 @@ class BrokerProduce:
         # KAFKA-15583 (3.7): the high watermark stays put while the ISR is smaller than
         # min.insync.replicas (capped at the replica count), so a replica that leaves the
         # ISR still holds every committed record (what KIP-966's ELR relies on).
-        min_isr = min(self.topic_config(tp.topic, "min.insync.replicas"), len(state.replicas))
+        min_isr = min(self.topic_settings(tp.topic)["min.insync.replicas"], len(state.replicas))
         isr = state.isr
         if len(isr) < min_isr:
             return

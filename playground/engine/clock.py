@@ -117,9 +117,7 @@ class Scheduler:
         if time < self.now:
             time = self.now
         self._seq = seq = self._seq + 1
-        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(self._heap):
-            self._purge()
-        key = time << _SEQ_BITS | seq
+        key = time << _SEQ_BITS | seq       # (a post cancels nothing: the timers' calls purge)
         self._due[key] = callback
         self._args[key] = args
         heapq.heappush(self._heap, key)
@@ -152,9 +150,7 @@ class Scheduler:
         if delay < 0:
             time = self.now
         self._seq = seq = self._seq + 1
-        if self._cancelled_in_heap > 512 and 2 * self._cancelled_in_heap > len(self._heap):
-            self._purge()
-        key = time << _SEQ_BITS | seq
+        key = time << _SEQ_BITS | seq       # (a post cancels nothing: the timers' calls purge)
         self._due[key] = callback
         self._args[key] = args
         heapq.heappush(self._heap, key)
@@ -268,10 +264,11 @@ class Scheduler:
         """The entry for a popped key, as the Timer the callback runs from (a posted callback gets
         one made: it ran, nothing holds it)."""
         item = self._due.pop(key)
-        if type(item) is Timer:
+        args = self._args.pop(key, None)
+        if args is None:
             item._scheduler = None
             return item
-        return Timer(key >> _SEQ_BITS, key & _SEQ_MASK, item, self._args.pop(key))
+        return Timer(key >> _SEQ_BITS, key & _SEQ_MASK, item, args)
 
     def step(self) -> bool:
         """Run the next callback (advancing time to it). False when idle."""
@@ -304,13 +301,14 @@ class Scheduler:
         posted_args = self._args
         pop = heapq.heappop
         observers = self._observers
-        limit = (time + 1) << _SEQ_BITS        # keys below it are due at or before `time`
+        shift = _SEQ_BITS
+        limit = (time + 1) << shift            # keys below it are due at or before `time`
         ran = 0
         while True:
             if heap:
                 key = heap[0]
-                if self._timeouts_due <= time and self._timeouts_due <= key >> _SEQ_BITS:
-                    self._move_timeouts(min(key >> _SEQ_BITS, time))
+                if self._timeouts_due <= time and self._timeouts_due <= key >> shift:
+                    self._move_timeouts(min(key >> shift, time))
                     continue
                 if key >= limit:
                     break
@@ -324,19 +322,19 @@ class Scheduler:
             if item is None:                # a cancelled timer's key
                 self._cancelled_in_heap -= 1
                 continue
-            self.now = key >> _SEQ_BITS
+            self.now = key >> shift
             self.executed += 1
-            if type(item) is Timer:
+            args = posted_args.pop(key, None)
+            if args is None:                # a Timer (a posted callback's arguments are a tuple)
                 item._scheduler = None
                 item.callback(*item.args)
                 if observers:
                     for observer in observers:
                         observer(item)
-            else:                           # posted
-                args = posted_args.pop(key)
+            else:
                 item(*args)
                 if observers:
-                    timer = Timer(key >> _SEQ_BITS, key & _SEQ_MASK, item, args)
+                    timer = Timer(key >> shift, key & _SEQ_MASK, item, args)
                     for observer in observers:
                         observer(timer)
             ran += 1
