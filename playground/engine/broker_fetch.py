@@ -141,7 +141,8 @@ class BrokerFetch:
                     known = None
                     moved = True
                     if note_positions:
-                        # LeaderPartition.update_follower, inline: a session's every partition, every fetch.
+                        # Note the follower's fetch: its log end offset (the high watermark can move
+                        # only when that moved), when it fetched, and when it was last caught up.
                         known = state.followers.get(replica)
                         moved = False
                         if known is not None:

@@ -89,20 +89,6 @@ class LeaderPartition:
         # the new ISR (KIP-497's "maximal ISR", Kafka's PendingExpandIsr).
         self.pending_isr: tuple[int, ...] = ()
 
-    def update_follower(self, broker_id: int, fetch_offset: int, now: int) -> bool:
-        """Note a follower's fetch; True when its log end offset moved (only then can the HW)."""
-        state = self.followers.get(broker_id)
-        if state is None:
-            return False
-        if state.quiet is not None:
-            state.quiet.thaw()
-        moved = fetch_offset != state.log_end_offset
-        state.log_end_offset = fetch_offset
-        state.last_fetch_ms = now
-        if fetch_offset >= self.log.log_end_offset:
-            state.last_caught_up_ms = now
-        return moved
-
     def maximal_isr(self, now: int, lag_max_ms: int) -> list[int]:
         """The ISR plus the replicas whose addition is pending (Kafka's `maximalIsr`).
 
