@@ -7,9 +7,10 @@ instant run in the order they were scheduled, so a run is reproducible.
 Timeouts (`call_timeout`, `call_timeout_at`) are mostly cancelled within
 milliseconds, long before they are due. They wait outside the heap, one
 first-in first-out queue per delay or per time (so each queue is in (time,
-sequence) order), and a cancelled one simply leaves its queue. A timeout still pending moves into the heap, with the sequence
-number it got when it was scheduled, before anything due after it runs: it runs
-exactly where a timer in the heap would have.
+sequence) order), and a cancelled one simply leaves its queue. A timeout still
+pending moves into the heap, with the sequence number it got when it was
+scheduled, before anything due after it runs: it runs exactly where a timer in
+the heap would have.
 """
 
 from __future__ import annotations
@@ -82,9 +83,9 @@ class Scheduler:
         # Keys of cancelled timers still in the heap: skipped when popped, purged once they are
         # most of it.
         self._cancelled_in_heap = 0
-        # Timeouts outside the heap: delay -> {sequence: timer}, in the order they were scheduled
-        # (so in time order); and no later than the first of them is due (exactly, or earlier
-        # once that one is cancelled).
+        # Timeouts outside the heap: delay (or ("at", time)) -> {sequence: timer}, in the order
+        # they were scheduled (so in time order); and no later than the first of them is due
+        # (exactly, or earlier once that one is cancelled).
         self._timeouts: dict[Any, dict[int, Timer]] = {}
         self._timeouts_due: float = _NEVER
         # Callbacks run so far: with `now`, it pins down an instant of a run exactly (two
