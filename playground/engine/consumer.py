@@ -25,6 +25,7 @@ the `commit` setting (the playground's, not Kafka's):
 from __future__ import annotations
 
 from collections import deque
+from itertools import repeat
 from typing import Any, Callable
 
 from .client import ClientMetadata
@@ -435,8 +436,8 @@ class Consumer(ConsumerFetch):
                 topic, partition = tp
                 if not run.skips:
                     stop = min(end, i + n - len(batch))
-                    batch.extend([ConsumedRecord(topic, partition, offsets[k], records[k], expects[k], tp)
-                                  for k in range(i, stop)])
+                    batch.extend(map(ConsumedRecord, repeat(topic), repeat(partition), offsets[i:stop],
+                                     records[i:stop], expects[i:stop], repeat(tp)))
                     i = stop
                 else:
                     while i < end and len(batch) < n:
