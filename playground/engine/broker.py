@@ -18,7 +18,7 @@ from .broker_produce import BrokerProduce
 from .broker_txn import BROKER_TXN_APIS, BrokerTxn, ProducerIdBlocks
 from .broker_storage import BrokerStorage
 from .broker_zk import ZK_APIS, BrokerZk
-from .config import BrokerConfig
+from .config import TOPIC_CONFIGS, BrokerConfig
 from .controller import MetadataFetch, MetadataFetchResponse, NotController
 from .errors import Errors, KafkaError
 from .events import EventKind, EventLog
@@ -30,6 +30,8 @@ from .protocol import (EARLIEST_TIMESTAMP, CreatableTopic, CreateTopicsRequest, 
                        MetadataResponse, PartitionMetadata, TopicMetadata, TopicPartition)
 from .replication import LeaderPartition, ReplicaFetcher
 from .topics import validate_topic_name
+
+_UNSET = object()
 
 
 class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups, BrokerZk, BrokerStorage):
@@ -50,6 +52,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         self.alive = True
         self.disk: dict[TopicPartition, PartitionLog] = {}
         self.image = MetadataImage()
+        self._topic_configs: tuple = (None, -1, {})    # (image, its offset, {topic: topic_settings})
         self.leaders: dict[TopicPartition, LeaderPartition] = {}
         self.following: dict[TopicPartition, int] = {}
         self.fetchers: dict[int, ReplicaFetcher] = {}
@@ -72,8 +75,8 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         req = MetadataFetch(self.broker_id, self.image.offset + 1)
         self._metadata_attempt = attempt = self._metadata_attempt + 1
         # A fetch lost in the network (an isolated broker) is given up and sent again.
-        self._metadata_timer = self.clock.call_later(self.config.get("controller.quorum.request.timeout.ms"),
-                                                     self._on_metadata_attempt, attempt, None)
+        self._metadata_timer = self.clock.call_timeout(self.config.get("controller.quorum.request.timeout.ms"),
+                                                       self._on_metadata_attempt, attempt, None)
         self.network.request(self.broker_id, self.controller_id, "metadata_fetch", req,
                              lambda resp: self._on_metadata_attempt(attempt, resp))
 
@@ -132,6 +135,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
                 self._become_leader(tp, info)
             else:
                 current.isr = list(info.isr)
+                current.log.thaw()          # quiet fetch-session entries noted the old ISR
                 self._maybe_advance_hw(current)
         else:
             self._become_follower(tp, info)
@@ -144,6 +148,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         log.assign_epoch_start(info.leader_epoch)
         old = self.leaders.get(tp)
         if old is not None:
+            old.log.thaw()
             self._fail_delayed(old, Errors.NOT_LEADER_OR_FOLLOWER)
         self.leaders[tp] = LeaderPartition(tp, log, info.leader_epoch, list(info.replicas),
                                            list(info.isr), self.broker_id, self.clock.now)
@@ -157,6 +162,8 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
 
     def _become_follower(self, tp: TopicPartition, info: PartitionInfo) -> None:
         leader_state = self.leaders.pop(tp, None)
+        if leader_state is not None:
+            leader_state.log.thaw()         # its quiet fetch-session entries read it again
         self.groups_resigned(tp, leader_state is not None)
         if leader_state is not None:
             self._fail_delayed(leader_state, Errors.NOT_LEADER_OR_FOLLOWER)
@@ -167,7 +174,7 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
         if old_leader == info.leader:
             fetcher = self.fetchers.get(info.leader)
             if fetcher is not None:
-                fetcher.partitions[tp] = info.leader_epoch
+                fetcher.follow(tp, info.leader_epoch)
             return
         self._stop_following(tp)
         if info.leader < 0:
@@ -191,11 +198,13 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
     def _remove_topic(self, topic: str) -> None:
         for tp in [tp for tp in self.disk if tp.topic == topic]:
             state = self.leaders.pop(tp, None)
+            if state is not None:
+                state.log.thaw()
             self.groups_resigned(tp, state is not None)
             if state is not None:
                 self._fail_delayed(state, Errors.UNKNOWN_TOPIC_OR_PARTITION)
             self._stop_following(tp)
-            del self.disk[tp]
+            self.disk.pop(tp).thaw()        # what remembers the log as unchanged forgets it
         self._complete_parked(lambda p: any(tp.topic == topic for tp in p.partitions))
 
     # -- requests ------------------------------------------------------------
@@ -235,6 +244,23 @@ class Broker(BrokerProduce, BrokerFetch, BrokerTxn, BrokerLiveness, BrokerGroups
             self.network.request(self.broker_id, self.controller_id, "create_topics", body, lambda resp: None)
 
     def topic_config(self, topic: str, name: str) -> Any:
+        value = self.topic_settings(topic).get(name, _UNSET)
+        return self._topic_config(topic, name) if value is _UNSET else value
+
+    def topic_settings(self, topic: str) -> dict[str, Any]:
+        """Every topic-level setting of `topic` as it is in effect ({name: value}; read it, do not
+        change it). Remembered per metadata image and offset: the image changes only by replaying
+        records, each at a new offset (or is replaced), and the broker asks on every append."""
+        image = self.image
+        cached = self._topic_configs
+        if cached[0] is not image or cached[1] != image.offset:
+            cached = self._topic_configs = (image, image.offset, {})
+        values = cached[2].get(topic)
+        if values is None:
+            values = cached[2][topic] = {name: self._topic_config(topic, name) for name in TOPIC_CONFIGS}
+        return values
+
+    def _topic_config(self, topic: str, name: str) -> Any:
         t = self.image.topics.get(topic)
         if t is not None and name in t.configs:
             return t.configs[name]

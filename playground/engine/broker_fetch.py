@@ -16,6 +16,11 @@ from .network import Envelope
 from .protocol import FetchedPartition, FetchRequest, FetchResponse, TopicPartition
 from .replication import LeaderPartition
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+_REPLICA_FETCHED = EventKind.REPLICA_FETCHED
+
 
 class ParkedFetch:
     """A fetch waiting for data (Kafka's DelayedFetch), with the session it reads, if any."""
@@ -41,17 +46,17 @@ class BrokerFetch:
         session, incremental = None, False
         if follower and req.session_epoch != FINAL_EPOCH:
             error, session, incremental = self.fetch_sessions.context(req)
-            if error != Errors.NONE:
+            if error != _NONE:
                 self.network.respond(env, FetchResponse({}, error))
                 return
         parts = session.partitions if session is not None else req.partitions
         # A follower's fetch reports its position on every partition of the session, listed or not.
-        resp, size, error = self._read(req, follower, parts, incremental, note_positions=follower)
+        resp, size, error = self._read(req, follower, parts, incremental, note_positions=follower, session=session)
         if error or size >= req.min_bytes or req.max_wait_ms <= 0:
             self._respond_fetch(env, resp, session)
             return
         parked = ParkedFetch(env, req, follower, session, incremental)
-        parked.timer = self.clock.call_later(req.max_wait_ms, self._expire_fetch, parked)
+        parked.timer = self.clock.call_timeout(req.max_wait_ms, self._expire_fetch, parked)
         self.parked.append(parked)
 
     def _respond_fetch(self, env: Envelope, resp: FetchResponse, session: FetchSession | None) -> None:
@@ -71,6 +76,7 @@ class BrokerFetch:
         self.maybe_expand_isr(state, follower)
         if proposing and state.tp in self._alter_in_flight and follower not in state.pending_isr:
             state.pending_isr += (follower,)
+            state.log.thaw()
 
     def _diverging(self, state: LeaderPartition, part) -> tuple[int, int] | None:
         """The (epoch, end offset) a follower must truncate to, if its log diverged."""
@@ -88,7 +94,7 @@ class BrokerFetch:
         return None
 
     def _read(self, req: FetchRequest, follower: bool, parts=None, incremental: bool = False,
-              note_positions: bool = False) -> tuple[FetchResponse, int, bool]:
+              note_positions: bool = False, session: FetchSession | None = None) -> tuple[FetchResponse, int, bool]:
         """Read `parts` (the request's partitions, or its session's); an incremental fetch leaves
         out a partition with no records, no new high watermark or log start offset, no error and
         no divergence (KIP-227).
@@ -103,7 +109,18 @@ class BrokerFetch:
         leaders = self.leaders
         replica = req.replica_id
         now = self.clock.now
-        for tp, part in (req.partitions if parts is None else parts).items():
+        committed_only = not follower and req.isolation_level == "read_committed"
+        if incremental and session is not None:
+            # Quiet session partitions are passed by: nothing of them has changed since a fetch
+            # that found nothing to send and noted only the time (any change thaws them), so this
+            # fetch would find and note the same. The session keeps the time.
+            if note_positions:
+                session.prev_note_ms = session.note_ms
+                session.note_ms = now
+            entries = session.active_entries(note_positions)
+        else:
+            entries = (req.partitions if parts is None else parts).items()
+        for tp, part in entries:
             state = leaders.get(tp)
             if state is None:
                 error, state = self._leader_for(tp)
@@ -115,20 +132,43 @@ class BrokerFetch:
             if follower:
                 fetch_offset = part.fetch_offset
                 last_epoch = part.last_fetched_epoch
-                cache = log.epoch_cache
+                end = log.log_end_offset
                 # _diverging's common case inline: the leader's latest epoch ends at its log end.
-                if last_epoch >= 0 and not (cache and cache[-1][0] == last_epoch and fetch_offset <= log.log_end_offset):
+                if last_epoch >= 0 and not (fetch_offset <= end and (cache := log.epoch_cache)
+                                            and cache[-1][0] == last_epoch):
                     diverging = self._diverging(state, part)
                 if diverging is None and part.current_leader_epoch == state.leader_epoch:
+                    known = None
+                    moved = True
                     if note_positions:
-                        moved = state.update_follower(replica, fetch_offset, now)
+                        # Note the follower's fetch: its log end offset (the high watermark can move
+                        # only when that moved), when it fetched, and when it was last caught up.
+                        known = state.followers.get(replica)
+                        moved = False
+                        if known is not None:
+                            if known.quiet is not None:
+                                known.quiet.thaw()      # quiet in another session of this follower
+                            moved = fetch_offset != known.log_end_offset
+                            known.log_end_offset = fetch_offset
+                            known._last_fetch_ms = now
+                            if fetch_offset >= end:
+                                known._last_caught_up_ms = now
                         if moved or state.pending_isr:
                             self._maybe_advance_hw(state)
                         if replica not in state.isr:
                             self._maybe_expand_isr(state, replica)
+                    # (The log end read again: what noting the position completed may have appended.)
                     if incremental and fetch_offset == log.log_end_offset and part.high_watermark == log.high_watermark \
                             and part.log_start_offset == log.log_start_offset:
-                        continue            # a follower at the end, told everything already
+                        # A follower at the end, told everything already. If noting it did nothing
+                        # but note the time, it is quiet until its log or leader state changes.
+                        if known is not None and not moved and not state.pending_isr and replica in state.isr \
+                                and session is not None:
+                            part.quiet = known
+                            known.quiet = part
+                            log.quiet.append(part)
+                            session.active &= ~(1 << part.pos)
+                        continue
             if part.current_leader_epoch >= 0 and part.current_leader_epoch != state.leader_epoch:
                 err = Errors.FENCED_LEADER_EPOCH if part.current_leader_epoch < state.leader_epoch \
                     else Errors.UNKNOWN_LEADER_EPOCH
@@ -141,31 +181,51 @@ class BrokerFetch:
                                            diverging_epoch=diverging)
                 any_error = True
                 continue
-            committed_only = not follower and req.isolation_level == "read_committed"
-            limit = log.log_end_offset if follower else log.high_watermark
+            end = log.log_end_offset
+            limit = end if follower else log.high_watermark
             if committed_only:
                 # read_committed reads up to the last stable offset: no open transaction's records.
                 limit = self.last_stable_offset(tp)
-            if part.fetch_offset < log.log_start_offset or part.fetch_offset > log.log_end_offset:
+            offset = part.fetch_offset
+            if offset < log.log_start_offset or offset > end:
                 out[tp] = FetchedPartition(Errors.OFFSET_OUT_OF_RANGE, log.high_watermark, log.log_start_offset,
-                                           error_message=f"Offset {part.fetch_offset} is outside {tp}'s log "
-                                           f"[{log.log_start_offset}, {log.log_end_offset}).")
+                                           error_message=f"Offset {offset} is outside {tp}'s log "
+                                           f"[{log.log_start_offset}, {end}).")
                 any_error = True
                 continue
-            batches = log.read(part.fetch_offset, limit, part.partition_max_bytes)
+            batches = log.read(offset, limit, part.partition_max_bytes)
             for b in batches:
                 total += b.size_bytes
-            out[tp] = FetchedPartition(Errors.NONE, log.high_watermark, log.log_start_offset, batches)
+            data = out[tp] = FetchedPartition(_NONE, log.high_watermark, log.log_start_offset, batches)
             if committed_only:
-                out[tp].last_stable_offset = limit
+                data.last_stable_offset = limit
                 if batches:
-                    out[tp].aborted_transactions = [
+                    data.aborted_transactions = [
                         (a.producer_id, a.first_offset) for a in
-                        self.producer_state(tp).aborted_between(part.fetch_offset, batches[-1].next_offset)]
+                        self.producer_state(tp).aborted_between(offset, batches[-1].next_offset)]
+        if note_positions and session is not None:
+            session.cursor = None
         return FetchResponse(out), total, any_error
 
     def _wake_followers(self, tp: TopicPartition) -> None:
-        self._complete_parked(lambda p: p.follower and tp in p.partitions)
+        self._complete_parked_on(tp, True)
+
+    def _complete_parked_on(self, tp: TopicPartition, follower: bool) -> None:
+        """`_complete_parked` for the fetches of followers (or of consumers) that wait on `tp`:
+        after every append and every high watermark move, so without a predicate to call."""
+        parked = self.parked
+        if not parked:
+            return
+        for p in parked:
+            if p.follower == follower and tp in p.partitions:
+                break
+        else:
+            return                          # none of them waits on it: the list stays as it is
+        keep = []
+        ready = []
+        for p in parked:
+            (ready if p.follower == follower and tp in p.partitions else keep).append(p)
+        self._complete_ready(ready, keep)
 
     def _complete_parked(self, pred) -> None:
         if not self.parked:
@@ -176,9 +236,14 @@ class BrokerFetch:
             (ready if pred(p) else keep).append(p)
         if not ready:
             return
+        self._complete_ready(ready, keep)
+
+    def _complete_ready(self, ready: list[ParkedFetch], keep: list[ParkedFetch]) -> None:
+        """Read the `ready` fetches again: those with enough data (or an error) are answered, the
+        rest park again after the `keep` ones."""
         self.parked = keep
         for p in ready:
-            resp, size, error = self._read(p.req, p.follower, p.partitions, p.incremental)
+            resp, size, error = self._read(p.req, p.follower, p.partitions, p.incremental, session=p.session)
             if error or size >= p.req.min_bytes:
                 p.timer.cancel()
                 self._respond_fetch(p.env, resp, p.session)
@@ -188,7 +253,8 @@ class BrokerFetch:
     def _expire_fetch(self, parked: ParkedFetch) -> None:
         if parked in self.parked:
             self.parked.remove(parked)
-            resp, _, _ = self._read(parked.req, parked.follower, parked.partitions, parked.incremental)
+            resp, _, _ = self._read(parked.req, parked.follower, parked.partitions, parked.incremental,
+                                    session=parked.session)
             self._respond_fetch(parked.env, resp, parked.session)
 
     def follower_received(self, tp: TopicPartition, data: FetchedPartition) -> None:
@@ -221,7 +287,7 @@ class BrokerFetch:
                     first = b.base_offset
                 self.log_append(tp, log, b, follower=True)
             if first is not None:
-                self.events.emit(EventKind.REPLICA_FETCHED,
+                self.events.emit(_REPLICA_FETCHED,
                                  f"Follower {self.broker_id} fetched {tp} offsets {first}–"
                                  f"{log.log_end_offset - 1} from the leader; its log end offset is now "
                                  f"{log.log_end_offset}.",
@@ -230,5 +296,7 @@ class BrokerFetch:
         hw = min(data.high_watermark, log.log_end_offset)
         if hw > log.high_watermark:
             log.high_watermark = hw
+            if log.quiet:
+                log.thaw()
         if data.log_start_offset > log.log_start_offset:
             self.follow_log_start_offset(tp, log, data.log_start_offset)

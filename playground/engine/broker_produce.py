@@ -16,6 +16,12 @@ from .protocol import PartitionProduceResponse, ProduceRequest, ProduceResponse,
 from .records import LOG_APPEND_TIME
 from .replication import DelayedProduce, LeaderPartition
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+_RECORDS_APPENDED = EventKind.RECORDS_APPENDED
+_HIGH_WATERMARK_ADVANCED = EventKind.HIGH_WATERMARK_ADVANCED
+
 
 class BrokerProduce:
     def _handle_produce(self, env: Envelope) -> None:
@@ -23,12 +29,15 @@ class BrokerProduce:
         results: dict[TopicPartition, PartitionProduceResponse] = {}
         waiting: list[tuple[TopicPartition, int, LeaderPartition]] = []
         now = self.clock.now
+        leaders = self.leaders
         for tp, batch in req.partitions.items():
-            error, state = self._leader_for(tp)
+            state = leaders.get(tp)
             if state is None:
+                error, state = self._leader_for(tp)
                 results[tp] = PartitionProduceResponse(error, error_message=self._error_text(error, tp))
                 continue
-            min_isr = self.topic_config(tp.topic, "min.insync.replicas")
+            settings = self.topic_settings(tp.topic)
+            min_isr = settings["min.insync.replicas"]
             if req.acks == -1 and len(state.isr) < min_isr:
                 results[tp] = PartitionProduceResponse(
                     Errors.NOT_ENOUGH_REPLICAS,
@@ -45,7 +54,7 @@ class BrokerProduce:
                 refused = self._check_producer_state(tp, batch, req.acks, results, waiting, state)
                 if refused:
                     continue
-            log_append = self.topic_config(tp.topic, "message.timestamp.type") == LOG_APPEND_TIME
+            log_append = settings["message.timestamp.type"] == LOG_APPEND_TIME
             recompressed = self._recompression(tp, batch)
             stamped = batch.stamped(log.log_end_offset, state.leader_epoch, now if log_append else None,
                                     recompressed)
@@ -53,7 +62,7 @@ class BrokerProduce:
             codec_note = "" if recompressed is None else (
                 f" It compressed the batch anew, {batch.compression} → {stamped.compression} ({batch.size_bytes} → "
                 f"{stamped.size_bytes} bytes), as the topic's compression.type says.")
-            self.events.emit(EventKind.RECORDS_APPENDED,
+            self.events.emit(_RECORDS_APPENDED,
                              f"Leader {self.broker_id} appended {stamped.count} record(s) to {tp} at offsets "
                              f"{stamped.base_offset}–{stamped.last_offset}; log end offset is now "
                              f"{log.log_end_offset}.{codec_note}",
@@ -77,7 +86,7 @@ class BrokerProduce:
         delayed_all: list[DelayedProduce] = []
 
         def one_done(tp: TopicPartition, error: Errors) -> None:
-            if error != Errors.NONE:
+            if error != _NONE:
                 results[tp] = PartitionProduceResponse(error, error_message=self._error_text(error, tp))
             remaining.discard(tp)
             if not remaining:
@@ -93,7 +102,7 @@ class BrokerProduce:
             d = DelayedProduce(required, lambda err, tp=tp: one_done(tp, err))
             state.delayed.append(d)
             delayed_all.append(d)
-        timer = self.clock.call_later(req.timeout_ms, self._expire_produce, delayed_all, pending)
+        timer = self.clock.call_timeout(req.timeout_ms, self._expire_produce, delayed_all, pending)
         for d in delayed_all:
             d.timer = timer
 
@@ -112,7 +121,7 @@ class BrokerProduce:
         """Idempotence at the leader: True when the batch is not to be appended (refused, or a duplicate
         answered with the offset it was first written at)."""
         error, message, first_offset = self.producer_state(tp).check(batch)
-        if error == Errors.NONE:
+        if error == _NONE:
             return False
         producer = batch.origin.producer if batch.origin else f"producer id {batch.producer_id}"
         if error == Errors.DUPLICATE_SEQUENCE_NUMBER:
@@ -160,17 +169,33 @@ class BrokerProduce:
         # KAFKA-15583 (3.7): the high watermark stays put while the ISR is smaller than
         # min.insync.replicas (capped at the replica count), so a replica that leaves the
         # ISR still holds every committed record (what KIP-966's ELR relies on).
-        min_isr = min(self.topic_config(tp.topic, "min.insync.replicas"), len(state.replicas))
-        if len(state.isr) < min_isr:
+        min_isr = min(self.topic_settings(tp.topic)["min.insync.replicas"], len(state.replicas))
+        isr = state.isr
+        if len(isr) < min_isr:
             return
-        hw = state.candidate_high_watermark(self.broker_id, self.clock.now,
-                                            self.config.get("replica.lag.time.max.ms"))
         log = state.log
+        if state.pending_isr:
+            hw = state.candidate_high_watermark(self.broker_id, self.clock.now,
+                                                self.config.get("replica.lag.time.max.ms"))
+        else:
+            # candidate_high_watermark inline for the usual case, no ISR addition pending (the
+            # maximal ISR is the ISR): the smallest log end offset among the in-sync replicas.
+            hw = log.log_end_offset
+            me = self.broker_id
+            followers = state.followers
+            for r in isr:
+                if r != me:
+                    known = followers.get(r)
+                    leo = known.log_end_offset if known is not None else -1
+                    if leo < hw:
+                        hw = leo
         if hw <= log.high_watermark:
             return
         old = log.high_watermark
         log.high_watermark = hw
-        self.events.emit(EventKind.HIGH_WATERMARK_ADVANCED,
+        if log.quiet:
+            log.thaw()
+        self.events.emit(_HIGH_WATERMARK_ADVANCED,
                          f"High watermark of {tp} moved {old} → {hw}: every in-sync replica "
                          f"({', '.join(map(str, state.isr))}) has the records below {hw}, so consumers "
                          "may read them.",
@@ -180,10 +205,10 @@ class BrokerProduce:
             keep = []
             for d in state.delayed:
                 if d.required_offset <= hw:
-                    d.complete(Errors.NONE if len(state.isr) >= min_isr
+                    d.complete(_NONE if len(state.isr) >= min_isr
                                else Errors.NOT_ENOUGH_REPLICAS_AFTER_APPEND)
                 else:
                     keep.append(d)
             state.delayed = keep
         # Consumers read up to the high watermark: their parked fetches may now complete.
-        self._complete_parked(lambda p: not p.follower and tp in p.partitions)
+        self._complete_parked_on(tp, False)

@@ -74,9 +74,10 @@ class BrokerStorage:
         (Kafka's `UnifiedLog.maybeRoll`). Each replica rolls its own segments."""
         now = self.clock.now
         topic = tp.topic
-        segment_bytes = self.topic_config(topic, "segment.bytes")
-        segment_ms = self.topic_config(topic, "segment.ms")
-        setting = log.should_roll(batch, now, segment_bytes, segment_ms)
+        settings = self.topic_settings(topic)
+        segment_bytes = settings["segment.bytes"]
+        segment_ms = settings["segment.ms"]
+        setting = log.segments[-1].should_roll(batch, now, segment_bytes, segment_ms)   # log.should_roll
         if setting is not None:
             closed = log.active_segment
             log.roll(now, batch.base_offset)

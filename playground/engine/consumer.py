@@ -25,14 +25,19 @@ the `commit` setting (the playground's, not Kafka's):
 from __future__ import annotations
 
 from collections import deque
+from itertools import repeat
 from typing import Any, Callable
 
 from .client import ClientMetadata
-from .consumer_fetch import ConsumedRecord, ConsumerFetch
+from .consumer_fetch import BufferedRun, ConsumedRecord, ConsumerFetch
 from .errors import Errors
 from .events import EventKind, EventLog
 from .network import Network
 from .protocol import (TopicPartition)
+
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_RECORDS_CONSUMED = EventKind.RECORDS_CONSUMED
 
 CONSUMER_DEFAULTS: dict[str, Any] = {
     "auto.offset.reset": "latest",
@@ -91,9 +96,10 @@ class Consumer(ConsumerFetch):
         self.positions: dict[TopicPartition, int | None] = {}
         self.awaiting_committed: set[TopicPartition] = set()
         self._pending_reset: dict[TopicPartition, int] = {}
-        self._buffer: deque[ConsumedRecord] = deque()
-        self._buffered_tps: dict[TopicPartition, int] = {}     # tp -> its records in the buffer
+        self._buffer: deque[BufferedRun] = deque()              # what fetches brought, per partition
+        self._buffered_tps: dict[TopicPartition, int] = {}     # tp -> its entries in the buffer
         self._fetching: set[int] = set()
+        self._fetch_plan: tuple = (None, None, [])     # see ConsumerFetch._plan_fetches
         self._listing: set[TopicPartition] = set()
         self.polled = 0
         self.processed = 0
@@ -130,6 +136,20 @@ class Consumer(ConsumerFetch):
     def later(self, delay: int, fn: Callable, *args: Any):
         """A timer that does nothing once this process has ended."""
         return self.clock.call_later(delay, self._guarded, self._life, fn, args)
+
+    def later_at(self, time: int, fn: Callable, *args: Any):
+        """`later`, at a time, for a deadline usually set again before it comes (see
+        Scheduler.call_timeout_at)."""
+        return self.clock.call_timeout_at(time, self._guarded, self._life, fn, args)
+
+    def rearm_at(self, timer, time: int, fn: Callable, *args: Any) -> bool:
+        """`timer.cancel()` then `later_at(time, fn, *args)`, done to the timer itself when it is
+        such a timer of this process that waits for `time` (see Scheduler.rearm_timeout_at)."""
+        return timer.args == (self._life, fn, args) and self.clock.rearm_timeout_at(timer, time)
+
+    def soon(self, delay: int, fn: Callable, *args: Any) -> None:
+        """`later` for a step nothing cancels (the loop's next poll, the next fetch): no Timer."""
+        self.clock.post_later(delay, self._guarded, self._life, fn, args)
 
     def _guarded(self, life: int, fn: Callable, args: tuple) -> None:
         if life == self._life:
@@ -351,7 +371,7 @@ class Consumer(ConsumerFetch):
         """Something changed: an application blocked in poll() looks again."""
         if self.app_state == "polling" and not self._wake_pending:
             self._wake_pending = True
-            self.later(0, self._app_poll)
+            self.soon(0, self._app_poll)
 
     def poll_timeout_expired(self) -> bool:
         if self.app_state == "polling":
@@ -380,7 +400,7 @@ class Consumer(ConsumerFetch):
         self.app_state = "processing"
         self.polled += len(batch)
         first, last = batch[0], batch[-1]
-        self.events.emit(EventKind.RECORDS_CONSUMED,
+        self.events.emit(_RECORDS_CONSUMED,
                          f"Consumer {self.name} polled {len(batch)} record(s), from {first.topic}/{first.partition}"
                          f"@{first.offset} to {last.topic}/{last.partition}@{last.offset}.",
                          consumer=self.name, group=self.group_id, count=len(batch))
@@ -394,28 +414,51 @@ class Consumer(ConsumerFetch):
             self._process(batch)
 
     def _take_batch(self) -> list[ConsumedRecord]:
+        """At most max.poll.records buffered records, in order; each one taken only if the position
+        is where it expects (else it is stale, after a seek or a revocation, and dropped), and a
+        skip only moves the position."""
         n = int(self.config["max.poll.records"])
         batch: list[ConsumedRecord] = []
         buf = self._buffer
         positions = self.positions
         counts = self._buffered_tps
         while buf and len(batch) < n:
-            r = buf.popleft()
-            tp = r.tp
-            left = counts[tp] - 1
+            run = buf[0]
+            tp = run.tp
+            offsets, records, expects = run.offsets, run.records, run.expects
+            first = i = run.next
+            end = len(offsets)
+            position = positions.get(tp)
+            while i < end and expects[i] != position:
+                i += 1                      # stale
+            if i < end:
+                # From here each entry expects the position the one before leaves: all are taken.
+                topic, partition = tp
+                if not run.skips:
+                    stop = min(end, i + n - len(batch))
+                    batch.extend(map(ConsumedRecord, repeat(topic), repeat(partition), offsets[i:stop],
+                                     records[i:stop], expects[i:stop], repeat(tp)))
+                    i = stop
+                else:
+                    while i < end and len(batch) < n:
+                        record = records[i]
+                        if record is not None:
+                            batch.append(ConsumedRecord(topic, partition, offsets[i], record, expects[i], tp))
+                        i += 1
+                positions[tp] = offsets[i - 1] + 1
+            left = counts[tp] - (i - first)
             if left:
                 counts[tp] = left
             else:
                 del counts[tp]
-            if positions.get(tp) != r.expect:
-                continue                   # stale after a seek or a revocation
-            positions[tp] = r.offset + 1
-            if r.record is not None:
-                batch.append(r)
+            if i == end:
+                buf.popleft()
+            else:
+                run.next = i
         if not buf:
             # The buffer is drained: fetch again (Kafka's fetcher refetches a partition once
             # nothing of it is buffered).
-            self.later(0, self.kick)
+            self.soon(0, self.kick)
         return batch
 
     def _process(self, batch: list[ConsumedRecord]) -> None:

@@ -10,6 +10,7 @@ records of aborted transactions; both still move the position.
 from __future__ import annotations
 
 from collections import deque
+from operator import attrgetter
 from typing import Any
 
 from .errors import Errors
@@ -18,6 +19,13 @@ from .records import Record
 from .protocol import (EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, FetchPartition, FetchRequest, FetchResponse,
                        ListOffsetsRequest, ListOffsetsResponse, TopicPartition)
 from .txn_protocol import marker_committed
+
+_IS_CONTROL = attrgetter("is_control")
+
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+_OFFSET_OUT_OF_RANGE = Errors.OFFSET_OUT_OF_RANGE
 
 
 class ConsumedRecord:
@@ -38,6 +46,26 @@ class ConsumedRecord:
         self.tp = TopicPartition(topic, partition) if tp is None else tp
 
 
+class BufferedRun:
+    """What one fetch brought for one partition, waiting for poll(): offsets, records (None for a
+    skip) and the position each expects, in order. ConsumedRecords are made only for what poll()
+    returns, when it returns them.
+
+    Each entry expects the position the one before it leaves (`expects[k] == offsets[k-1] + 1`),
+    and a partition is not fetched again while it has buffered records, so its run is one."""
+
+    __slots__ = ("tp", "offsets", "records", "expects", "next", "skips")
+
+    def __init__(self, tp: TopicPartition, offsets: list[int], records: list, expects: list[int],
+                 skips: bool) -> None:
+        self.tp = tp
+        self.offsets = offsets
+        self.records = records
+        self.expects = expects
+        self.next = 0                   # the first entry not taken yet
+        self.skips = skips              # some entries are skips (record None)
+
+
 class ConsumerFetch:
     def _on_metadata(self) -> None:
         if self.group is not None and self.alive:
@@ -46,7 +74,7 @@ class ConsumerFetch:
 
     def _drop_buffered(self, tp: TopicPartition) -> None:
         if tp in self._buffered_tps:
-            self._buffer = deque(r for r in self._buffer if r.tp != tp)
+            self._buffer = deque(run for run in self._buffer if run.tp != tp)
             del self._buffered_tps[tp]
 
     def kick(self) -> None:
@@ -57,10 +85,17 @@ class ConsumerFetch:
         meta = self.meta
         positions, awaiting, buffered, fetching = (self.positions, self.awaiting_committed, self._buffered_tps,
                                                    self._fetching)
-        for tp in self.assignment:
-            if tp in awaiting:
+        partition_max_bytes = None
+        plan = self._fetch_plan
+        if plan[0] is not self.assignment or plan[1] is not meta.topics:
+            plan = self._fetch_plan = self._plan_fetches()
+        for tp, info in plan[2]:
+            if awaiting and tp in awaiting:
                 continue
-            leader = meta.leader_of(tp)
+            if info is None:                # the partition is not in the metadata (yet)
+                need_meta = True
+                continue
+            leader = info.leader
             if leader < 0:
                 need_meta = True
                 continue
@@ -70,29 +105,56 @@ class ConsumerFetch:
                 continue
             if tp in buffered or leader in fetching:
                 continue
-            by_leader.setdefault(leader, {})[tp] = FetchPartition(
-                pos, current_leader_epoch=meta.leader_epoch_of(tp),
-                partition_max_bytes=int(self.config["max.partition.fetch.bytes"]))
+            if partition_max_bytes is None:
+                partition_max_bytes = int(self.config["max.partition.fetch.bytes"])
+            parts = by_leader.get(leader)
+            if parts is None:
+                parts = by_leader[leader] = {}
+            parts[tp] = FetchPartition(pos, -1, info.leader_epoch, partition_max_bytes)
         if need_meta:
             self.later(int(self.config["retry.backoff.ms"]), self.meta.refresh)
+        if not by_leader:
+            return
+        config = self.config
+        max_wait, min_bytes = int(config["fetch.max.wait.ms"]), int(config["fetch.min.bytes"])
+        max_bytes, isolation = int(config["fetch.max.bytes"]), config["isolation.level"]
+        life = self._life
         for leader, parts in by_leader.items():
-            req = FetchRequest(-1, int(self.config["fetch.max.wait.ms"]), int(self.config["fetch.min.bytes"]),
-                               parts, int(self.config["fetch.max.bytes"]), self.config["isolation.level"],
-                               client_id=self.name)
-            self._fetching.add(leader)
+            req = FetchRequest(-1, max_wait, min_bytes, parts, max_bytes, isolation, client_id=self.name)
+            fetching.add(leader)
+            # (what self.guard makes, in one closure)
             self.network.request(self.name, leader, "fetch", req,
-                                 self.guard(lambda resp, leader=leader: self._on_fetch(leader, resp)))
+                                 lambda resp, leader=leader: self._on_fetch(leader, resp)
+                                 if life == self._life else None)
 
-    def _visible_batches(self, data):
-        """(batch, visible) in log order: control batches are never visible; with read_committed
-        neither are batches of aborted transactions (Kafka's CompletedFetch: the aborted list from
-        the broker, by first offset, and each ABORT marker ends its producer's aborted range)."""
-        committed_only = self.config["isolation.level"] == "read_committed"
+    def _plan_fetches(self) -> tuple:
+        """(assignment, metadata, [(tp, its PartitionMetadata or None)]): meta.leader_of(tp) and
+        meta.leader_epoch_of(tp) read from one object, found once per assignment and metadata
+        (both are replaced, never changed in place)."""
+        topics = self.meta.topics
+        pairs = []
+        for tp in self.assignment:
+            topic = topics.get(tp.topic)
+            pairs.append((tp, topic.partitions[tp.partition]
+                          if topic is not None and tp.partition < len(topic.partitions) else None))
+        return self.assignment, topics, pairs
+
+    def _hidden_batches(self, data):
+        """(batch, hidden) in log order: control batches are hidden from the application; with
+        read_committed so are batches of aborted transactions (Kafka's CompletedFetch: the aborted
+        list from the broker, by first offset, and each ABORT marker ends its producer's aborted
+        range)."""
+        if self.config["isolation.level"] != "read_committed":
+            # Only control batches: pairs made in C, as a fetch may bring thousands of batches.
+            return zip(data.batches, map(_IS_CONTROL, data.batches))
+        return self._committed_batches(data)
+
+    def _committed_batches(self, data):
         aborted = sorted(data.aborted_transactions or (), key=lambda a: a[1])
         aborted_pids: set[int] = set()
         i = 0
         for batch in data.batches:
-            if committed_only and batch.is_transactional:
+            if batch.is_transactional:
                 while i < len(aborted) and aborted[i][1] <= batch.last_offset:
                     aborted_pids.add(aborted[i][0])
                     i += 1
@@ -100,9 +162,9 @@ class ConsumerFetch:
                     if not marker_committed(batch.records[0]):
                         aborted_pids.discard(batch.producer_id)
                 elif batch.producer_id in aborted_pids:
-                    yield batch, False
+                    yield batch, True
                     continue
-            yield batch, not batch.is_control
+            yield batch, batch.is_control
 
     def _reset_position(self, tp: TopicPartition, leader: int) -> None:
         if tp in self._listing:
@@ -173,34 +235,54 @@ class ConsumerFetch:
             pos = self.positions.get(tp)
             if pos is None or tp not in self.assignment:
                 continue
-            if data.error == Errors.OFFSET_OUT_OF_RANGE:
+            if data.error == _OFFSET_OUT_OF_RANGE:
                 self._out_of_range(tp, pos, data)
                 continue
-            if data.error != Errors.NONE:
+            if data.error != _NONE:
                 self.meta.refresh()
                 continue
             expect = pos
-            buffer = self._buffer
-            added = 0
-            topic, partition = tp
-            for batch, visible in self._visible_batches(data):
-                if visible:
-                    for off, rec in batch.iter_from(expect):
-                        buffer.append(ConsumedRecord(topic, partition, off, rec, expect, tp))
-                        expect = off + 1
-                        added += 1
-                if batch.next_offset > expect:
+            offsets: list[int] = []
+            records: list = []
+            expects: list[int] = []
+            skips = False
+            for batch, hidden in self._hidden_batches(data):
+                if not hidden:
+                    batch_records = batch.records
+                    if batch.offset_deltas is None:
+                        # batch.iter_from(expect) for a batch with no gaps, a run at a time: the first
+                        # record expects `expect`, each later one the offset after the one before.
+                        base = batch.base_offset
+                        start = expect - base if expect > base else 0
+                        if start < len(batch_records):
+                            first, end = base + start, base + len(batch_records)
+                            offsets.extend(range(first, end))
+                            records.extend(batch_records[start:])
+                            expects.append(expect)
+                            expects.extend(range(first + 1, end))
+                            expect = end
+                    else:
+                        for off, rec in batch.iter_from(expect):
+                            offsets.append(off)
+                            records.append(rec)
+                            expects.append(expect)
+                            expect = off + 1
+                next_offset = batch.base_offset + batch.last_offset_delta + 1
+                if next_offset > expect:
                     # A batch not for the application (a marker, an aborted transaction), or one whose
                     # tail compaction removed: the position moves past it all the same.
-                    skipped = batch.next_offset - 1
-                    buffer.append(ConsumedRecord(topic, partition, skipped, None, expect, tp))
+                    skipped = next_offset - 1
+                    offsets.append(skipped)
+                    records.append(None)
+                    expects.append(expect)
                     expect = skipped + 1
-                    added += 1
-            if added:
+                    skips = True
+            if offsets:
                 got = True
-                self._buffered_tps[tp] = self._buffered_tps.get(tp, 0) + added
+                self._buffer.append(BufferedRun(tp, offsets, records, expects, skips))
+                self._buffered_tps[tp] = self._buffered_tps.get(tp, 0) + len(offsets)
         if got:
             self.wake()
-        delay = 0 if got or all(d.error == Errors.NONE for d in resp.partitions.values()) \
+        delay = 0 if got or all(d.error == _NONE for d in resp.partitions.values()) \
             else int(self.config["retry.backoff.ms"])
-        self.later(delay, self.kick)
+        self.soon(delay, self.kick)

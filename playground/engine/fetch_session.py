@@ -28,6 +28,10 @@ INVALID_SESSION_ID = 0
 INITIAL_EPOCH = 0           # a full fetch: opens a session (closing the one named, if any)
 FINAL_EPOCH = -1            # a fetch without a session
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+
 
 class CachedPartition:
     """What the leader remembers of one partition of a session: the follower's last
@@ -35,17 +39,45 @@ class CachedPartition:
     either) and the high watermark and log start offset it last sent."""
 
     __slots__ = ("fetch_offset", "last_fetched_epoch", "current_leader_epoch", "partition_max_bytes",
-                 "high_watermark", "log_start_offset")
+                 "high_watermark", "log_start_offset", "quiet", "tp", "pos", "session")
 
-    def __init__(self, part: FetchPartition) -> None:
+    def __init__(self, part: FetchPartition, tp: TopicPartition | None = None, pos: int = -1,
+                 session: FetchSession | None = None) -> None:
         self.fetch_offset = part.fetch_offset
         self.last_fetched_epoch = part.last_fetched_epoch
         self.current_leader_epoch = part.current_leader_epoch
         self.partition_max_bytes = part.partition_max_bytes
         self.high_watermark = -1            # nothing sent yet: the first response carries it
         self.log_start_offset = -1
+        # The follower's FollowerState while the partition is quiet: a fetch found nothing to
+        # send and nothing to note but the time, and nothing has changed since. Fetches then
+        # pass it by (the session's `active` bit is off), and the FollowerState's fetch times
+        # are the session's (`FetchSession.noted_at`), until a change of the leader's log or
+        # state, or of this entry, thaws it (see BrokerFetch._read). None otherwise.
+        self.quiet = None
+        self.tp = tp
+        self.pos = pos                      # its place in the session's order
+        self.session = session
+
+    def thaw(self) -> None:
+        """Read it at the next fetch again; its FollowerState keeps, as its own, the time of the
+        last fetch that passed it by."""
+        known = self.quiet
+        if known is None:
+            return
+        session = self.session
+        noted = session.noted_at(self.pos)
+        if noted > known._last_fetch_ms:
+            known._last_fetch_ms = noted
+        if noted > known._last_caught_up_ms:
+            known._last_caught_up_ms = noted
+        known.quiet = None
+        self.quiet = None
+        session.active |= 1 << self.pos
 
     def update_request(self, part: FetchPartition) -> None:
+        if self.quiet is not None:
+            self.thaw()
         self.fetch_offset = part.fetch_offset
         self.last_fetched_epoch = part.last_fetched_epoch
         self.current_leader_epoch = part.current_leader_epoch
@@ -53,15 +85,48 @@ class CachedPartition:
 
 
 class FetchSession:
-    """The leader's side of one session."""
+    """The leader's side of one session.
 
-    __slots__ = ("id", "epoch", "partitions")
+    `entries` are the partitions in the session's order; a bit of `active` is on for each one
+    that is not quiet, and an incremental fetch reads only those (in order: one that thaws while
+    the fetch is read is read by it if its place is still ahead). A fetch that notes positions
+    (the follower's own, not a parked one read again) happens at `note_ms`, the one before at
+    `prev_note_ms`; while one is read, `cursor` is the place it has reached."""
+
+    __slots__ = ("id", "epoch", "partitions", "entries", "active", "note_ms", "prev_note_ms", "cursor")
 
     def __init__(self, session_id: int, partitions: dict[TopicPartition, FetchPartition]) -> None:
         self.id = session_id
         self.epoch = 1                      # the epoch the next incremental request must carry
-        self.partitions: dict[TopicPartition, CachedPartition] = {
-            tp: CachedPartition(part) for tp, part in partitions.items()}
+        self.partitions: dict[TopicPartition, CachedPartition] = {}
+        self.entries: list[CachedPartition] = []
+        for tp, part in partitions.items():
+            entry = self.partitions[tp] = CachedPartition(part, tp, len(self.entries), self)
+            self.entries.append(entry)
+        self.active = (1 << len(self.entries)) - 1
+        self.note_ms = -1
+        self.prev_note_ms = -1
+        self.cursor: int | None = None
+
+    def noted_at(self, pos: int) -> int:
+        """When the last fetch that noted the quiet partition at `pos` did (passing it by)."""
+        cursor = self.cursor
+        return self.note_ms if cursor is None or pos <= cursor else self.prev_note_ms
+
+    def active_entries(self, note_positions: bool):
+        """(tp, entry) for each partition that is not quiet, in the session's order, reading the
+        active bits afresh at each step; a fetch that notes positions moves `cursor` along."""
+        entries = self.entries
+        pos = -1
+        while True:
+            rest = self.active >> (pos + 1)
+            if not rest:
+                return
+            pos += (rest & -rest).bit_length()
+            if note_positions:
+                self.cursor = pos
+            entry = entries[pos]
+            yield entry.tp, entry
 
     def update(self, req: FetchRequest) -> None:
         """An incremental request: changed and added partitions, then the forgotten ones."""
@@ -69,11 +134,26 @@ class FetchSession:
         for tp, part in req.partitions.items():
             entry = cached.get(tp)
             if entry is None:
-                cached[tp] = CachedPartition(part)
+                entry = cached[tp] = CachedPartition(part, tp, len(self.entries), self)
+                self.entries.append(entry)
+                self.active |= 1 << entry.pos
             else:
                 entry.update_request(part)
+        forgotten = False
         for tp in req.forgotten:
-            cached.pop(tp, None)
+            entry = cached.pop(tp, None)
+            if entry is not None:
+                entry.thaw()                # its FollowerState keeps its last fetch time
+                forgotten = True
+        if forgotten:
+            # The places after a forgotten partition move up.
+            self.entries = list(cached.values())
+            active = 0
+            for pos, entry in enumerate(self.entries):
+                entry.pos = pos
+                if entry.quiet is None:
+                    active |= 1 << pos
+            self.active = active
 
     def sent(self, resp: FetchResponse) -> None:
         """Remember what a response told the follower (Kafka's maybeUpdateResponseData).
@@ -84,7 +164,9 @@ class FetchSession:
         for tp, data in resp.partitions.items():
             entry = cached.get(tp)
             if entry is not None:
-                entry.high_watermark = data.high_watermark if data.error == Errors.NONE else -1
+                if entry.quiet is not None:
+                    entry.thaw()
+                entry.high_watermark = data.high_watermark if data.error == _NONE else -1
                 entry.log_start_offset = data.log_start_offset
 
 
@@ -125,24 +207,57 @@ class FetchSessionCache:
             return Errors.INVALID_FETCH_SESSION_EPOCH, None, False
         session.epoch += 1
         session.update(req)
-        return Errors.NONE, session, True
+        return _NONE, session, True
+
+
+class UnchangedKey:
+    """A follower partition whose fetch key (`FetchSessionHandler.sent`) was read off its log and
+    sent: `quiet` holds it until the log changes (`PartitionLog.thaw` clears it and turns the
+    partition's bit on in its handler's `active`), so the next request need not read the log
+    again to know the partition has not moved."""
+
+    __slots__ = ("quiet", "handler", "pos")
+
+    def __init__(self, handler: FetchSessionHandler, pos: int) -> None:
+        self.quiet = None
+        self.handler = handler              # None once the handler has given its marks up
+        self.pos = pos
+
+    def thaw(self) -> None:
+        self.quiet = None
+        handler = self.handler
+        if handler is not None:
+            handler.active |= 1 << self.pos
 
 
 class FetchSessionHandler:
     """The follower's side of its session with one leader (Kafka's FetchSessionHandler)."""
 
-    __slots__ = ("session_id", "epoch", "sent")
+    __slots__ = ("session_id", "epoch", "sent", "order", "marks", "active", "version", "max_bytes")
 
     def __init__(self) -> None:
         self.session_id = INVALID_SESSION_ID
         self.epoch = INITIAL_EPOCH
         # What the session holds: tp -> (fetch offset, last fetched epoch, leader epoch, max bytes).
         self.sent: dict[TopicPartition, tuple[int, int, int, int]] = {}
+        # build_for_logs' view of the fetcher's partitions (as of its `version`): their order, a
+        # mark each, and a bit each for those whose log may have moved since their key was read.
+        self.order: list[TopicPartition] = []
+        self.marks: list[UnchangedKey] = []
+        self.active = 0
+        self.version = None
+        self.max_bytes = -1
+
+    def _forget_marks(self) -> None:
+        for mark in self.marks:
+            mark.handler = None
+        self.order, self.marks, self.active, self.version = [], [], 0, None
 
     def build(self, wanted: dict[TopicPartition, tuple[int, int, int, int]]
               ) -> tuple[dict[TopicPartition, FetchPartition], list[TopicPartition], int, int]:
         """(partitions, forgotten, session id, epoch) of the next request: every partition for a
         full fetch, else only those whose fetch position changed since the session last heard."""
+        self._forget_marks()
         sent = self.sent
         if self.epoch == INITIAL_EPOCH:
             self.sent = dict(wanted)
@@ -159,9 +274,55 @@ class FetchSessionHandler:
             del sent[tp]
         return parts, forgotten, self.session_id, self.epoch
 
+    def build_for_logs(self, partitions: dict[TopicPartition, int], disk, max_bytes: int,
+                       version: int | None = None
+                       ) -> tuple[dict[TopicPartition, FetchPartition], list[TopicPartition], int, int]:
+        """`build` for a follower's partitions ({tp: leader epoch}, changed only with a new
+        `version`) read off its logs in `disk`: the same request, reading only the logs that may
+        have moved since their key was read (most of a session does not, fetch after fetch)."""
+        if self.epoch == INITIAL_EPOCH:
+            wanted = {}
+            for tp, epoch in partitions.items():
+                log = disk[tp]
+                cache = log.epoch_cache
+                wanted[tp] = (log.log_end_offset, cache[-1][0] if cache else -1, epoch, max_bytes)
+            return self.build(wanted)
+        if version is None or version != self.version or max_bytes != self.max_bytes:
+            # The partitions (or their epochs) changed: look at them all, in their order.
+            self._forget_marks()
+            self.order = list(partitions)
+            self.marks = [UnchangedKey(self, pos) for pos in range(len(self.order))]
+            self.active = (1 << len(self.order)) - 1
+            self.version, self.max_bytes = version, max_bytes
+        sent = self.sent
+        get = sent.get
+        order, marks = self.order, self.marks
+        parts = {}
+        pos = -1
+        while True:
+            rest = self.active >> (pos + 1)
+            if not rest:
+                break
+            pos += (rest & -rest).bit_length()
+            tp = order[pos]
+            log = disk[tp]
+            cache = log.epoch_cache
+            key = (log.log_end_offset, cache[-1][0] if cache else -1, partitions[tp], max_bytes)
+            if get(tp) != key:
+                parts[tp] = FetchPartition(*key)
+                sent[tp] = key
+            mark = marks[pos]
+            mark.quiet = key
+            log.quiet.append(mark)
+            self.active &= ~(1 << pos)
+        forgotten = [tp for tp in sent if tp not in partitions] if len(sent) > len(partitions) else []
+        for tp in forgotten:
+            del sent[tp]
+        return parts, forgotten, self.session_id, self.epoch
+
     def handle_response(self, resp: FetchResponse) -> bool:
         """Move the session on; False when the response answered no partition (a session error)."""
-        if resp.error != Errors.NONE:
+        if resp.error != _NONE:
             if resp.error == Errors.FETCH_SESSION_ID_NOT_FOUND:
                 self.session_id = INVALID_SESSION_ID
             self.epoch = INITIAL_EPOCH           # a full fetch next, closing the old session if any

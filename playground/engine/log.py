@@ -11,6 +11,11 @@ segments for reading. Retention deletes the oldest segments
 (`delete_oldest_segments`), the cleaner swaps cleaned copies in
 (`replace_segments`), and `cleaner_checkpoint` is where the dirty part of a
 compacted log begins (Kafka's cleaner-offset-checkpoint file).
+
+`quiet` lists the leader's fetch-session entries that found nothing to send on
+this log at their last fetch (see `BrokerFetch._read`): any change of its log end,
+high watermark, log start or epoch cache `thaw`s them, so the next fetch reads
+the partition again.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from .records import Record, RecordBatch
 class PartitionLog:
     __slots__ = ("topic", "partition", "batches", "_bases", "log_start_offset",
                  "log_end_offset", "high_watermark", "epoch_cache", "size_bytes", "segments",
-                 "cleaner_checkpoint", "last_clean_ms", "rewrites")
+                 "cleaner_checkpoint", "last_clean_ms", "rewrites", "quiet")
 
     def __init__(self, topic: str, partition: int, created_ms: int = 0) -> None:
         self.topic = topic
@@ -47,6 +52,15 @@ class PartitionLog:
         # start offset moved, the cleaner's rewrite): whoever follows the log incrementally (the
         # audit) knows from it that what it read may be gone and reads the log again.
         self.rewrites = 0
+        self.quiet: list = []
+
+    def thaw(self) -> None:
+        """The log changed (or its leader's state did): fetch-session entries that skipped it as
+        unchanged read it again at their next fetch."""
+        quiet = self.quiet
+        self.quiet = []
+        for entry in quiet:
+            entry.thaw()
 
     # -- writing ---------------------------------------------------------
     def append(self, batch: RecordBatch, now: int | None = None, *, allow_gap: bool = False) -> None:
@@ -61,6 +75,8 @@ class PartitionLog:
         if base != self.log_end_offset and not (allow_gap and base > self.log_end_offset):
             raise ValueError(f"{self.topic}/{self.partition}: batch at {base}, "
                              f"log end is {self.log_end_offset}")
+        if self.quiet:
+            self.thaw()
         if batch.leader_epoch >= 0 and (not self.epoch_cache or self.epoch_cache[-1][0] < batch.leader_epoch):
             self._assign_epoch(batch.leader_epoch, base)
         self.batches.append(batch)
@@ -97,6 +113,8 @@ class PartitionLog:
         if not 0 < count < len(self.segments):
             raise ValueError(f"{self.topic}/{self.partition}: cannot delete {count} of "
                              f"{len(self.segments)} segments")
+        if self.quiet:
+            self.thaw()
         gone = self.segments[:count]
         self.rewrites += 1
         n = sum(len(s.batches) for s in gone)
@@ -114,6 +132,8 @@ class PartitionLog:
         offset = min(offset, self.high_watermark)
         if offset <= self.log_start_offset:
             return False
+        if self.quiet:
+            self.thaw()
         self.log_start_offset = offset
         self.rewrites += 1
         # LeaderEpochFileCache.truncateFromStart: entries at or below the new start go, and the
@@ -130,6 +150,8 @@ class PartitionLog:
         """Kafka's `UnifiedLog.truncateFullyAndStartAt`: drop every record and continue, empty, at
         `offset` (a follower whose leader's log now starts past this log's end). Returns records
         dropped."""
+        if self.quiet:
+            self.thaw()
         removed = sum(len(b.records) for b in self.batches)
         self.rewrites += 1
         self.batches = []
@@ -145,6 +167,8 @@ class PartitionLog:
         """Swap the cleaner's copies in for segments[start:stop] (Kafka's `replaceSegments`)."""
         if stop >= len(self.segments):
             raise ValueError("the active segment is never replaced by the cleaner")
+        if self.quiet:
+            self.thaw()
         self.segments[start:stop] = cleaned
         self.rewrites += 1
         self.batches = [b for seg in self.segments for b in seg.batches]
@@ -171,6 +195,8 @@ class PartitionLog:
     def _assign_epoch(self, epoch: int, start: int) -> None:
         # Kafka's LeaderEpochFileCache.maybeTruncateNonMonotonicEntries: an epoch that starts
         # where the new one starts never held a record, so it goes.
+        if self.quiet:
+            self.thaw()
         while self.epoch_cache and self.epoch_cache[-1][1] >= start:
             self.epoch_cache.pop()
         self.epoch_cache.append((epoch, start))
@@ -181,6 +207,8 @@ class PartitionLog:
         Like Kafka, whole batches go: the log end becomes the base offset of
         the first batch removed.
         """
+        if self.quiet:
+            self.thaw()
         if offset >= self.log_end_offset:
             # Kafka's UnifiedLog.truncateTo still trims the epoch cache: a broker that led
             # an epoch without appending to it holds an entry at its log end that the new
@@ -265,7 +293,8 @@ class PartitionLog:
         idx = bisect_right(self._bases, offset) - 1
         if idx < 0:
             return 0
-        if self.batches[idx].last_offset < offset:
+        b = self.batches[idx]
+        if b.base_offset + b.last_offset_delta < offset:      # its last_offset, without the property
             return idx + 1
         return idx
 
@@ -280,11 +309,17 @@ class PartitionLog:
             return out
         batches = self.batches
         size = 0
-        for i in range(self.batch_index(offset), len(batches)):
+        # batch_index(offset), inline
+        first = bisect_right(self._bases, offset) - 1
+        if first < 0:
+            first = 0
+        elif batches[first].base_offset + batches[first].last_offset_delta < offset:
+            first += 1
+        for i in range(first, len(batches)):
             b = batches[i]
             if b.base_offset >= max_offset:
                 break
-            if b.next_offset > max_offset:
+            if b.base_offset + b.last_offset_delta + 1 > max_offset:     # its next_offset
                 # Never hand out part of a batch above the limit as whole.
                 break
             if out and size + b.size_bytes > max_bytes:

@@ -81,7 +81,10 @@ class LogSegment:
             return None
         if size > segment_bytes - batch.size_bytes:
             return ROLL_BY_BYTES
-        if self.time_waited_for_roll(now, batch.max_timestamp) > segment_ms:
+        # time_waited_for_roll, inline (every append asks)
+        waited = batch.max_timestamp - self.rolling_timestamp if self.rolling_timestamp >= 0 \
+            else now - self.created_ms
+        if waited > segment_ms:
             return ROLL_BY_TIME
         return None
 

@@ -51,9 +51,14 @@ class MemberCommits:
     def _arm_auto_commit(self) -> None:
         # poll() wakes up for the auto commit deadline even when no record arrives.
         if self.auto_commit:
-            if self._auto_timer is not None:
-                self._auto_timer.cancel()
-            self._auto_timer = self.c.later(max(0, self.auto_commit_deadline - self.clock.now), self.c.wake)
+            deadline = max(self.clock.now, self.auto_commit_deadline)
+            timer = self._auto_timer
+            if timer is not None:
+                # Set again on every poll: usually for the same deadline, by the timer itself.
+                if self.c.rearm_at(timer, deadline, self.c.wake):
+                    return
+                timer.cancel()
+            self._auto_timer = self.c.later_at(deadline, self.c.wake)
 
     def maybe_auto_commit(self) -> None:
         if not self.auto_commit or (self.c.subscription and self.state != "STABLE"):

@@ -123,7 +123,7 @@ class Network:
         if self._listeners:
             self._notify(Message(src, dst, api, "request", body, now, env.arrive_at, lost))
         if not lost:
-            self.clock.call_at(env.arrive_at, self._deliver_request, env)
+            self.clock.post_at(env.arrive_at, self._deliver_request, env)
         return env
 
     def _deliver_request(self, env: Envelope) -> None:
@@ -133,7 +133,10 @@ class Network:
                 self.clock.call_later(self.latency, env.on_response, Disconnected("connection refused"))
             return
         if env.on_response is not None:
-            self._outstanding.setdefault(env.dst, {})[env.correlation_id] = env
+            outstanding = self._outstanding.get(env.dst)
+            if outstanding is None:
+                outstanding = self._outstanding[env.dst] = {}
+            outstanding[env.correlation_id] = env
         self._handlers[env.dst](env)
 
     def reset_connections(self, node: NodeId) -> None:
@@ -166,7 +169,7 @@ class Network:
         if self._listeners:
             self._notify(Message(env.dst, env.src, env.api, "response", response, now, arrive, lost))
         if not lost:
-            self.clock.call_at(arrive, self._deliver_response, env, response)
+            self.clock.post_at(arrive, self._deliver_response, env, response)
 
     def _deliver_response(self, env: Envelope, response: Any) -> None:
         if self._alive.get(env.src, False):

@@ -13,35 +13,36 @@ import random
 import struct
 from functools import lru_cache
 
-_M = 0x5BD1E995
-_SEED = 0x9747B28C
-_MASK = 0xFFFFFFFF
+_SEED = 0x9747B28C                      # and the multiplier m = 0x5BD1E995, written out below
+# The little-endian 32-bit words of a key, by word count (keys are short; longer ones get theirs).
+_WORDS = [struct.Struct("<%dI" % n).unpack_from for n in range(64)]
 
 
 def murmur2(data: bytes) -> int:
-    """Kafka's `Utils.murmur2`, returning Java's signed 32-bit int."""
+    """Kafka's `Utils.murmur2`, returning Java's signed 32-bit int. (Constants written out: every
+    keyed record goes through here.)"""
     length = len(data)
-    h = (_SEED ^ length) & _MASK
-    n4 = length // 4
+    h = _SEED ^ length
+    n4 = length >> 2
     if n4:
-        for k in struct.unpack_from("<%dI" % n4, data):
-            k = (k * _M) & _MASK
+        unpack = _WORDS[n4] if n4 < 64 else struct.Struct("<%dI" % n4).unpack_from
+        for k in unpack(data):
+            k = (k * 0x5BD1E995) & 0xFFFFFFFF
             k ^= k >> 24
-            k = (k * _M) & _MASK
-            h = ((h * _M) & _MASK) ^ k
+            h = ((h * 0x5BD1E995) & 0xFFFFFFFF) ^ ((k * 0x5BD1E995) & 0xFFFFFFFF)
     tail = length & 3
-    i = length & ~3
-    if tail == 3:
-        h ^= data[i + 2] << 16
-    if tail >= 2:
-        h ^= data[i + 1] << 8
-    if tail >= 1:
+    if tail:
+        i = length & ~3
+        if tail == 3:
+            h ^= data[i + 2] << 16
+        if tail >= 2:
+            h ^= data[i + 1] << 8
         h ^= data[i]
-        h = (h * _M) & _MASK
+        h = (h * 0x5BD1E995) & 0xFFFFFFFF
     h ^= h >> 13
-    h = (h * _M) & _MASK
+    h = (h * 0x5BD1E995) & 0xFFFFFFFF
     h ^= h >> 15
-    return h - (1 << 32) if h & 0x80000000 else h
+    return h - 0x100000000 if h & 0x80000000 else h
 
 
 def to_positive(n: int) -> int:

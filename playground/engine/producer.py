@@ -24,6 +24,13 @@ from .producer_txn import TransactionManager
 from .protocol import ProduceRequest, ProduceResponse, TopicPartition
 from .records import Origin, Record, RecordBatch, BATCH_OVERHEAD
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+_ACCEPTED = (Errors.NONE, Errors.DUPLICATE_SEQUENCE_NUMBER)
+_PRODUCE_SENT = EventKind.PRODUCE_SENT
+_PRODUCE_ACKED = EventKind.PRODUCE_ACKED
+
 ACKS = {"0": 0, "1": 1, "all": -1, "-1": -1}
 
 PRODUCER_DEFAULTS: dict[str, Any] = {
@@ -154,18 +161,24 @@ class Producer:
                               *refused)
             return serial
         record = Record(key, value, headers, ts, serial)
-        self.meta.want(topic)
+        if topic not in self.meta.wanted:
+            self.meta.want(topic)
+        size = record.size()
+        if self.buffer.take(size):
+            self._with_metadata(topic, record, partition, serial, callback, size)
+            return serial
         tp = TopicPartition(topic, -1 if partition is None else partition)
-        self.buffer.admit(record.size(), lambda: self._with_metadata(topic, record, partition, serial, callback),
+        self.buffer.admit(size, lambda: self._with_metadata(topic, record, partition, serial, callback),
                           lambda error, message: self._fail_record(tp, serial, callback, error, message))
         return serial
 
-    def _with_metadata(self, topic: str, record: Record, partition, serial: int, callback) -> None:
-        meta = self.meta.topic(topic)
+    def _with_metadata(self, topic: str, record: Record, partition, serial: int, callback,
+                       size: int | None = None) -> None:
+        meta = self.meta.topics.get(topic)
         if meta is None:
             self._waiting_for_metadata.append((topic, record, partition, serial, callback))
         else:
-            self._accumulate(topic, meta, record, partition, serial, callback)
+            self._accumulate(topic, meta, record, partition, serial, callback, size)
 
     def inherit(self, old: "Producer") -> None:
         """A restart under the same name carries the counters on (and the send serials, which are the
@@ -225,9 +238,10 @@ class Producer:
         return self.meta.leader_of(tp)
 
     # -- accumulator -----------------------------------------------------------
-    def _accumulate(self, topic, meta, record: Record, partition, serial, callback) -> None:
+    def _accumulate(self, topic, meta, record: Record, partition, serial, callback, size: int | None = None) -> None:
         n = len(meta.partitions)
-        size = record.size()
+        if size is None:
+            size = record.size()
         sticky = partition is None and record.key is None
         if partition is None:
             if record.key is not None:
@@ -363,21 +377,24 @@ class Producer:
                                          producer_epoch=txn.epoch if txn else -1,
                                          base_sequence=batch.base_sequence,
                                          is_transactional=txn is not None and txn.transactional)
-        req = ProduceRequest(self.acks, int(self.config["request.timeout.ms"]), partitions,
+        request_timeout = int(self.config["request.timeout.ms"])
+        req = ProduceRequest(self.acks, request_timeout, partitions,
                              transactional_id=txn.transactional_id if txn else None, client_id=self.name)
         self.in_flight[leader] = self.in_flight.get(leader, 0) + 1
-        n = sum(len(b.records) for b in group.values())
+        n = 0
+        for b in group.values():
+            n += len(b.records)
         codec = self.config["compression.type"]
         squeezed = ""
         if codec != "none":
             raw = sum(b.size for b in group.values())
             packed = sum(b.compressed_size or b.size for b in group.values())
             squeezed = f", {codec}: {raw} → {packed} bytes"
-        self.events.emit(EventKind.PRODUCE_SENT,
+        names = [str(tp) for tp in group]
+        self.events.emit(_PRODUCE_SENT,
                          f"Producer {self.name} sent {n} record(s) to leader {leader} "
-                         f"({', '.join(str(tp) for tp in group)}, acks={self.config['acks']}{squeezed}).",
-                         producer=self.name, broker=leader, count=n,
-                         partitions=[str(tp) for tp in group])
+                         f"({', '.join(names)}, acks={self.config['acks']}{squeezed}).",
+                         producer=self.name, broker=leader, count=n, partitions=names)
         state = {"done": False}
         env = self.network.request(self.name, leader, "produce", req,
                                    lambda resp: self._on_response(leader, group, resp, state))
@@ -389,7 +406,7 @@ class Producer:
                 self._succeed(batch, -1, 0)
             self.clock.call_later(0, self._drain)
             return
-        timer = self.clock.call_later(int(self.config["request.timeout.ms"]), self._on_response, leader, group,
+        timer = self.clock.call_timeout(request_timeout, self._on_response, leader, group,
                                       Disconnected("request.timeout.ms expired"), state)
         state["timer"] = timer
         del env
@@ -406,7 +423,7 @@ class Producer:
         if isinstance(resp, ProduceResponse):
             for tp, batch in group.items():
                 part = resp.partitions.get(tp)
-                if part is None or part.error in (Errors.NONE, Errors.DUPLICATE_SEQUENCE_NUMBER):
+                if part is None or part.error in _ACCEPTED:
                     self._succeed(batch, part.base_offset if part else -1, self.acks)
                 else:
                     self._retry_or_fail(batch, part.error, part.error_message or part.error.name)
@@ -467,11 +484,11 @@ class Producer:
         else:
             text = (f"Producer {self.name} counts {n} record(s) for {batch.tp} as sent without any answer "
                     "(acks=0): it will never learn whether the leader wrote them.")
-        self.events.emit(EventKind.PRODUCE_ACKED, text, producer=self.name, topic=batch.tp.topic,
+        self.events.emit(_PRODUCE_ACKED, text, producer=self.name, topic=batch.tp.topic,
                          partition=batch.tp.partition, base_offset=base_offset, count=n, acks=acks, created_ms=batch.created_ms)
         for i, cb in enumerate(batch.callbacks):
             if cb is not None:
-                cb(Errors.NONE, base_offset + i if base_offset >= 0 else -1)
+                cb(_NONE, base_offset + i if base_offset >= 0 else -1)
         if self.txn is not None:
             self.txn.batch_done(batch)
 

@@ -28,6 +28,14 @@ class BufferPool:
         self.waiting: deque[tuple[int, int, Callable[[], None]]] = deque()
         self._timer = None
 
+    def take(self, size: int) -> bool:
+        """Take `size` bytes if they are free and no send waits before this one (admit's common
+        case, without making its callbacks); False: call admit."""
+        if not self.waiting and self.used + size <= self.total:
+            self.used += size
+            return True
+        return False
+
     def admit(self, size: int, proceed: Callable[[], None], fail: Callable[[Errors, str], None]) -> None:
         """Take `size` bytes and `proceed()`, or block the send until they are free (or fail it)."""
         if not self.waiting and self.used + size <= self.total:

@@ -17,6 +17,11 @@ from bisect import insort
 
 from .events import Event, EventKind, EventLog
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_PRODUCE_SENT = EventKind.PRODUCE_SENT
+_PRODUCE_ACKED = EventKind.PRODUCE_ACKED
+
 
 class ProducerCounters:
     __slots__ = ("batches", "latencies", "records", "requests")
@@ -52,12 +57,12 @@ class ProducerMetrics:
 
     def _on_event(self, event: Event) -> None:
         kind = event.kind
-        if kind == EventKind.PRODUCE_SENT:
+        if kind == _PRODUCE_SENT:
             c = self.of(event.data["producer"])
             c.requests += 1
             c.batches += len(event.data.get("partitions", ()))
             c.records += event.data.get("count", 0)
-        elif kind == EventKind.PRODUCE_ACKED:
+        elif kind == _PRODUCE_ACKED:
             created = event.data.get("created_ms")
             if created is not None:
                 insort(self.of(event.data["producer"]).latencies, event.time - created)

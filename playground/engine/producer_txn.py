@@ -35,6 +35,10 @@ IN_TRANSACTION, COMMITTING, ABORTING = "IN_TRANSACTION", "COMMITTING_TRANSACTION
 ABORTABLE_ERROR, FATAL_ERROR = "ABORTABLE_ERROR", "FATAL_ERROR"
 _COORDINATOR_GONE = (Errors.NOT_COORDINATOR, Errors.COORDINATOR_NOT_AVAILABLE, Errors.COORDINATOR_LOAD_IN_PROGRESS)
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+
 
 class TransactionManager:
     def __init__(self, producer) -> None:
@@ -100,7 +104,13 @@ class TransactionManager:
     # -- sequence numbers and order ----------------------------------------------------
     def awaiting_retry(self) -> set[TopicPartition]:
         """Partitions with a numbered batch that waits to be sent again."""
-        return {tp for tp, pending in self.in_flight.items() if not all(b.in_request for b in pending)}
+        waiting = set()
+        for tp, pending in self.in_flight.items():
+            for b in pending:
+                if not b.in_request:
+                    waiting.add(tp)
+                    break
+        return waiting
 
     def may_send(self, batch, awaiting_retry: set[TopicPartition]) -> bool:
         """Whether this batch may go out now (see the module docstring); `awaiting_retry` as
@@ -152,19 +162,19 @@ class TransactionManager:
 
     def batch_done(self, batch, error: Errors = Errors.NONE, message: str = "") -> None:
         pending = self.in_flight.get(batch.tp)
-        if error == Errors.NONE and batch.base_sequence >= 0:
+        if error == _NONE and batch.base_sequence >= 0:
             last = batch.base_sequence + len(batch.records) - 1
             self.last_acked[batch.tp] = max(last, self.last_acked.get(batch.tp, -1))
         if pending and batch in pending:
             pending.remove(batch)
-            if error != Errors.NONE and error not in (Errors.INVALID_PRODUCER_EPOCH, Errors.PRODUCER_FENCED):
+            if error != _NONE and error not in (Errors.INVALID_PRODUCER_EPOCH, Errors.PRODUCER_FENCED):
                 if self.transactional:
                     self._adjust_sequences(batch, pending)   # the transaction is aborted anyway
                 else:
                     self.bump_needed = True
-        if error != Errors.NONE and self.transactional and self.state in (IN_TRANSACTION, COMMITTING):
+        if error != _NONE and self.transactional and self.state in (IN_TRANSACTION, COMMITTING):
             self.txn_failed = self.txn_failed or (error, message)
-        if error in (Errors.INVALID_PRODUCER_EPOCH, Errors.PRODUCER_FENCED):
+        if error != _NONE and error in (Errors.INVALID_PRODUCER_EPOCH, Errors.PRODUCER_FENCED):
             self._fail_fatally(Errors.PRODUCER_FENCED, message)
         self._maybe_finish_end()
 

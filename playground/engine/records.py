@@ -92,9 +92,16 @@ class RecordBatch:
         self.records = records
         self.leader_epoch = leader_epoch
         self.timestamp_type = timestamp_type
-        # A batch read from bytes brings its header's maxTimestamp; otherwise it is computed.
-        self.max_timestamp = max((r.timestamp for r in records), default=-1) if max_timestamp is None \
-            else max_timestamp
+        # A batch read from bytes brings its header's maxTimestamp; otherwise it is computed (a loop:
+        # batches hold a few records, and a generator costs more than the comparisons).
+        if max_timestamp is None:
+            max_timestamp = -1
+            if records:
+                max_timestamp = records[0].timestamp
+                for r in records:
+                    if r.timestamp > max_timestamp:
+                        max_timestamp = r.timestamp
+        self.max_timestamp = max_timestamp
         self.producer_id = producer_id
         self.producer_epoch = producer_epoch
         self.base_sequence = base_sequence

@@ -9,6 +9,7 @@ it passes their records.
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Callable
 
 from .errors import Errors
@@ -16,14 +17,49 @@ from .log import PartitionLog
 from .fetch_session import FetchSessionHandler
 from .protocol import FetchRequest, FetchResponse, TopicPartition
 
+# Enum members looked up once: in Python 3.11 every Errors.X / EventKind.X goes through
+# EnumType's __getattr__ hook, and these run for every record, batch or fetch.
+_NONE = Errors.NONE
+
 
 class FollowerState:
-    __slots__ = ("log_end_offset", "last_fetch_ms", "last_caught_up_ms")
+    """What the leader knows of a follower's replica. While the partition is quiet in the
+    follower's fetch session (`quiet`, see fetch_session.CachedPartition), fetches pass it by and
+    its fetch times are the session's."""
+
+    __slots__ = ("log_end_offset", "_last_fetch_ms", "_last_caught_up_ms", "quiet")
 
     def __init__(self, now: int) -> None:
         self.log_end_offset = -1          # unknown until its first fetch
-        self.last_fetch_ms = now
-        self.last_caught_up_ms = now
+        self._last_fetch_ms = now
+        self._last_caught_up_ms = now
+        self.quiet = None
+
+    @property
+    def last_fetch_ms(self) -> int:
+        entry = self.quiet
+        if entry is None:
+            return self._last_fetch_ms
+        return max(self._last_fetch_ms, entry.session.noted_at(entry.pos))
+
+    @last_fetch_ms.setter
+    def last_fetch_ms(self, value: int) -> None:
+        if self.quiet is not None:
+            self.quiet.thaw()
+        self._last_fetch_ms = value
+
+    @property
+    def last_caught_up_ms(self) -> int:
+        entry = self.quiet
+        if entry is None:
+            return self._last_caught_up_ms
+        return max(self._last_caught_up_ms, entry.session.noted_at(entry.pos))
+
+    @last_caught_up_ms.setter
+    def last_caught_up_ms(self, value: int) -> None:
+        if self.quiet is not None:
+            self.quiet.thaw()
+        self._last_caught_up_ms = value
 
 
 class DelayedProduce:
@@ -53,18 +89,6 @@ class LeaderPartition:
         # the new ISR (KIP-497's "maximal ISR", Kafka's PendingExpandIsr).
         self.pending_isr: tuple[int, ...] = ()
 
-    def update_follower(self, broker_id: int, fetch_offset: int, now: int) -> bool:
-        """Note a follower's fetch; True when its log end offset moved (only then can the HW)."""
-        state = self.followers.get(broker_id)
-        if state is None:
-            return False
-        moved = fetch_offset != state.log_end_offset
-        state.log_end_offset = fetch_offset
-        state.last_fetch_ms = now
-        if fetch_offset >= self.log.log_end_offset:
-            state.last_caught_up_ms = now
-        return moved
-
     def maximal_isr(self, now: int, lag_max_ms: int) -> list[int]:
         """The ISR plus the replicas whose addition is pending (Kafka's `maximalIsr`).
 
@@ -80,6 +104,8 @@ class LeaderPartition:
             return self.isr
         keep = tuple(r for r in self.pending_isr if r not in self.isr and r in self.followers
                      and now - self.followers[r].last_fetch_ms <= lag_max_ms)
+        if keep != self.pending_isr:
+            self.log.thaw()
         self.pending_isr = keep
         return self.isr + list(keep) if keep else self.isr
 
@@ -106,7 +132,11 @@ class ReplicaFetcher:
     def __init__(self, broker, leader_id: int) -> None:
         self.broker = broker
         self.leader_id = leader_id
-        self.partitions: dict[TopicPartition, int] = {}      # tp -> leader epoch we follow
+        # tp -> leader epoch we follow; read-only outside: changes go through add, follow and
+        # remove, which count them (`version`), so the session knows when to look at them all.
+        self._partitions: dict[TopicPartition, int] = {}
+        self.partitions = MappingProxyType(self._partitions)
+        self.version = 0
         self.session = FetchSessionHandler()                  # KIP-227, see fetch_session.py
         self.in_flight = False
         self.backoff_timer = None
@@ -118,26 +148,27 @@ class ReplicaFetcher:
             # Kafka shuts a fetcher thread down once it has no partition left
             # (shutdownIdleFetcherThreads); the next one opens a new fetch session.
             self.session = FetchSessionHandler()
-        self.partitions[tp] = leader_epoch
+        self._partitions[tp] = leader_epoch
+        self.version += 1
         if not self.in_flight and self.backoff_timer is None:
             self.send()
 
+    def follow(self, tp: TopicPartition, leader_epoch: int) -> None:
+        """Follow `tp` in `leader_epoch` from now on (the same leader, a new epoch)."""
+        self._partitions[tp] = leader_epoch
+        self.version += 1
+
     def remove(self, tp: TopicPartition) -> None:
-        self.partitions.pop(tp, None)
+        self._partitions.pop(tp, None)
+        self.version += 1
 
     def send(self) -> None:
         self.backoff_timer = None
         broker = self.broker
         if not broker.alive or not self.partitions:
             return
-        max_bytes = broker.config.get("replica.fetch.max.bytes")
-        disk = broker.disk
-        wanted = {}
-        for tp, epoch in self.partitions.items():
-            log = disk[tp]
-            cache = log.epoch_cache            # the log's latest_epoch, without the property call
-            wanted[tp] = (log.log_end_offset, cache[-1][0] if cache else -1, epoch, max_bytes)
-        parts, forgotten, session_id, session_epoch = self.session.build(wanted)
+        parts, forgotten, session_id, session_epoch = self.session.build_for_logs(
+            self._partitions, broker.disk, broker.config.get("replica.fetch.max.bytes"), self.version)
         req = FetchRequest(broker.broker_id, broker.config.get("replica.fetch.wait.max.ms"), 1, parts,
                            client_id=f"broker-{broker.broker_id}-fetcher", session_id=session_id,
                            session_epoch=session_epoch, forgotten=forgotten)
@@ -145,7 +176,7 @@ class ReplicaFetcher:
         self._attempt += 1
         attempt = self._attempt
         # replica.socket.timeout.ms: a fetch lost in the network is given up and sent again.
-        self._timeout = broker.clock.call_later(30000, self._on_attempt, attempt, None)
+        self._timeout = broker.clock.call_timeout(30000, self._on_attempt, attempt, None)
         broker.network.request(broker.broker_id, self.leader_id, "fetch", req,
                                lambda resp: self._on_attempt(attempt, resp))
 
@@ -174,7 +205,7 @@ class ReplicaFetcher:
         for tp, data in resp.partitions.items():
             if tp not in self.partitions:
                 continue
-            if data.error != Errors.NONE:
+            if data.error != _NONE:
                 if not broker.fetched_error_is_handled(tp, data):
                     backoff = True
                 continue

@@ -110,3 +110,66 @@ def test_the_steady_produce_and_consume_path_leaves_no_reference_cycles():
     finally:
         gc.enable()
     assert found == 0, f"{found} objects in reference cycles after one virtual second"
+
+
+def test_timeouts_outside_the_heap_run_exactly_where_timers_in_it_would():
+    """call_timeout keeps timeouts out of the heap until due: with timeouts of several delays,
+    most cancelled, some at the same instant as other work, and a deadline set again at every
+    step (call_timeout_at, or rearm_timeout_at), the run is the same callback for callback as with
+    call_later and call_at, whether advanced by run_until or by step (seed 11)."""
+    def run(kind: str, stepping: bool):
+        s = Scheduler()
+        rng = random.Random(11)
+        ran = []
+        live = []
+        schedule_timeout = s.call_timeout if kind == "timeout" else s.call_later
+        schedule_deadline = s.call_timeout_at if kind == "timeout" else s.call_at
+        deadline = [None, 0]                    # a deadline set again on every step, like auto commit
+
+        def work(i):
+            ran.append((s.now, s.executed, "work", i))
+            if i % 4 == 0:
+                s.post_later(rng.choice((0, 1, 50)), work, i + 1)
+            if i % 7 == 0 and live:
+                live.pop(rng.randrange(len(live))).cancel()
+
+        for i in range(3000):
+            t = schedule_timeout(rng.choice((5, 50, 500)), ran.append, ("timeout", i, s.now))
+            s.call_later(rng.choice((0, 5, 50)), work, i)
+            if rng.random() < 0.9:
+                t.cancel()
+            else:
+                live.append(t)
+            if s.now >= deadline[1]:
+                deadline[1] = s.now + rng.choice((3, 40))
+            # (rearm: the same timer, at the back of its queue, as cancel + schedule would put it)
+            if deadline[0] is None or not (kind == "timeout" and s.rearm_timeout_at(deadline[0], deadline[1])):
+                if deadline[0] is not None:
+                    deadline[0].cancel()
+                deadline[0] = schedule_deadline(deadline[1], ran.append, ("deadline",))
+            if stepping:
+                for _ in range(rng.randrange(3)):
+                    s.step()
+            else:
+                s.advance(rng.randrange(3))
+            assert s.pending() == len(s._due) + sum(len(q) for q in s._timeouts.values())
+        while s.step() if stepping else s.run_until(s.now + 1000):
+            pass
+        return ran, s.executed, s.now if not stepping else None
+
+    for stepping in (False, True):
+        assert run("timeout", stepping) == run("later", stepping)
+
+
+def test_a_timeout_cancelled_before_it_is_due_leaves_nothing_behind():
+    s = Scheduler()
+    ran = []
+    t = s.call_timeout(30_000, ran.append, "never")
+    assert s.pending() == 1 and s.next_time() == 30_000
+    t.cancel()
+    t.cancel()
+    assert s.pending() == 0 and s.next_time() is None and not s._heap
+    s.call_timeout(500, ran.append, "due")
+    s.run_until(499)
+    assert ran == [] and s.pending() == 1
+    assert s.step() and ran == ["due"] and s.now == 500
