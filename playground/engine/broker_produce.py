@@ -45,7 +45,7 @@ class BrokerProduce:
                                   f"({', '.join(map(str, state.isr))}), fewer than min.insync.replicas="
                                   f"{min_isr}; the leader refused to write.")
                 continue
-            invalid = self.compacted_key_error(tp, batch)
+            invalid = self.compacted_key_error(tp, batch) if "compact" in settings["cleanup.policy"] else None
             if invalid is not None:
                 results[tp] = PartitionProduceResponse(Errors.INVALID_RECORD, error_message=invalid)
                 continue
@@ -55,7 +55,7 @@ class BrokerProduce:
                 if refused:
                     continue
             log_append = settings["message.timestamp.type"] == LOG_APPEND_TIME
-            recompressed = self._recompression(tp, batch)
+            recompressed = None if settings["compression.type"] == "producer" else self._recompression(tp, batch)
             stamped = batch.stamped(log.log_end_offset, state.leader_epoch, now if log_append else None,
                                     recompressed)
             self.log_append(tp, log, stamped)
