@@ -84,7 +84,7 @@ class ClusterCanvas(CanvasRects, QWidget):
         self.strip_cache = StripCache()         # while time runs, a picture redraws some of the strips
         self.layer = SceneLayer()               # ... and the picture is redrawn every few frames
         self._visible = QRectF()                # the part of the canvas the picture covers (logical)
-        bridge.frame_hooks.append(lambda: self.layer.frame_starting(bridge.frame_budget))
+        bridge.frame_hooks.append(self._frame_starting)
         self._colours = OwnerColours()          # consumer -> colour, kept so that colours never change
         self._lanes: list[LaneLayout] = []
         self._group_lanes: list[GroupLane] | None = None       # the groups as the picture last showed them
@@ -140,6 +140,10 @@ class ClusterCanvas(CanvasRects, QWidget):
         if self.layer.claimed:
             self.layer.step(self._scene, self._layer_key())
         self.update()
+
+    def _frame_starting(self) -> None:
+        if self.isVisible():                    # a hidden canvas (a minimised window) claims no frames
+            self.layer.frame_starting(self._bridge.frame_budget)
 
     def _refresh(self) -> None:
         """Something the picture shows changed outside the frames (a click, a scroll): redraw it now."""
