@@ -170,7 +170,8 @@ class ChartBase(QWidget):
         if not ends:
             return
         x0, x1 = min(e[0] for e in ends), max(e[1] for e in ends)
-        step = 10 ** math.floor(math.log10(max(1e-3, x1 - x0))) / 2
+        x1 = max(x1, x0 + 1.0)                  # one point, or a moment: a second of axis at least
+        step = 10 ** math.floor(math.log10(x1 - x0)) / 2
         plot.setXRange(math.floor(x0 / step) * step, math.ceil(x1 / step) * step, padding=0)
 
     @staticmethod
