@@ -2,9 +2,10 @@
 with setData a few times a second of real time.
 
 A chart subclass says how it aggregates (`advance`, called once per frame: events are
-folded there, never one by one) and what it draws (`redraw`). The base keeps the plots and
-curves it made so that a theme or presenter-mode switch (`apply_appearance`) restyles them
-in place: background, axes, grid, tick fonts, and each curve's pen from the series palette.
+folded there, never one by one) and what it draws (`redraw`; callers use `draw`, which also
+fits the time axes). The base keeps the plots and curves it made so that a theme or
+presenter-mode switch (`apply_appearance`) restyles them in place: background, axes, grid,
+tick fonts, and each curve's pen from the series palette.
 """
 
 from __future__ import annotations
@@ -74,19 +75,6 @@ class ChartBase(QWidget):
         bridge.frame_hooks.append(self._frame_starting)
         bridge.running_changed.connect(lambda _running: self._release())
 
-    def __init_subclass__(cls, **kwargs) -> None:
-        # Every redraw, however it is called, ends with the time axes fitted to the new data (`fit_x`):
-        # they are set explicitly, on whole steps, so pyqtgraph's auto-range no longer follows the data.
-        super().__init_subclass__(**kwargs)
-        own = cls.__dict__.get("redraw")
-        if own is not None:
-            def redraw(self, _own=own) -> None:
-                _own(self)
-                for plot, _label in self._plots:
-                    self.fit_x(plot)
-            redraw.__doc__ = own.__doc__
-            cls.redraw = redraw
-
     # -- for subclasses ----------------------------------------------------------------------
     history = None           # a WindowedHistory fed by events, for the charts that keep one
     from_events = False      # True: `history` is folded from engine events only, so it can take the past
@@ -101,6 +89,13 @@ class ChartBase(QWidget):
 
     def redraw(self) -> None:
         raise NotImplementedError
+
+    def draw(self) -> None:
+        """`redraw`, then the time axes fitted to the new data (`fit_x`: they are set explicitly, on
+        whole steps, so pyqtgraph's auto-range does not follow the data). Callers use this."""
+        self.redraw()
+        for plot, _label in self._plots:
+            self.fit_x(plot)
 
     def add_plot(self, left_label: str = "", caption: QLabel | None = None) -> "pg.PlotWidget":
         """A plot in the row (with its own caption above it, if given), styled from the palette."""
@@ -230,10 +225,11 @@ class ChartBase(QWidget):
         self._since.start()
         clock = QElapsedTimer()
         clock.start()
-        self.redraw()
+        made = len(self._plots)
+        self.draw()
         self._redraw_ms = 0.7 * self._redraw_ms + 0.3 * clock.nsecsElapsed() / 1e6
-        if running:                                 # each plot repaints in a later frame of its own
-            for plot, _label in self._plots:
+        if running:                                 # each plot repaints in a later frame of its own ...
+            for plot, _label in self._plots[:made]:     # ... except a new one: it was never painted at all
                 if plot not in self._held:
                     plot.setUpdatesEnabled(False)
                     self._held.append(plot)
@@ -256,7 +252,7 @@ class ChartBase(QWidget):
         for label, size in self._labels:
             label.setFont(font(round(size * ui_scale())))
         if self._plots:                 # a chart never shown has no plot yet (nor pyqtgraph)
-            self.redraw()
+            self.draw()
 
     def _label(self, text: str, size: int) -> QLabel:
         label = QLabel(text)

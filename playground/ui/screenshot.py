@@ -75,7 +75,7 @@ def render_screenshot(out_png: str, scenario: str | None = None, at_ms: int | No
     window.storage_panel.refresh()
     for chart in (window.lag_chart, window.produce_chart, window.consume_chart, window.isr_chart,
                   window.acks_chart):
-        chart.redraw()
+        chart.draw()
     window.event_model.flush()
     window.event_log.scrollToBottom()
     app.processEvents()

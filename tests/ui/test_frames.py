@@ -30,6 +30,16 @@ def _busy_cluster() -> Cluster:
     return cluster
 
 
+def _busy_window(qtbot) -> MainWindow:
+    """A shown 1600x1000 window on `_busy_cluster`, paused, at 1x."""
+    win = MainWindow(_busy_cluster(), running=False, speed=1.0)
+    qtbot.addWidget(win)
+    win.resize(1600, 1000)
+    win.show()
+    qtbot.waitExposed(win)
+    return win
+
+
 @pytest.fixture
 def window(qtbot):
     win = MainWindow(builtin_cluster(), running=False)
@@ -208,11 +218,7 @@ def test_flights_on_one_route_share_a_trail_and_a_label(qtbot, monkeypatch):
 # -- strips while time runs ------------------------------------------------------------------------
 def test_while_time_runs_the_picture_is_renewed_every_few_frames_and_paused_ones_are_all_fresh(qtbot, monkeypatch):
     from playground.ui import canvas_layer, canvas_strips
-    win = MainWindow(_busy_cluster(), running=False, speed=1.0)
-    qtbot.addWidget(win)
-    win.resize(1600, 1000)
-    win.show()
-    qtbot.waitExposed(win)
+    win = _busy_window(qtbot)
     drawn = []
     real = canvas_strips.draw_strip
     monkeypatch.setattr(canvas_strips, "draw_strip", lambda *a, **k: drawn.append(a[3]) or real(*a, **k))
@@ -296,10 +302,7 @@ class _Node:
 
 
 def test_a_frame_costs_its_tick_and_the_repaints_the_window_reports(qtbot):
-    win = MainWindow(_busy_cluster(), running=False, speed=1.0)
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
+    win = _busy_window(qtbot)
     bridge = win.bridge
     costs = []
     real = bridge.frame_budget.frame_done
@@ -334,3 +337,22 @@ def test_claimed_frames_are_judged_by_their_own_kind_and_light_ones_are_not_star
     assert not budget.start_frame(behind=True)                 # behind: every other frame is quiet ...
     assert not budget.claim(1.0, "compose")                    # ... and cannot be claimed
     assert budget.start_frame(behind=True)
+
+
+def test_a_plot_made_while_time_runs_paints_at_once_and_only_older_ones_wait_their_frame(qtbot):
+    win = _busy_window(qtbot)
+    bridge, chart = win.bridge, win.lag_chart
+    bridge.start_consumer("c1", "g1", ["t"], auto_offset_reset="earliest")
+    bridge.resume()
+    made = []
+    for _ in range(400):                       # until the group's plot exists (its first redraw)
+        before = [plot for plot, _label in chart._plots]
+        bridge.tick(16.0, budget_ms=None)
+        made = [plot for plot, _label in chart._plots if plot not in before]
+        if made:
+            break
+    assert made, "the lag chart made no plot"
+    assert not any(plot in chart._held for plot in made)       # never painted: not held back (a black box)
+    assert all(plot.updatesEnabled() for plot in made)
+    bridge.pause()
+    bridge.close()

@@ -225,7 +225,7 @@ def test_lag_chart_has_data(qtbot, window):
     run_until(bridge, lambda: len(bridge.view().group("g1").committed) == 3, step_ms=250)
     bridge.produce("orders", "late {i}", key="user-{i}", count=30)
     bridge.run_to(bridge.now + 6_000)
-    window.lag_chart.redraw()
+    window.lag_chart.draw()
     assert window.lag_chart.plot_ids() == ["g1"]
     x, y = window.lag_chart.curve_data("g1")
     finite = y[np.isfinite(y)]

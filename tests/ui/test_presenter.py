@@ -76,7 +76,7 @@ def test_dark_theme_repaints_the_canvas_panels_and_charts(qtbot, window):
     role = window.palette().ColorRole
     qtbot.waitUntil(lambda: window.palette().color(role.Window).lightness() < 80)      # Qt's widgets follow
     qtbot.waitUntil(lambda: window.event_log.palette().color(role.Text).lightness() > 200)
-    window.produce_chart.redraw()
+    window.produce_chart.draw()
     background = window.produce_chart.throughput_plot.backgroundBrush().color()
     assert background == COLORS["background"]
     window.set_theme("light")
@@ -166,7 +166,7 @@ def test_consume_chart_plots_records_polled_per_group(qtbot, window):
     advance(window, 12_000, step_ms=50)
     assert not window._consume_dock.isHidden()
     chart = window.consume_chart
-    chart.redraw()
+    chart.draw()
     assert chart.group_ids() == ["g1", "g2"]
     for gid in ("g1", "g2"):
         x, y = chart.curve_data(gid)
@@ -184,7 +184,7 @@ def test_isr_chart_shows_a_broker_leaving_the_isr(qtbot, window):
     bridge.kill_broker(103)
     advance(window, 20_000, step_ms=200)
     chart = window.isr_chart
-    chart.redraw()
+    chart.draw()
     assert chart.partitions() == [TopicPartition("orders", p) for p in range(3)]
     _x, isr = chart.curve_data(TopicPartition("orders", 0))
     assert isr[0] == 3 and isr[-1] == 2                            # 103 was dropped from every ISR
@@ -200,7 +200,7 @@ def test_acks_chart_separates_latency_by_acks(qtbot, window):
         bridge.start_producer(f"p{acks}", "orders", rate="20", key="k{i}", acks=acks)
     advance(window, 5000, step_ms=50)
     chart = window.acks_chart
-    chart.redraw()
+    chart.draw()
     assert chart.settings() == ["acks=0", "acks=1", "acks=all"]
     medians = {}
     for acks in chart.settings():

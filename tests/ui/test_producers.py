@@ -170,7 +170,7 @@ def test_produce_chart_has_throughput_and_latency_after_producing(qtbot, window)
     assert window.producers_panel.start()
     assert not window._produce_dock.isHidden()
     advance(window, 3000, step_ms=50)
-    chart.redraw()
+    chart.draw()
     assert chart.producer_names() == ["eager", "lingering"]
     for name in ("eager", "lingering"):
         x, y = chart.curve_data(name, "throughput")
